@@ -1,0 +1,26 @@
+// File helpers. Every write into the trust directory is atomic: a temporary file in the same
+// directory, fsync, rename; a failure leaves the previous content (or nothing) in place.
+#pragma once
+#include <cstdint>
+#include <filesystem>
+#include <span>
+#include <string>
+
+#include "signy/util/result.hpp"
+
+namespace signy {
+
+// Reads a whole (small) file, refusing anything larger than max_size bytes.
+Result<std::string> read_file_limited(const std::filesystem::path& path, std::uintmax_t max_size);
+
+// Writes data to path atomically with the given permission bits (e.g. 0600).
+Status atomic_write(const std::filesystem::path& path, std::string_view data, unsigned mode);
+
+// Creates path and missing parents with the given mode (e.g. 0700); existing directories are
+// left as they are.
+Status make_private_dirs(const std::filesystem::path& path, unsigned mode = 0700);
+
+// Refuses a file that group or others can read or write (key files must be 0600 or stricter).
+Status check_private_file(const std::filesystem::path& path);
+
+}  // namespace signy

@@ -1,0 +1,92 @@
+// Errors are values (docs/architecture.md "Conventions"): every fallible function returns
+// Result<T>; the error's code names the check that failed and its category decides the exit code.
+#pragma once
+#include <string>
+#include <string_view>
+#include <tl/expected.hpp>
+
+namespace signy {
+
+enum class ErrorCategory {
+  verification,  // the input was well-formed but is not trusted (exit 1)
+  usage,         // the command line is wrong (exit 2)
+  bad_input,     // malformed or unsupported input data (exit 3)
+  network,       // transport failures (exit 4)
+  local_io,      // the local file system or key store (exit 5)
+  internal,      // a bug or a library failure (exit 6)
+};
+
+enum class Errc {
+  // verification refused
+  bad_signature,
+  threshold_not_met,
+  hash_mismatch,
+  length_mismatch,
+  expired,
+  rollback,
+  wrong_type,
+  untrusted_key,
+  // usage
+  usage,
+  // bad input
+  malformed_json,
+  duplicate_key,
+  too_large,
+  too_deep,
+  not_canonical,
+  unsupported_value,
+  malformed_pem,
+  malformed_der,
+  malformed_key,
+  unsupported_key_type,
+  unsupported_scheme,
+  wrong_passphrase,
+  bad_encoding,
+  // network
+  network,
+  // local I/O
+  io_error,
+  not_found,
+  already_exists,
+  bad_permissions,
+  no_passphrase,
+  // internal
+  crypto_failure,
+  internal,
+};
+
+ErrorCategory category_of(Errc code) noexcept;
+std::string_view errc_name(Errc code) noexcept;
+int exit_code(ErrorCategory category) noexcept;
+
+struct Error {
+  Errc code;
+  std::string message;  // one line, no secrets: "<what failed>: <why>"
+
+  ErrorCategory category() const noexcept { return category_of(code); }
+  // Prefixes context: Error{x, "bad pem"}.context("reading key.pem") -> "reading key.pem: bad pem".
+  Error context(std::string_view what) const;
+};
+
+template <class T>
+using Result = tl::expected<T, Error>;
+using Status = tl::expected<void, Error>;
+
+inline tl::unexpected<Error> fail(Errc code, std::string message) {
+  return tl::unexpected<Error>(Error{code, std::move(message)});
+}
+
+}  // namespace signy
+
+// Propagates an error from an expression returning Result<...>; evaluates to its value.
+#define SIGNY_TRY(expr)                                                  \
+  ({                                                                     \
+    auto signy_try_r_ = (expr);                                          \
+    if (!signy_try_r_) return ::tl::unexpected(std::move(signy_try_r_).error()); \
+    std::move(signy_try_r_).value();                                     \
+  })
+#define SIGNY_TRY_VOID(expr)                                             \
+  do {                                                                   \
+    auto signy_try_r_ = (expr);                                          \
+    if (!signy_try_r_) return ::tl::unexpected(std::move(signy_try_r_).error()); \
+  } while (0)

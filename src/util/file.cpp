@@ -1,0 +1,120 @@
+#include "signy/util/file.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace signy {
+namespace fs = std::filesystem;
+
+namespace {
+std::string errno_text(int err) { return std::strerror(err); }
+
+struct Fd {
+  int fd = -1;
+  ~Fd() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+}  // namespace
+
+Result<std::string> read_file_limited(const fs::path& path, std::uintmax_t max_size) {
+  Fd f{::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY)};
+  if (f.fd < 0) {
+    int err = errno;
+    return fail(err == ENOENT ? Errc::not_found : Errc::io_error,
+                "cannot open " + path.string() + ": " + errno_text(err));
+  }
+  struct stat st {};
+  if (::fstat(f.fd, &st) != 0) return fail(Errc::io_error, "cannot stat " + path.string());
+  if (!S_ISREG(st.st_mode)) return fail(Errc::io_error, path.string() + " is not a regular file");
+  if (static_cast<std::uintmax_t>(st.st_size) > max_size)
+    return fail(Errc::too_large, path.string() + " is larger than " + std::to_string(max_size) + " bytes");
+  std::string out;
+  out.resize(static_cast<std::size_t>(st.st_size));
+  std::size_t done = 0;
+  while (true) {
+    if (done == out.size()) {
+      if (out.size() >= max_size + 1) break;
+      out.resize(std::min<std::uintmax_t>(out.size() + 4096, max_size + 1));  // file may have grown
+    }
+    ssize_t n = ::read(f.fd, out.data() + done, out.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return fail(Errc::io_error, "cannot read " + path.string() + ": " + errno_text(errno));
+    }
+    if (n == 0) break;
+    done += static_cast<std::size_t>(n);
+  }
+  if (done > max_size)
+    return fail(Errc::too_large, path.string() + " is larger than " + std::to_string(max_size) + " bytes");
+  out.resize(done);
+  return out;
+}
+
+Status atomic_write(const fs::path& path, std::string_view data, unsigned mode) {
+  fs::path dir = path.parent_path().empty() ? fs::path(".") : path.parent_path();
+  std::string tmpl = (dir / ("." + path.filename().string() + ".tmp-XXXXXX")).string();
+  int fd = ::mkstemp(tmpl.data());
+  if (fd < 0) return fail(Errc::io_error, "cannot create a temporary file in " + dir.string() + ": " + errno_text(errno));
+  auto cleanup = [&](std::string why) {
+    ::close(fd);
+    ::unlink(tmpl.c_str());
+    return fail(Errc::io_error, "cannot write " + path.string() + ": " + why);
+  };
+  if (::fchmod(fd, static_cast<mode_t>(mode)) != 0) return cleanup(errno_text(errno));
+  std::size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return cleanup(errno_text(errno));
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  if (::fsync(fd) != 0) return cleanup(errno_text(errno));
+  if (::close(fd) != 0) {
+    ::unlink(tmpl.c_str());
+    return fail(Errc::io_error, "cannot write " + path.string() + ": " + errno_text(errno));
+  }
+  if (::rename(tmpl.c_str(), path.c_str()) != 0) {
+    int err = errno;
+    ::unlink(tmpl.c_str());
+    return fail(Errc::io_error, "cannot write " + path.string() + ": " + errno_text(err));
+  }
+  // Make the rename durable.
+  Fd d{::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)};
+  if (d.fd >= 0) ::fsync(d.fd);
+  return {};
+}
+
+Status make_private_dirs(const fs::path& path, unsigned mode) {
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) return {};
+  if (!path.parent_path().empty() && path.parent_path() != path) {
+    SIGNY_TRY_VOID(make_private_dirs(path.parent_path(), mode));
+  }
+  if (::mkdir(path.c_str(), static_cast<mode_t>(mode)) != 0 && errno != EEXIST)
+    return fail(Errc::io_error, "cannot create directory " + path.string() + ": " + errno_text(errno));
+  if (!fs::is_directory(path, ec)) return fail(Errc::io_error, path.string() + " is not a directory");
+  return {};
+}
+
+Status check_private_file(const fs::path& path) {
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0)
+    return fail(Errc::io_error, "cannot stat " + path.string() + ": " + errno_text(errno));
+  if (!S_ISREG(st.st_mode)) return fail(Errc::bad_permissions, path.string() + " is not a regular file");
+  if ((st.st_mode & 077) != 0) {
+    char buf[8];
+    std::snprintf(buf, sizeof buf, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+    return fail(Errc::bad_permissions, path.string() + " has mode " + buf +
+                                           ", private key files must not be accessible by group or others (chmod 600)");
+  }
+  return {};
+}
+
+}  // namespace signy
