@@ -118,3 +118,41 @@ Status check_private_file(const fs::path& path) {
 }
 
 }  // namespace signy
+
+namespace signy {
+
+Result<FileReader> FileReader::open(const fs::path& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0) {
+    int err = errno;
+    return fail(err == ENOENT ? Errc::not_found : Errc::io_error,
+                "cannot open " + path.string() + ": " + std::strerror(err));
+  }
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || S_ISDIR(st.st_mode)) {
+    ::close(fd);
+    return fail(Errc::io_error, "cannot read " + path.string() + ": not a file");
+  }
+  ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+  return FileReader(fd, path);
+}
+
+FileReader::~FileReader() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+Result<std::size_t> FileReader::read(std::span<std::uint8_t> buf) {
+  std::size_t done = 0;
+  while (done < buf.size()) {
+    ssize_t n = ::read(fd_, buf.data() + done, buf.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return fail(Errc::io_error, "cannot read " + path_.string() + ": " + std::strerror(errno));
+    }
+    if (n == 0) break;
+    done += static_cast<std::size_t>(n);
+  }
+  return done;
+}
+
+}  // namespace signy

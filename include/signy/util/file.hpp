@@ -24,3 +24,26 @@ Status make_private_dirs(const std::filesystem::path& path, unsigned mode = 0700
 Status check_private_file(const std::filesystem::path& path);
 
 }  // namespace signy
+
+namespace signy {
+
+// A file opened for one sequential read pass (for streaming digests): never reads it whole.
+class FileReader {
+ public:
+  static Result<FileReader> open(const std::filesystem::path& path);
+  FileReader(FileReader&& other) noexcept : fd_(other.fd_), path_(std::move(other.path_)) { other.fd_ = -1; }
+  FileReader& operator=(FileReader&&) = delete;
+  FileReader(const FileReader&) = delete;
+  ~FileReader();
+
+  // Returns the number of bytes read into buf, 0 at end of file.
+  Result<std::size_t> read(std::span<std::uint8_t> buf);
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  FileReader(int fd, std::filesystem::path path) : fd_(fd), path_(std::move(path)) {}
+  int fd_;
+  std::filesystem::path path_;
+};
+
+}  // namespace signy

@@ -1,0 +1,52 @@
+// Strict JSON parsing and the three canonical JSON dialects signy must match byte for byte.
+//
+//  - notary_canonical: docker/go canonical/json MarshalCanonical, what Notary signs TUF metadata
+//    with: keys sorted by UTF-8 bytes, only '"' and '\' escaped, integral numbers only.
+//  - sslib_canonical: securesystemslib encode_canonical, what in-toto signs: same string rules,
+//    integers only (floats are refused even when integral).
+//  - cnab_canonical: RFC 8785 (JCS), what cnab-go writes bundle.json as (cnab-spec 101 asks for
+//    canonical JSON; cnab-go has used JCS since 2021).
+//
+// The dialects are separate on purpose: each is pinned by vectors from its reference tool
+// (fixtures/cjson/, scripts/gen-fixtures.sh).
+#pragma once
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "signy/util/result.hpp"
+
+namespace signy::cjson {
+
+using Json = nlohmann::json;
+
+struct ParseLimits {
+  std::size_t max_bytes = 16u << 20;  // refuse larger documents before parsing
+  std::size_t max_depth = 64;         // nesting of arrays and objects
+};
+
+// RFC 8259 JSON with no tolerance: a duplicate object key, invalid UTF-8, an unpaired surrogate
+// escape, trailing data, excessive size or depth are errors (never "last key wins").
+Result<Json> parse_strict(std::string_view text, const ParseLimits& limits = {});
+
+// docker/go MarshalCanonical of the value. Numbers: integers as decimal, floats only when
+// mathematically integral (Go emits 1.0 as 1); anything else is Errc::unsupported_value.
+Result<std::string> notary_canonical(const Json& value);
+
+// The bytes Go's encoding/json writes inside a metadata file for already-canonical bytes:
+// '<', '>', '&' become \u003c, \u003e, \u0026 and U+2028/U+2029 become \u2028/\u2029.
+std::string go_html_escape(std::string_view json);
+
+// securesystemslib formats.encode_canonical of the value, UTF-8 encoded. Floats are refused.
+Result<std::string> sslib_canonical(const Json& value);
+
+// RFC 8785 JSON Canonicalization Scheme (as cnab-go emits bundle.json).
+Result<std::string> cnab_canonical(const Json& value);
+
+// Succeeds when bundle_json is exactly the canonical form of itself; otherwise Errc::not_canonical
+// with the offset of the first differing byte.
+Status check_cnab_canonical(std::string_view bundle_json, const ParseLimits& limits = {});
+
+}  // namespace signy::cjson

@@ -1,0 +1,30 @@
+#include "signy/util/log.hpp"
+
+#include <atomic>
+#include <cstdio>
+#include <string>
+
+namespace signy::log {
+namespace {
+std::atomic<Level> g_level{Level::warn};
+}
+
+void set_level(Level level) noexcept { g_level = level; }
+Level level() noexcept { return g_level; }
+
+Result<Level> parse_level(std::string_view name) {
+  if (name == "error") return Level::error;
+  if (name == "warn" || name == "warning") return Level::warn;
+  if (name == "info") return Level::info;
+  if (name == "debug") return Level::debug;
+  return fail(Errc::usage, "unknown log level \"" + std::string(name) + "\" (error, warn, info, debug)");
+}
+
+void write(Level level, std::string_view message) {
+  if (level > g_level.load()) return;
+  static constexpr const char* kNames[] = {"error", "warning", "info", "debug"};
+  std::fprintf(stderr, "signy: %s: %.*s\n", kNames[static_cast<int>(level)], static_cast<int>(message.size()),
+               message.data());
+}
+
+}  // namespace signy::log

@@ -1,0 +1,85 @@
+#include <catch2/catch.hpp>
+
+#include "signy/cjson/cjson.hpp"
+
+using namespace signy;
+using namespace signy::cjson;
+
+namespace {
+Json P(std::string_view s) {
+  auto r = parse_strict(s);
+  if (!r) FAIL(r.error().message);
+  return *r;
+}
+}  // namespace
+
+TEST_CASE("parse_strict refuses duplicate keys at any depth") {
+  CHECK(parse_strict(R"({"a":1,"a":2})").error().code == Errc::duplicate_key);
+  CHECK(parse_strict(R"({"x":[{"b":1,"b":1}]})").error().code == Errc::duplicate_key);
+  // The same key in sibling objects is fine.
+  CHECK(parse_strict(R"([{"a":1},{"a":2}])"));
+}
+
+TEST_CASE("parse_strict refuses malformed, truncated and trailing data") {
+  for (const char* bad : {"", "{", R"({"a":)", R"({"a":1,})", "[1,]", "{'a':1}", "nul", R"({"a":1} x)",
+                          "\"\\ud800\"", "\"\xff\"", "01", "NaN", "[1] [2]"}) {
+    INFO(bad);
+    auto r = parse_strict(bad);
+    REQUIRE(!r);
+    CHECK(r.error().code == Errc::malformed_json);
+  }
+}
+
+TEST_CASE("parse_strict enforces size and depth limits") {
+  ParseLimits lim;
+  lim.max_bytes = 10;
+  CHECK(parse_strict("[1,2,3,4,5,6]", lim).error().code == Errc::too_large);
+  lim = ParseLimits{};
+  lim.max_depth = 3;
+  CHECK(parse_strict("[[[1]]]", lim));
+  CHECK(parse_strict("[[[[1]]]]", lim).error().code == Errc::too_deep);
+  CHECK(parse_strict(std::string(100000, '[')).error().code == Errc::too_deep);
+}
+
+TEST_CASE("notary canonical: sorted keys, minimal escapes, integral numbers") {
+  auto j = P(R"({"b":1,"a":"x\"y\\z\t<&>\u2028é","10":[1.0,1e3,-7,true,null],"9":{}})");
+  CHECK(notary_canonical(j).value() ==
+        "{\"10\":[1,1000,-7,true,null],\"9\":{},\"a\":\"x\\\"y\\\\z\t<&>\xe2\x80\xa8\xc3\xa9\",\"b\":1}");
+  CHECK(notary_canonical(P(R"({"x":1.5})")).error().code == Errc::unsupported_value);
+  CHECK(notary_canonical(P("18446744073709551615")).error().code == Errc::unsupported_value);
+}
+
+TEST_CASE("go_html_escape reproduces Go's envelope escaping") {
+  CHECK(go_html_escape("{\"we<ird>&name/\xc3\xbc\":\"\xe2\x80\xa8\xe2\x80\xa9\"}") ==
+        "{\"we\\u003cird\\u003e\\u0026name/\xc3\xbc\":\"\\u2028\\u2029\"}");
+}
+
+TEST_CASE("securesystemslib canonical refuses every float and keeps big integers") {
+  CHECK(sslib_canonical(P("[1.0]")).error().code == Errc::unsupported_value);
+  CHECK(sslib_canonical(P("[-1,0,18446744073709551615,[]]")).value() == "[-1,0,18446744073709551615,[]]");
+  // Code point order equals UTF-8 byte order: U+FFFF before U+1F600 (UTF-16 order would differ).
+  CHECK(sslib_canonical(P(R"({"😀":2,"\uffff":1})")).value() == "{\"\xef\xbf\xbf\":1,\"\xf0\x9f\x98\x80\":2}");
+}
+
+TEST_CASE("JCS numbers follow ECMAScript Number.prototype.toString") {
+  auto c = [](const char* s) { return cnab_canonical(P(s)).value(); };
+  CHECK(c("[1.0,1e16,1e21,1e-7,-0.0,0.1,123.456,5e-324,1e-6,100]") ==
+        "[1,10000000000000000,1e+21,1e-7,0,0.1,123.456,5e-324,0.000001,100]");
+  CHECK(c("[12345678901234567890]") == "[12345678901234567000]");
+  CHECK(c("[1.7976931348623157e308]") == "[1.7976931348623157e+308]");
+}
+
+TEST_CASE("JCS sorts keys by UTF-16 code units and escapes control characters") {
+  auto r = cnab_canonical(P(R"({"\ue000":1,"😀":2,"a\u001f\n<&>":3})")).value();
+  CHECK(r == "{\"a\\u001f\\n<&>\":3,\"\xf0\x9f\x98\x80\":2,\"\xee\x80\x80\":1}");
+}
+
+TEST_CASE("check_cnab_canonical accepts canonical bundles and points at the first difference") {
+  CHECK(check_cnab_canonical(R"({"name":"x","schemaVersion":"v1.0.0"})"));
+  auto r = check_cnab_canonical(R"({"schemaVersion":"v1.0.0","name":"x"})");
+  REQUIRE(!r);
+  CHECK(r.error().code == Errc::not_canonical);
+  CHECK(r.error().message.find("byte 2") != std::string::npos);
+  CHECK(check_cnab_canonical("{\"name\":\"x\"}\n").error().code == Errc::not_canonical);  // trailing newline
+  CHECK(check_cnab_canonical(R"({"a":1,"a":1})").error().code == Errc::duplicate_key);
+}
