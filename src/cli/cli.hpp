@@ -1,0 +1,40 @@
+// CLI wiring shared by the command files (one file per command, no logic beyond I/O and
+// formatting: the work is done by the library modules).
+#pragma once
+#include <CLI/CLI.hpp>
+#include <filesystem>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "signy/util/result.hpp"
+
+namespace signy::cli {
+
+enum class OutputFormat { text, json };
+
+struct GlobalOptions {
+  std::string trust_dir;  // -d/--dir, default ~/.signy
+  std::string log_level = "warn";
+  OutputFormat output = OutputFormat::text;
+
+  std::filesystem::path trust_dir_path() const;
+};
+
+// A command registers its subcommand and sets `run` when it is selected.
+using Action = std::function<Status()>;
+struct Registry {
+  CLI::App& app;
+  GlobalOptions& global;
+  Action& run;
+};
+
+void register_version(Registry& r);
+void register_digest(Registry& r);
+void register_key(Registry& r);
+void register_bundle(Registry& r);
+
+// Prints a JSON document on stdout (pretty, with a trailing newline).
+void print_json(const nlohmann::json& j);
+
+}  // namespace signy::cli

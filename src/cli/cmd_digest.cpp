@@ -1,0 +1,30 @@
+// signy digest FILE: length, SHA-256 and SHA-512 of a file in one streaming pass.
+#include <iostream>
+
+#include "cli/cli.hpp"
+#include "signy/crypto/digest.hpp"
+#include "signy/util/encoding.hpp"
+#include "signy/util/file.hpp"
+
+namespace signy::cli {
+
+void register_digest(Registry& r) {
+  auto* cmd = r.app.add_subcommand("digest", "Print the length, SHA-256 and SHA-512 of a file (streamed)");
+  auto file = std::make_shared<std::string>();
+  cmd->add_option("FILE", *file, "File to hash")->required();
+  cmd->callback([&r, file] {
+    r.run = [&r, file]() -> Status {
+      auto reader = SIGNY_TRY(FileReader::open(*file));
+      auto d = SIGNY_TRY(crypto::digest_stream([&reader](std::span<std::uint8_t> buf) { return reader.read(buf); }));
+      if (r.global.output == OutputFormat::json) {
+        print_json({{"length", d.length}, {"sha256", hex_encode(d.sha256)}, {"sha512", hex_encode(d.sha512)}});
+      } else {
+        std::cout << "length  " << d.length << "\nsha256  " << hex_encode(d.sha256) << "\nsha512  "
+                  << hex_encode(d.sha512) << '\n';
+      }
+      return {};
+    };
+  });
+}
+
+}  // namespace signy::cli
