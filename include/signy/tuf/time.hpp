@@ -1,0 +1,21 @@
+// Metadata times. Notary writes `expires` with Go's time.Time JSON form, RFC 3339 with
+// nanoseconds: fraction trimmed of trailing zeros (omitted when zero), "Z" for UTC or "+hh:mm".
+// Go re-serializes what it parses, so a writer must emit exactly Go's bytes (UTC, "Z").
+#pragma once
+#include <chrono>
+#include <string>
+#include <string_view>
+
+#include "signy/util/result.hpp"
+
+namespace signy::tuf {
+
+using TimePoint = std::chrono::sys_time<std::chrono::nanoseconds>;
+
+// Go's RFC3339Nano of the instant in UTC, e.g. "2029-11-21T10:55:43.050671993Z".
+std::string format_rfc3339nano(TimePoint t);
+
+// Any RFC 3339 date-time: fraction of 1 to 9 digits (more is refused), "Z"/"z" or "+hh:mm".
+Result<TimePoint> parse_rfc3339(std::string_view text);
+
+}  // namespace signy::tuf
