@@ -1,0 +1,28 @@
+// Docker/OCI references (distribution/reference grammar, ParseNormalizedNamed):
+// "localhost:5000/org/name:tag" -> domain "localhost:5000", path "org/name", tag "tag".
+// The Notary GUN of a reference is "<domain>/<path>" and its TUF target is the tag.
+#pragma once
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "signy/util/result.hpp"
+
+namespace signy::oci {
+
+struct Reference {
+  std::string domain;  // "docker.io" after normalisation of Docker Hub names
+  std::string path;    // "library/alpine"
+  std::string tag;     // "latest" when none was given
+  std::optional<std::string> digest;  // "sha256:<hex>" when given
+
+  std::string gun() const { return domain + "/" + path; }
+  std::string str() const;  // normalised form
+};
+
+// Parses and normalises like docker: a first component without '.' or ':' (and not "localhost")
+// means Docker Hub ("docker.io"), and one-component Hub names get "library/". Refuses anything
+// outside the grammar, names over 255 characters, and tags over 128.
+Result<Reference> parse_reference(std::string_view text);
+
+}  // namespace signy::oci
