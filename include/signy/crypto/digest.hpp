@@ -1,0 +1,32 @@
+// Hashing. The streaming digest computes SHA-256 and SHA-512 of one read pass, each hash on its
+// own thread, in constant memory whatever the input size. The caller supplies the reader, so this
+// module still does no I/O itself (util/file.hpp has the file reader).
+#pragma once
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <string>
+
+#include "signy/util/result.hpp"
+
+namespace signy::crypto {
+
+using Sha256 = std::array<std::uint8_t, 32>;
+using Sha512 = std::array<std::uint8_t, 64>;
+
+Sha256 sha256(std::span<const std::uint8_t> data);
+Sha512 sha512(std::span<const std::uint8_t> data);
+
+struct Digests {
+  std::uint64_t length = 0;
+  Sha256 sha256{};
+  Sha512 sha512{};
+};
+
+// Fills buf and returns the number of bytes read, 0 at the end of input.
+using Reader = std::function<Result<std::size_t>(std::span<std::uint8_t> buf)>;
+
+Result<Digests> digest_stream(const Reader& read);
+
+}  // namespace signy::crypto
