@@ -1,0 +1,121 @@
+// TUF metadata as Notary 0.7 reads and writes it (tuf/data/*.go): the four top-level roles and
+// delegated targets roles, in Notary's dialect of the TUF format (snapshot meta without versions,
+// delegation paths as prefixes, no path_hash_prefixes). Parsing is strict about types and keeps
+// the parsed `signed` tree, because signatures are verified over its re-canonicalized bytes
+// (never the raw file text). Serializing emits exactly Go's bytes (see envelope_bytes).
+#pragma once
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "signy/cjson/cjson.hpp"
+#include "signy/crypto/notary_keys.hpp"
+#include "signy/tuf/time.hpp"
+#include "signy/util/encoding.hpp"
+
+namespace signy::tuf {
+
+using cjson::Json;
+
+enum class RoleType { root, targets, snapshot, timestamp };
+std::string_view type_name(RoleType t);  // "Root", "Targets", ... (the `_type` values)
+
+struct Signature {
+  std::string keyid;
+  std::string method;  // lower-cased on parse, as Notary does
+  Bytes sig;
+};
+
+// A role's keys and threshold (root.json "roles" entries; delegations add name and paths).
+struct RoleKeys {
+  std::vector<std::string> keyids;
+  std::int64_t threshold = 1;
+};
+
+struct FileMeta {
+  std::int64_t length = 0;
+  std::map<std::string, Bytes> hashes;  // "sha256", "sha512": raw digests
+  std::optional<Json> custom;           // targets only; written canonically
+};
+
+struct DelegatedRole {
+  std::string name;  // "targets/releases"
+  RoleKeys keys;
+  std::vector<std::string> paths;  // string prefixes; "" = every target
+};
+
+struct Delegations {
+  std::map<std::string, crypto::NotaryKey> keys;
+  std::vector<DelegatedRole> roles;
+};
+
+struct Common {
+  std::int64_t version = 1;
+  TimePoint expires{};
+};
+
+struct Root : Common {
+  bool consistent_snapshot = false;
+  std::map<std::string, crypto::NotaryKey> keys;
+  std::map<std::string, RoleKeys> roles;  // root, targets, snapshot, timestamp
+};
+
+struct Targets : Common {
+  std::map<std::string, FileMeta> targets;
+  Delegations delegations;
+};
+
+struct Snapshot : Common {
+  std::map<std::string, FileMeta> meta;  // "root", "targets", "targets/releases", ...
+};
+
+struct Timestamp : Common {
+  FileMeta snapshot;  // meta.snapshot
+};
+
+// A parsed metadata file: the typed payload, the parsed `signed` tree it came from (what the
+// signatures cover, once re-canonicalized) and the signatures.
+template <class T>
+struct Signed {
+  T signed_;
+  Json signed_json;
+  std::vector<Signature> signatures;
+};
+
+// Limits and checks shared by all roles: strict JSON, `_type`, version >= 1, RFC 3339 expiry.
+Result<Signed<Root>> parse_root(std::string_view bytes);
+Result<Signed<Targets>> parse_targets(std::string_view bytes);
+Result<Signed<Snapshot>> parse_snapshot(std::string_view bytes);
+Result<Signed<Timestamp>> parse_timestamp(std::string_view bytes);
+
+// The `signed` payload as Notary's Go structs marshal it (only the fields Notary knows).
+Json to_json(const Root& r);
+Json to_json(const Targets& t);
+Json to_json(const Snapshot& s);
+Json to_json(const Timestamp& t);
+
+// The bytes every signature covers: docker/go canonical JSON of the payload.
+Result<std::string> canonical_bytes(const Json& signed_json);
+
+// The metadata file exactly as Notary's Go code writes it: {"signed":<canonical, with <>& and
+// U+2028/9 escaped>,"signatures":[{"keyid","method","sig"}...]}, no whitespace, no newline.
+// Snapshot and timestamp hashes are taken over these bytes (notary-formats 2.2, 2.3).
+Result<std::string> envelope_bytes(const Json& signed_json, const std::vector<Signature>& signatures);
+
+// Signs the payload with each key and returns the file bytes.
+struct SigningKey {
+  std::string keyid;  // as listed for the role (the x509 key ID for root certificates)
+  const crypto::PrivateKey* key;
+};
+Result<std::string> sign_metadata(const Json& signed_json, const std::vector<SigningKey>& keys);
+
+// The one threshold counter (TUF 5.x "verify signatures"; notary tuf/signed/verify.go): counts
+// distinct keys of the role, by canonical key ID so that two key IDs naming one key count once,
+// whose signature verifies over the canonical bytes. Unknown key IDs and bad signatures are
+// skipped; the result is Errc::threshold_not_met (with the counts) or success.
+Status verify_threshold(std::string_view role, const Json& signed_json, const std::vector<Signature>& signatures,
+                        const std::map<std::string, crypto::NotaryKey>& keys, const RoleKeys& role_keys);
+
+}  // namespace signy::tuf

@@ -1,0 +1,87 @@
+// The TUF client workflow with its cache and fetch order (TUF 5, as Notary's client runs it:
+// notary client/tufclient.go). Bytes come from a MetadataSource (the Notary HTTP API or a file
+// repository); the rules are TrustedSet's; the cache is the trust directory's
+// tuf/<gun>/metadata/, written only after the whole refresh verified, each file atomically.
+#pragma once
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "signy/tuf/trusted_set.hpp"
+
+namespace signy::tuf {
+
+// Where metadata comes from. Implementations enforce max_size while reading.
+class MetadataSource {
+ public:
+  virtual ~MetadataSource() = default;
+  virtual Result<std::string> fetch(std::string_view role, std::size_t max_size) = 0;  // <role>.json
+  virtual Result<std::string> fetch_by_hash(std::string_view role, std::string_view sha256_hex, std::size_t max_size) = 0;
+  virtual Result<std::string> fetch_by_version(std::string_view role, std::int64_t version, std::size_t max_size) = 0;
+};
+
+// Trust pinning (notary trustpinning): pinned root key IDs per GUN (exact or "prefix*"), and
+// whether a GUN with neither a cached nor a pinned root may be trusted on first use.
+struct TrustPinning {
+  std::map<std::string, std::vector<std::string>> certs;
+  bool disable_tofu = false;
+};
+
+struct UpdaterConfig {
+  std::size_t max_root_size = 5u << 20;       // no hash is known for root.json
+  std::size_t max_timestamp_size = 1u << 20;  // notary const.go
+  std::size_t max_root_rotations = 32;
+  std::size_t max_delegations = 256;
+  TrustPinning pinning;
+};
+
+class Updater {
+ public:
+  // cache_dir: <trust dir>/tuf/<gun>/metadata
+  Updater(std::string gun, std::filesystem::path cache_dir, MetadataSource& source, TimePoint reference_time,
+          UpdaterConfig config = {});
+
+  // Refreshes root (rotations), timestamp, snapshot, targets and every delegation. On success the
+  // cache holds exactly the verified files; on failure it is left as it was.
+  Status refresh();
+
+  struct TargetInfo {
+    std::string name;
+    std::string role;  // the role that signed it
+    FileMeta meta;
+  };
+  // Notary's lookup order (client/reader.go): breadth-first from targets, delegations in their
+  // parent's order, only where the role's paths allow the name; the first hit wins.
+  std::optional<TargetInfo> find_target(std::string_view name) const;
+  // Every target visible by the same rules (first occurrence of a name wins), sorted by name.
+  std::vector<TargetInfo> list_targets() const;
+
+  const TrustedSet& trusted() const { return *set_; }
+  // True when the root came from trust on first use in this refresh.
+  bool used_tofu() const { return tofu_; }
+  // Warnings met while refreshing (skipped delegations), one line each.
+  const std::vector<std::string>& warnings() const { return warnings_; }
+
+ private:
+  Status load_root();
+  Status rotate_root();
+  Result<std::string> fetch_pinned(std::string_view role, const FileMeta& meta);
+  Status walk_delegations();
+  Status persist();
+
+  std::string gun_;
+  std::filesystem::path cache_dir_;
+  MetadataSource& source_;
+  TimePoint now_;
+  UpdaterConfig config_;
+  std::optional<TrustedSet> set_;
+  std::string root_bytes_;  // the bytes of the trusted root
+  bool tofu_ = false;
+  std::vector<std::string> warnings_;
+  std::map<std::string, std::string> verified_;  // role -> verified bytes, written by persist()
+};
+
+}  // namespace signy::tuf

@@ -1,0 +1,295 @@
+#include "signy/tuf/metadata.hpp"
+
+#include <algorithm>
+#include <set>
+
+namespace signy::tuf {
+namespace {
+
+constexpr std::size_t kMaxMetadataBytes = 100u << 20;  // Notary's MaxDownloadSize
+
+Error bad(std::string_view what) { return Error{Errc::malformed_json, std::string(what)}; }
+
+Result<const Json*> field(const Json& obj, const char* name, Json::value_t type, std::string_view ctx) {
+  auto it = obj.find(name);
+  if (it == obj.end()) return tl::unexpected(bad(std::string(ctx) + ": missing \"" + name + "\""));
+  bool ok = it->type() == type ||
+            (type == Json::value_t::number_integer && it->type() == Json::value_t::number_unsigned);
+  if (!ok) return tl::unexpected(bad(std::string(ctx) + ": \"" + name + "\" has the wrong type"));
+  return &*it;
+}
+
+Result<std::int64_t> integer(const Json& obj, const char* name, std::string_view ctx, std::int64_t min) {
+  auto* v = SIGNY_TRY(field(obj, name, Json::value_t::number_integer, ctx));
+  if (v->is_number_unsigned() && v->get<std::uint64_t>() > (1ull << 53))
+    return tl::unexpected(bad(std::string(ctx) + ": \"" + name + "\" is too large"));
+  auto n = v->get<std::int64_t>();
+  if (n < min) return tl::unexpected(bad(std::string(ctx) + ": \"" + name + "\" must be at least " + std::to_string(min)));
+  return n;
+}
+
+Result<std::string> string(const Json& obj, const char* name, std::string_view ctx) {
+  auto* v = SIGNY_TRY(field(obj, name, Json::value_t::string, ctx));
+  return v->get<std::string>();
+}
+
+Result<std::vector<std::string>> string_list(const Json& obj, const char* name, std::string_view ctx) {
+  auto* v = SIGNY_TRY(field(obj, name, Json::value_t::array, ctx));
+  std::vector<std::string> out;
+  for (const auto& e : *v) {
+    if (!e.is_string()) return tl::unexpected(bad(std::string(ctx) + ": \"" + name + "\" must hold strings"));
+    out.push_back(e.get<std::string>());
+  }
+  return out;
+}
+
+Result<FileMeta> parse_file_meta(const Json& j, std::string_view ctx) {
+  if (!j.is_object()) return tl::unexpected(bad(std::string(ctx) + " is not an object"));
+  FileMeta m;
+  m.length = SIGNY_TRY(integer(j, "length", ctx, 0));
+  auto* hashes = SIGNY_TRY(field(j, "hashes", Json::value_t::object, ctx));
+  for (const auto& [alg, h] : hashes->items()) {
+    if (!h.is_string()) return tl::unexpected(bad(std::string(ctx) + ": hash " + alg + " is not a string"));
+    auto raw = base64_decode(h.get<std::string>());
+    if (!raw) return tl::unexpected(bad(std::string(ctx) + ": hash " + alg + " is not base64"));
+    // notary tuf/data CheckValidHashStructures: known algorithms must have their exact size.
+    if ((alg == "sha256" && raw->size() != 32) || (alg == "sha512" && raw->size() != 64))
+      return tl::unexpected(bad(std::string(ctx) + ": " + alg + " hash has the wrong length"));
+    m.hashes[alg] = std::move(*raw);
+  }
+  if (auto it = j.find("custom"); it != j.end() && !it->is_null()) m.custom = *it;
+  return m;
+}
+
+Json file_meta_json(const FileMeta& m) {
+  Json hashes = Json::object();
+  for (const auto& [alg, h] : m.hashes) hashes[alg] = base64_encode(h);
+  Json j{{"hashes", hashes}, {"length", m.length}};
+  if (m.custom) j["custom"] = *m.custom;
+  return j;
+}
+
+Result<std::map<std::string, crypto::NotaryKey>> parse_keys(const Json& j, std::string_view ctx) {
+  if (!j.is_object()) return tl::unexpected(bad(std::string(ctx) + ": \"keys\" is not an object"));
+  std::map<std::string, crypto::NotaryKey> keys;
+  for (const auto& [id, k] : j.items()) {
+    auto key = crypto::NotaryKey::from_json(k);
+    if (!key) return tl::unexpected(key.error().context(std::string(ctx) + ": key " + id));
+    keys.emplace(id, std::move(*key));
+  }
+  return keys;
+}
+
+Result<RoleKeys> parse_role_keys(const Json& j, std::string_view ctx) {
+  if (!j.is_object()) return tl::unexpected(bad(std::string(ctx) + " is not an object"));
+  RoleKeys r;
+  r.keyids = SIGNY_TRY(string_list(j, "keyids", ctx));
+  r.threshold = SIGNY_TRY(integer(j, "threshold", ctx, 1));
+  return r;
+}
+
+Json role_keys_json(const RoleKeys& r) { return Json{{"keyids", r.keyids}, {"threshold", r.threshold}}; }
+
+template <class T>
+Result<Signed<T>> parse_envelope(std::string_view bytes, RoleType type) {
+  const std::string ctx(type_name(type));
+  cjson::ParseLimits limits;
+  limits.max_bytes = kMaxMetadataBytes;
+  auto doc = cjson::parse_strict(bytes, limits);
+  if (!doc) return tl::unexpected(doc.error().context(ctx + " metadata"));
+  if (!doc->is_object()) return tl::unexpected(bad(ctx + " metadata is not a JSON object"));
+  Signed<T> out;
+  auto* sj = SIGNY_TRY(field(*doc, "signed", Json::value_t::object, ctx + " metadata"));
+  auto* sigs = SIGNY_TRY(field(*doc, "signatures", Json::value_t::array, ctx + " metadata"));
+  for (const auto& s : *sigs) {
+    if (!s.is_object()) return tl::unexpected(bad(ctx + " metadata: a signature is not an object"));
+    Signature sig;
+    sig.keyid = SIGNY_TRY(string(s, "keyid", ctx + " signature"));
+    sig.method = SIGNY_TRY(string(s, "method", ctx + " signature"));
+    std::transform(sig.method.begin(), sig.method.end(), sig.method.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    auto raw = base64_decode(SIGNY_TRY(string(s, "sig", ctx + " signature")));
+    if (!raw) return tl::unexpected(bad(ctx + " metadata: a signature is not base64"));
+    sig.sig = std::move(*raw);
+    out.signatures.push_back(std::move(sig));
+  }
+  auto t = SIGNY_TRY(string(*sj, "_type", ctx));
+  if (t != type_name(type))
+    return tl::unexpected(Error{Errc::wrong_type, "expected " + ctx + " metadata, got _type \"" + t.substr(0, 32) + "\""});
+  out.signed_.version = SIGNY_TRY(integer(*sj, "version", ctx, 1));
+  auto expires = parse_rfc3339(SIGNY_TRY(string(*sj, "expires", ctx)));
+  if (!expires) return tl::unexpected(expires.error().context(ctx + " expires"));
+  out.signed_.expires = *expires;
+  out.signed_json = std::move(*sj);
+  return out;
+}
+
+}  // namespace
+
+std::string_view type_name(RoleType t) {
+  switch (t) {
+    case RoleType::root: return "Root";
+    case RoleType::targets: return "Targets";
+    case RoleType::snapshot: return "Snapshot";
+    case RoleType::timestamp: return "Timestamp";
+  }
+  return "";
+}
+
+Result<Signed<Root>> parse_root(std::string_view bytes) {
+  auto env = SIGNY_TRY(parse_envelope<Root>(bytes, RoleType::root));
+  const Json& j = env.signed_json;
+  auto& r = env.signed_;
+  if (auto it = j.find("consistent_snapshot"); it != j.end()) {
+    if (!it->is_boolean()) return tl::unexpected(bad("Root: \"consistent_snapshot\" is not a boolean"));
+    r.consistent_snapshot = it->get<bool>();
+  }
+  r.keys = SIGNY_TRY(parse_keys(*SIGNY_TRY(field(j, "keys", Json::value_t::object, "Root")), "Root"));
+  auto* roles = SIGNY_TRY(field(j, "roles", Json::value_t::object, "Root"));
+  for (const auto& [name, rj] : roles->items()) r.roles[name] = SIGNY_TRY(parse_role_keys(rj, "Root role " + name));
+  // notary tuf/data/root.go isValidRootStructure: the four base roles, keys that exist.
+  for (const char* base : {"root", "targets", "snapshot", "timestamp"}) {
+    auto it = r.roles.find(base);
+    if (it == r.roles.end()) return tl::unexpected(bad(std::string("Root: no \"") + base + "\" role"));
+    for (const auto& id : it->second.keyids)
+      if (!r.keys.contains(id))
+        return tl::unexpected(bad(std::string("Root: role ") + base + " lists unknown key " + id.substr(0, 64)));
+  }
+  return env;
+}
+
+Result<Signed<Targets>> parse_targets(std::string_view bytes) {
+  auto env = SIGNY_TRY(parse_envelope<Targets>(bytes, RoleType::targets));
+  const Json& j = env.signed_json;
+  auto& t = env.signed_;
+  auto* targets = SIGNY_TRY(field(j, "targets", Json::value_t::object, "Targets"));
+  for (const auto& [name, m] : targets->items()) t.targets[name] = SIGNY_TRY(parse_file_meta(m, "target " + name.substr(0, 64)));
+  if (auto it = j.find("delegations"); it != j.end() && !it->is_null()) {
+    if (!it->is_object()) return tl::unexpected(bad("Targets: \"delegations\" is not an object"));
+    t.delegations.keys = SIGNY_TRY(parse_keys(*SIGNY_TRY(field(*it, "keys", Json::value_t::object, "delegations")), "delegations"));
+    auto* roles = SIGNY_TRY(field(*it, "roles", Json::value_t::array, "delegations"));
+    std::set<std::string> seen;
+    for (const auto& rj : *roles) {
+      DelegatedRole d;
+      if (!rj.is_object()) return tl::unexpected(bad("delegations: a role is not an object"));
+      d.name = SIGNY_TRY(string(rj, "name", "delegated role"));
+      d.keys = SIGNY_TRY(parse_role_keys(rj, "delegated role " + d.name.substr(0, 64)));
+      if (rj.contains("paths")) d.paths = SIGNY_TRY(string_list(rj, "paths", "delegated role " + d.name.substr(0, 64)));
+      if (!seen.insert(d.name).second) return tl::unexpected(bad("delegations: role " + d.name.substr(0, 64) + " listed twice"));
+      for (const auto& id : d.keys.keyids)
+        if (!t.delegations.keys.contains(id))
+          return tl::unexpected(bad("delegated role " + d.name.substr(0, 64) + " lists unknown key " + id.substr(0, 64)));
+      t.delegations.roles.push_back(std::move(d));
+    }
+  }
+  return env;
+}
+
+Result<Signed<Snapshot>> parse_snapshot(std::string_view bytes) {
+  auto env = SIGNY_TRY(parse_envelope<Snapshot>(bytes, RoleType::snapshot));
+  auto* meta = SIGNY_TRY(field(env.signed_json, "meta", Json::value_t::object, "Snapshot"));
+  for (const auto& [role, m] : meta->items()) env.signed_.meta[role] = SIGNY_TRY(parse_file_meta(m, "Snapshot meta " + role.substr(0, 64)));
+  // notary IsValidSnapshotStructure: root and targets are listed with a sha256.
+  for (const char* must : {"root", "targets"}) {
+    auto it = env.signed_.meta.find(must);
+    if (it == env.signed_.meta.end() || !it->second.hashes.contains("sha256"))
+      return tl::unexpected(bad(std::string("Snapshot: no sha256 for ") + must));
+  }
+  return env;
+}
+
+Result<Signed<Timestamp>> parse_timestamp(std::string_view bytes) {
+  auto env = SIGNY_TRY(parse_envelope<Timestamp>(bytes, RoleType::timestamp));
+  auto* meta = SIGNY_TRY(field(env.signed_json, "meta", Json::value_t::object, "Timestamp"));
+  auto it = meta->find("snapshot");
+  if (it == meta->end()) return tl::unexpected(bad("Timestamp: no snapshot in meta"));
+  env.signed_.snapshot = SIGNY_TRY(parse_file_meta(*it, "Timestamp meta snapshot"));
+  if (!env.signed_.snapshot.hashes.contains("sha256")) return tl::unexpected(bad("Timestamp: no sha256 for snapshot"));
+  return env;
+}
+
+Json to_json(const Root& r) {
+  Json keys = Json::object();
+  for (const auto& [id, k] : r.keys) keys[id] = k.to_json();
+  Json roles = Json::object();
+  for (const auto& [name, rk] : r.roles) roles[name] = role_keys_json(rk);
+  return Json{{"_type", "Root"}, {"consistent_snapshot", r.consistent_snapshot}, {"expires", format_rfc3339nano(r.expires)},
+              {"keys", keys}, {"roles", roles}, {"version", r.version}};
+}
+
+Json to_json(const Targets& t) {
+  Json keys = Json::object();
+  for (const auto& [id, k] : t.delegations.keys) keys[id] = k.to_json();
+  Json roles = Json::array();
+  for (const auto& d : t.delegations.roles) {
+    Json rj = role_keys_json(d.keys);
+    rj["name"] = d.name;
+    if (!d.paths.empty()) rj["paths"] = d.paths;  // Go: `paths,omitempty`
+    roles.push_back(rj);
+  }
+  Json targets = Json::object();
+  for (const auto& [name, m] : t.targets) targets[name] = file_meta_json(m);
+  return Json{{"_type", "Targets"}, {"delegations", {{"keys", keys}, {"roles", roles}}},
+              {"expires", format_rfc3339nano(t.expires)}, {"targets", targets}, {"version", t.version}};
+}
+
+Json to_json(const Snapshot& s) {
+  Json meta = Json::object();
+  for (const auto& [role, m] : s.meta) meta[role] = file_meta_json(m);
+  return Json{{"_type", "Snapshot"}, {"expires", format_rfc3339nano(s.expires)}, {"meta", meta}, {"version", s.version}};
+}
+
+Json to_json(const Timestamp& t) {
+  return Json{{"_type", "Timestamp"}, {"expires", format_rfc3339nano(t.expires)},
+              {"meta", {{"snapshot", file_meta_json(t.snapshot)}}}, {"version", t.version}};
+}
+
+Result<std::string> canonical_bytes(const Json& signed_json) { return cjson::notary_canonical(signed_json); }
+
+Result<std::string> envelope_bytes(const Json& signed_json, const std::vector<Signature>& signatures) {
+  auto canonical = SIGNY_TRY(canonical_bytes(signed_json));
+  std::string out = "{\"signed\":" + cjson::go_html_escape(canonical) + ",\"signatures\":[";
+  bool first = true;
+  for (const auto& s : signatures) {
+    if (!first) out += ',';
+    first = false;
+    // Go struct order keyid, method, sig; hex, method names and base64 need no escaping.
+    out += "{\"keyid\":\"" + s.keyid + "\",\"method\":\"" + s.method + "\",\"sig\":\"" + base64_encode(s.sig) + "\"}";
+  }
+  out += "]}";
+  return out;
+}
+
+Result<std::string> sign_metadata(const Json& signed_json, const std::vector<SigningKey>& keys) {
+  auto canonical = SIGNY_TRY(canonical_bytes(signed_json));
+  std::vector<Signature> sigs;
+  for (const auto& k : keys) {
+    auto s = SIGNY_TRY(crypto::notary_sign(*k.key, k.keyid, as_bytes(canonical)));
+    sigs.push_back(Signature{s.keyid, s.method, std::move(s.sig)});
+  }
+  return envelope_bytes(signed_json, sigs);
+}
+
+Status verify_threshold(std::string_view role, const Json& signed_json, const std::vector<Signature>& signatures,
+                        const std::map<std::string, crypto::NotaryKey>& keys, const RoleKeys& role_keys) {
+  if (role_keys.threshold < 1) return fail(Errc::threshold_not_met, std::string(role) + ": threshold below 1");
+  auto canonical = SIGNY_TRY(canonical_bytes(signed_json));
+  std::set<std::string> role_ids(role_keys.keyids.begin(), role_keys.keyids.end());
+  std::set<std::string> counted;  // canonical key IDs that signed
+  for (const auto& sig : signatures) {
+    if (!role_ids.contains(sig.keyid)) continue;
+    auto it = keys.find(sig.keyid);
+    if (it == keys.end()) continue;
+    // notary ErrInvalidKeyID: the key stored under an ID must hash to that ID.
+    if (it->second.key_id() != sig.keyid) continue;
+    if (!crypto::notary_verify(it->second, sig.method, as_bytes(canonical), sig.sig)) continue;
+    counted.insert(it->second.canonical_key_id());
+  }
+  if (static_cast<std::int64_t>(counted.size()) < role_keys.threshold)
+    return fail(Errc::threshold_not_met, std::string(role) + ": " + std::to_string(counted.size()) +
+                                             " valid signature(s) from its keys, threshold is " +
+                                             std::to_string(role_keys.threshold));
+  return {};
+}
+
+}  // namespace signy::tuf

@@ -1,0 +1,288 @@
+#include "signy/tuf/updater.hpp"
+
+#include <algorithm>
+#include <deque>
+#include <set>
+
+#include "signy/crypto/digest.hpp"
+#include "signy/util/file.hpp"
+#include "signy/util/log.hpp"
+
+namespace signy::tuf {
+namespace {
+
+
+bool matches(const FileMeta& meta, std::string_view bytes) {
+  auto it = meta.hashes.find("sha256");
+  if (it == meta.hashes.end() || static_cast<std::int64_t>(bytes.size()) != meta.length) return false;
+  auto h = crypto::sha256(as_bytes(bytes));
+  return std::equal(h.begin(), h.end(), it->second.begin(), it->second.end());
+}
+
+// notary tuf/data/roles.go IsDelegation: "targets/" + [-a-z0-9_/]+, clean, a direct child.
+bool valid_child(std::string_view child, std::string_view parent) {
+  if (child.size() >= 256 || child.size() <= parent.size() + 1) return false;
+  if (child.substr(0, parent.size()) != parent || child[parent.size()] != '/') return false;
+  std::string_view leaf = child.substr(parent.size() + 1);
+  return std::all_of(leaf.begin(), leaf.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+  });
+}
+
+// notary RestrictDelegationPathPrefixes: a child keeps only paths under one of its parent's.
+std::vector<std::string> restrict_paths(const std::vector<std::string>& parent, const std::vector<std::string>& child) {
+  std::vector<std::string> out;
+  for (const auto& c : child)
+    for (const auto& p : parent)
+      if (c.compare(0, p.size(), p) == 0) {
+        out.push_back(c);
+        break;
+      }
+  return out;
+}
+
+bool allowed(const std::vector<std::string>& paths, std::string_view name) {
+  return std::any_of(paths.begin(), paths.end(), [&](const std::string& p) { return name.substr(0, p.size()) == p; });
+}
+
+bool pinned_for(const TrustPinning& pinning, const std::string& gun, std::vector<std::string>& ids) {
+  if (auto it = pinning.certs.find(gun); it != pinning.certs.end()) {
+    ids = it->second;
+    return true;
+  }
+  std::size_t best = 0;
+  bool found = false;
+  for (const auto& [pattern, keys] : pinning.certs) {  // "prefix*": the longest prefix wins
+    if (pattern.empty() || pattern.back() != '*') continue;
+    std::string_view prefix(pattern.data(), pattern.size() - 1);
+    if (gun.compare(0, prefix.size(), prefix) == 0 && prefix.size() >= best) {
+      best = prefix.size();
+      ids = keys;
+      found = true;
+    }
+  }
+  return found;
+}
+
+}  // namespace
+
+Updater::Updater(std::string gun, std::filesystem::path cache_dir, MetadataSource& source, TimePoint reference_time,
+                 UpdaterConfig config)
+    : gun_(std::move(gun)), cache_dir_(std::move(cache_dir)), source_(source), now_(reference_time), config_(std::move(config)) {}
+
+Status Updater::load_root() {
+  auto cached = read_file_limited(cache_dir_ / "root.json", config_.max_root_size);
+  if (cached) {
+    // A cached root defines trust (notary bootstrapClient); pinning applies to first use.
+    auto set = TrustedSet::create(*cached, now_);
+    if (set) {
+      set_ = std::move(*set);
+      root_bytes_ = std::move(*cached);
+      return {};
+    }
+    log::warn("cached root for " + gun_ + " does not verify (" + set.error().message + "); fetching it again");
+  }
+  auto bytes = source_.fetch("root", config_.max_root_size);
+  if (!bytes) return tl::unexpected(bytes.error().context("fetching root for " + gun_));
+  auto set = TrustedSet::create(*bytes, now_);
+  if (!set) return tl::unexpected(set.error());
+  std::vector<std::string> pinned;
+  if (pinned_for(config_.pinning, gun_, pinned)) {
+    const auto& root = set->root();
+    RoleKeys pinned_role{pinned, root.signed_.roles.at("root").threshold};
+    auto st = verify_threshold("root (pinned keys)", root.signed_json, root.signatures, root.signed_.keys, pinned_role);
+    if (!st) return fail(Errc::untrusted_key, "root of " + gun_ + " is not signed by the pinned root keys: " + st.error().message);
+  } else if (config_.pinning.disable_tofu) {
+    return fail(Errc::untrusted_key, "no trusted root for " + gun_ + " and trust on first use is disabled");
+  } else {
+    tofu_ = true;
+    log::warn("trusting the root of " + gun_ + " on first use (root key " +
+              set->root().signed_.roles.at("root").keyids.front().substr(0, 16) + "...); pin it to avoid this");
+  }
+  set_ = std::move(*set);
+  root_bytes_ = *bytes;
+  verified_["root"] = std::move(*bytes);
+  return {};
+}
+
+Result<std::string> Updater::fetch_pinned(std::string_view role, const FileMeta& meta) {
+  // Consistent names by sha256 (notary client fetches snapshot/targets by hash); the cached copy
+  // is used when it is exactly the listed file.
+  auto cached = read_file_limited(cache_dir_ / (std::string(role) + ".json"), static_cast<std::uintmax_t>(meta.length));
+  if (cached && matches(meta, *cached)) return cached;
+  auto it = meta.hashes.find("sha256");
+  if (it == meta.hashes.end()) return fail(Errc::hash_mismatch, std::string(role) + ": no sha256 listed");
+  auto bytes = source_.fetch_by_hash(role, hex_encode(it->second), static_cast<std::size_t>(meta.length));
+  if (!bytes) return tl::unexpected(bytes.error().context("fetching " + std::string(role)));
+  return bytes;
+}
+
+Status Updater::rotate_root() {
+  for (std::size_t i = 0; i < config_.max_root_rotations; ++i) {
+    auto next_version = set_->root().signed_.version + 1;
+    auto bytes = source_.fetch_by_version("root", next_version, config_.max_root_size);
+    if (!bytes) {
+      if (bytes.error().code == Errc::not_found) return {};
+      return tl::unexpected(bytes.error().context("fetching root version " + std::to_string(next_version)));
+    }
+    SIGNY_TRY_VOID(set_->update_root(*bytes));
+    root_bytes_ = *bytes;
+    verified_["root"] = std::move(*bytes);
+  }
+  return fail(Errc::too_large, "more than " + std::to_string(config_.max_root_rotations) + " root rotations");
+}
+
+Status Updater::refresh() {
+  warnings_.clear();
+  verified_.clear();
+  tofu_ = false;
+  set_.reset();
+  SIGNY_TRY_VOID(load_root());
+
+  // Previously verified versions are the rollback floor (TUF 5.4.3, 5.5.5, 5.6.x).
+  auto floor_of = [&](const char* role, auto parse) {
+    auto cached = read_file_limited(cache_dir_ / (std::string(role) + ".json"), 100u << 20);
+    if (!cached) return;
+    if (auto m = parse(*cached)) set_->note_trusted_version(role, m->signed_.version);
+  };
+  floor_of("timestamp", parse_timestamp);
+  floor_of("snapshot", parse_snapshot);
+  floor_of("targets", parse_targets);
+
+  std::string ts_bytes, sn_bytes;
+  auto chain = [&]() -> Status {
+    auto ts = source_.fetch("timestamp", config_.max_timestamp_size);
+    if (!ts) return tl::unexpected(ts.error().context("fetching timestamp"));
+    SIGNY_TRY_VOID(set_->update_timestamp(*ts));
+    ts_bytes = std::move(*ts);
+    auto sn = SIGNY_TRY(fetch_pinned("snapshot", set_->timestamp()->signed_.snapshot));
+    SIGNY_TRY_VOID(set_->update_snapshot(sn));
+    sn_bytes = std::move(sn);
+    return {};
+  };
+  auto st = chain();
+  bool root_listed = st && matches(set_->snapshot()->signed_.meta.at("root"), root_bytes_);
+  if (!root_listed) {
+    // A failure, or a snapshot listing another root: the root may have rotated. Follow every
+    // version (TUF 5.3), then retry once (notary tufclient.go Update).
+    auto before = set_->root().signed_.version;
+    SIGNY_TRY_VOID(rotate_root());
+    if (set_->root().signed_.version == before) {
+      if (!st) return st;
+      return fail(Errc::hash_mismatch, "the snapshot lists a root other than the trusted one and no newer root exists");
+    }
+    SIGNY_TRY_VOID(chain());
+    if (!matches(set_->snapshot()->signed_.meta.at("root"), root_bytes_))
+      return fail(Errc::hash_mismatch, "the snapshot lists a root that no rotation from the trusted root reaches");
+  }
+  SIGNY_TRY_VOID(set_->check_final_root());
+  verified_["timestamp"] = std::move(ts_bytes);
+  verified_["snapshot"] = std::move(sn_bytes);
+
+  auto targets = SIGNY_TRY(fetch_pinned("targets", set_->snapshot()->signed_.meta.at("targets")));
+  SIGNY_TRY_VOID(set_->update_targets(targets));
+  verified_["targets"] = std::move(targets);
+  SIGNY_TRY_VOID(walk_delegations());
+  return persist();
+}
+
+Status Updater::walk_delegations() {
+  // Depth-first pre-order from targets (notary downloadTargets); children in array order.
+  struct Item {
+    std::string role, parent;
+  };
+  std::vector<Item> stack;
+  auto push_children = [&](const std::string& parent) {
+    const auto* t = set_->targets(parent);
+    if (!t) return;
+    const auto& roles = t->signed_.delegations.roles;
+    for (auto it = roles.rbegin(); it != roles.rend(); ++it) stack.push_back({it->name, parent});
+  };
+  push_children("targets");
+  std::size_t visited = 0;
+  while (!stack.empty()) {
+    Item item = std::move(stack.back());
+    stack.pop_back();
+    if (++visited > config_.max_delegations)
+      return fail(Errc::too_large, "more than " + std::to_string(config_.max_delegations) + " delegated roles");
+    if (!valid_child(item.role, item.parent)) {
+      warnings_.push_back("ignoring delegation \"" + item.role.substr(0, 64) + "\": not a valid child of " + item.parent);
+      continue;
+    }
+    auto meta = set_->snapshot()->signed_.meta.find(item.role);
+    if (meta == set_->snapshot()->signed_.meta.end()) continue;  // never published: nothing to fetch
+    auto bytes = fetch_pinned(item.role, meta->second);
+    if (!bytes) return tl::unexpected(bytes.error());
+    auto st = set_->update_delegated_targets(item.role, item.parent, *bytes);
+    if (!st) {
+      // notary: an expired or under-signed delegation is skipped, its targets invisible.
+      if (st.error().code == Errc::expired || st.error().code == Errc::threshold_not_met) {
+        warnings_.push_back("skipping " + item.role + ": " + st.error().message);
+        continue;
+      }
+      return st;
+    }
+    verified_[item.role] = std::move(*bytes);
+    push_children(item.role);
+  }
+  return {};
+}
+
+Status Updater::persist() {
+  SIGNY_TRY_VOID(make_private_dirs(cache_dir_));
+  for (const auto& [role, bytes] : verified_) {
+    auto path = cache_dir_ / (role + ".json");  // role names were validated: no "..", no '.'
+    SIGNY_TRY_VOID(make_private_dirs(path.parent_path()));
+    SIGNY_TRY_VOID(atomic_write(path, bytes, 0600));
+  }
+  return {};
+}
+
+namespace {
+template <class F>
+void walk_targets(const TrustedSet& set, F&& visit) {
+  // Breadth-first from targets with restricted paths (notary tuf.go WalkTargets).
+  struct Item {
+    std::string role;
+    std::vector<std::string> paths;
+  };
+  std::deque<Item> queue{{"targets", {""}}};
+  std::set<std::string> seen;
+  while (!queue.empty()) {
+    Item item = std::move(queue.front());
+    queue.pop_front();
+    if (!seen.insert(item.role).second) continue;
+    const auto* t = set.targets(item.role);
+    if (!t) continue;
+    if (!visit(item.role, item.paths, t->signed_)) return;
+    for (const auto& d : t->signed_.delegations.roles)
+      queue.push_back({d.name, restrict_paths(item.paths, d.paths)});
+  }
+}
+}  // namespace
+
+std::optional<Updater::TargetInfo> Updater::find_target(std::string_view name) const {
+  std::optional<TargetInfo> found;
+  walk_targets(*set_, [&](const std::string& role, const std::vector<std::string>& paths, const Targets& t) {
+    if (!allowed(paths, name)) return true;
+    auto it = t.targets.find(std::string(name));
+    if (it == t.targets.end()) return true;
+    found = TargetInfo{it->first, role, it->second};
+    return false;
+  });
+  return found;
+}
+
+std::vector<Updater::TargetInfo> Updater::list_targets() const {
+  std::map<std::string, TargetInfo> out;
+  walk_targets(*set_, [&](const std::string& role, const std::vector<std::string>& paths, const Targets& t) {
+    for (const auto& [name, meta] : t.targets)
+      if (allowed(paths, name) && !out.contains(name)) out.emplace(name, TargetInfo{name, role, meta});
+    return true;
+  });
+  std::vector<TargetInfo> v;
+  for (auto& [n, i] : out) v.push_back(std::move(i));
+  return v;
+}
+
+}  // namespace signy::tuf

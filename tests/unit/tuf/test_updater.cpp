@@ -1,0 +1,204 @@
+// The Updater's workflow over the simulator: fetch order, cache behaviour, rotation, and that a
+// refused refresh leaves the cache as it was.
+#include <catch2/catch.hpp>
+
+#include "signy/tuf/updater.hpp"
+#include "signy/util/file.hpp"
+#include "simulator.hpp"
+#include "testsupport.hpp"
+
+using namespace signy;
+using namespace signy::tuf;
+using namespace std::chrono_literals;
+using testsim::Simulator;
+
+namespace {
+
+class SimSource : public MetadataSource {
+ public:
+  explicit SimSource(Simulator& sim) : sim_(sim) {}
+  std::vector<std::string> log;
+  std::function<std::string(std::string_view role, std::string)> tamper;  // optional
+
+  Result<std::string> serve(std::string_view role, std::string bytes, std::size_t max) {
+    if (tamper) bytes = tamper(role, std::move(bytes));
+    if (bytes.size() > max) return fail(Errc::too_large, std::string(role) + ": response exceeds the limit");
+    return bytes;
+  }
+  Result<std::string> current(std::string_view role) {
+    if (role == "root") return sim_.root_bytes;
+    if (role == "timestamp") return sim_.timestamp_bytes;
+    if (role == "snapshot") return sim_.snapshot_bytes;
+    if (role == "targets") return sim_.targets_bytes;
+    auto it = sim_.delegated_bytes.find(std::string(role));
+    if (it == sim_.delegated_bytes.end()) return fail(Errc::not_found, "no " + std::string(role));
+    return it->second;
+  }
+  Result<std::string> fetch(std::string_view role, std::size_t max) override {
+    log.push_back(std::string(role));
+    return serve(role, SIGNY_TRY(current(role)), max);
+  }
+  Result<std::string> fetch_by_hash(std::string_view role, std::string_view hex, std::size_t max) override {
+    log.push_back(std::string(role) + "." + std::string(hex.substr(0, 8)));
+    auto bytes = SIGNY_TRY(current(role));
+    return serve(role, std::move(bytes), max);
+  }
+  Result<std::string> fetch_by_version(std::string_view role, std::int64_t v, std::size_t max) override {
+    log.push_back(std::to_string(v) + "." + std::string(role));
+    if (role != "root" || v < 1 || static_cast<std::size_t>(v) > sim_.root_history.size())
+      return fail(Errc::not_found, "no such version");
+    return serve(role, sim_.root_history[static_cast<std::size_t>(v - 1)], max);
+  }
+
+ private:
+  Simulator& sim_;
+};
+
+std::string cached(const TempDir& d, const std::string& role) {
+  auto r = read_file_limited(d.path() / (role + ".json"), 1 << 20);
+  return r ? *r : std::string();
+}
+
+}  // namespace
+
+TEST_CASE("first refresh trusts the root on first use, verifies everything and caches it") {
+  Simulator sim;
+  sim.add_target("v1", "hello");
+  sim.add_delegation("targets/releases");
+  sim.delegated["targets/releases"].targets["v2"] = testsim::meta_of("bundle v2");
+  sim.targets.version = 2;
+  sim.publish();
+  SimSource src(sim);
+  TempDir cache;
+  Updater up("example.com/app", cache.path(), src, sim.now);
+  REQUIRE(up.refresh());
+  CHECK(up.used_tofu());
+  CHECK(src.log.size() == 5);  // root, timestamp, snapshot, targets, targets/releases
+  CHECK(up.find_target("v1")->role == "targets");
+  CHECK(up.find_target("v2")->role == "targets/releases");
+  CHECK(!up.find_target("v3"));
+  CHECK(up.list_targets().size() == 2);
+  CHECK(cached(cache, "root") == sim.root_bytes);
+  CHECK(cached(cache, "targets/releases") == sim.delegated_bytes["targets/releases"]);
+
+  // A second run uses the cache: only the timestamp is fetched.
+  src.log.clear();
+  Updater again("example.com/app", cache.path(), src, sim.now);
+  REQUIRE(again.refresh());
+  CHECK(!again.used_tofu());
+  CHECK(src.log == std::vector<std::string>{"timestamp"});
+}
+
+TEST_CASE("first use can be refused, and pinned root keys are enforced") {
+  Simulator sim;
+  SimSource src(sim);
+  TempDir cache;
+  UpdaterConfig cfg;
+  cfg.pinning.disable_tofu = true;
+  Updater up("example.com/app", cache.path(), src, sim.now, cfg);
+  auto st = up.refresh();
+  REQUIRE(!st);
+  CHECK(st.error().code == Errc::untrusted_key);
+  CHECK(cached(cache, "root").empty());
+
+  cfg.pinning.certs["example.com/*"] = {"0000"};
+  Updater wrong("example.com/app", cache.path(), src, sim.now, cfg);
+  CHECK(wrong.refresh().error().code == Errc::untrusted_key);
+
+  cfg.pinning.certs["example.com/app"] = {sim.keys["root"][0].id};
+  Updater right("example.com/app", cache.path(), src, sim.now, cfg);
+  CHECK(right.refresh());
+  CHECK(!right.used_tofu());
+}
+
+TEST_CASE("a refused refresh leaves the cache as it was") {
+  Simulator sim;
+  SimSource src(sim);
+  TempDir cache;
+  REQUIRE(Updater("g", cache.path(), src, sim.now).refresh());
+  auto before_ts = cached(cache, "timestamp");
+  // The server now serves an expired timestamp (freeze).
+  sim.timestamp.version = 2;
+  sim.timestamp.expires = sim.now - 1s;
+  sim.publish();
+  auto st = Updater("g", cache.path(), src, sim.now).refresh();
+  REQUIRE(!st);
+  CHECK(st.error().code == Errc::expired);
+  CHECK(cached(cache, "timestamp") == before_ts);
+}
+
+TEST_CASE("rollback against the cached version is refused across runs") {
+  Simulator sim;
+  sim.timestamp.version = 3;
+  sim.publish();
+  auto v3 = sim.timestamp_bytes;
+  SimSource src(sim);
+  TempDir cache;
+  REQUIRE(Updater("g", cache.path(), src, sim.now).refresh());
+  sim.timestamp.version = 2;
+  sim.publish();
+  auto st = Updater("g", cache.path(), src, sim.now).refresh();
+  REQUIRE(!st);
+  CHECK(st.error().code == Errc::rollback);
+  CHECK(cached(cache, "timestamp") == v3);
+}
+
+TEST_CASE("endless data: a response over the size limit is refused") {
+  Simulator sim;
+  SimSource src(sim);
+  src.tamper = [](std::string_view role, std::string b) {
+    if (role == "timestamp") b.append(2u << 20, ' ');
+    return b;
+  };
+  TempDir cache;
+  auto st = Updater("g", cache.path(), src, sim.now).refresh();
+  REQUIRE(!st);
+  CHECK(st.error().code == Errc::too_large);
+}
+
+TEST_CASE("root rotation is followed version by version") {
+  Simulator sim;
+  SimSource src(sim);
+  TempDir cache;
+  REQUIRE(Updater("g", cache.path(), src, sim.now).refresh());
+  for (int v = 2; v <= 3; ++v) {  // two rotations, each signed by the old and the new key
+    auto old_key = std::move(sim.keys["root"][0]);
+    sim.keys["root"][0] = testsim::make_key();
+    auto& nk = sim.keys["root"][0];
+    sim.root.keys.emplace(nk.id, nk.pub);
+    sim.root.roles["root"].keyids = {nk.id};
+    sim.root.version = v;
+    sim.sign_root({&old_key});
+  }
+  sim.snapshot.version = 2;
+  sim.timestamp.version = 2;
+  sim.publish();
+  src.log.clear();
+  Updater up("g", cache.path(), src, sim.now);
+  REQUIRE(up.refresh());
+  CHECK(up.trusted().root().signed_.version == 3);
+  CHECK(std::find(src.log.begin(), src.log.end(), "2.root") != src.log.end());
+  CHECK(std::find(src.log.begin(), src.log.end(), "3.root") != src.log.end());
+  CHECK(cached(cache, "root") == sim.root_bytes);
+}
+
+TEST_CASE("a rotated root not signed by the previous root's keys is refused") {
+  Simulator sim;
+  SimSource src(sim);
+  TempDir cache;
+  REQUIRE(Updater("g", cache.path(), src, sim.now).refresh());
+  auto old_root = cached(cache, "root");
+  sim.keys["root"][0] = testsim::make_key();  // attacker's new key, old key not used
+  auto& nk = sim.keys["root"][0];
+  sim.root.keys.emplace(nk.id, nk.pub);
+  sim.root.roles["root"].keyids = {nk.id};
+  sim.root.version = 2;
+  sim.sign_root();
+  sim.snapshot.version = 2;
+  sim.timestamp.version = 2;
+  sim.publish();
+  auto st = Updater("g", cache.path(), src, sim.now).refresh();
+  REQUIRE(!st);
+  CHECK(st.error().code == Errc::threshold_not_met);
+  CHECK(cached(cache, "root") == old_root);
+}
