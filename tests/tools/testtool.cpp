@@ -1,1 +1,94 @@
-int main() { return 0; }
+// signy-testtool: signs and verifies in-toto metadata with signy's crypto, for the interop
+// scripts (tests/interop/intoto.sh). Not installed; not part of the CLI.
+//   signy-testtool sign FILE OUT (--sslib-key KEYFILE [--password P] | --store DIR --key-id ID)
+//   signy-testtool verify FILE PUBFILE...
+#include <cstdio>
+#include <cctype>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "signy/cjson/cjson.hpp"
+#include "signy/crypto/sslib.hpp"
+#include "signy/keystore/keystore.hpp"
+#include "signy/util/file.hpp"
+
+using namespace signy;
+
+namespace {
+int die(const std::string& m) {
+  std::fprintf(stderr, "signy-testtool: %s\n", m.c_str());
+  return 1;
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> a(argv + 1, argv + argc);
+  if (a.size() >= 3 && a[0] == "sign") {
+    auto text = read_file_limited(a[1], 16 << 20);
+    if (!text) return die(text.error().message);
+    auto doc = cjson::parse_strict(*text);
+    if (!doc) return die(doc.error().message);
+    std::optional<crypto::PrivateKey> key;
+    for (std::size_t i = 3; i + 1 < a.size(); i += 2) {
+      if (a[i] == "--sslib-key") {
+        auto bytes = read_file_limited(a[i + 1], 64 << 10);
+        if (!bytes) return die(bytes.error().message);
+        std::optional<SecretString> pw;
+        if (i + 3 < a.size() && a[i + 2] == "--password") pw.emplace(a[i + 3]);
+        auto k = crypto::sslib_load_private(*bytes, pw ? &*pw : nullptr);
+        if (!k) return die(k.error().message);
+        key = std::move(k->key);
+      } else if (a[i] == "--store" && i + 3 < a.size()) {
+        keystore::EnvPromptPassphrase pass;
+        auto store = keystore::KeyStore::open(a[i + 1], pass);
+        if (!store) return die(store.error().message);
+        auto k = store->load(a[i + 3]);
+        if (!k) return die(k.error().message);
+        key = std::move(*k);
+        break;
+      }
+    }
+    if (!key) return die("no key given");
+    auto pub = crypto::sslib_public_key(*key);
+    auto canonical = cjson::sslib_canonical((*doc)["signed"]);
+    if (!pub || !canonical) return die("cannot canonicalize");
+    auto sig = crypto::sslib_sign(*key, *pub, as_bytes(*canonical));
+    if (!sig) return die(sig.error().message);
+    (*doc)["signatures"] = cjson::Json::array({*sig});
+    auto st = atomic_write(a[2], doc->dump(), 0644);
+    if (!st) return die(st.error().message);
+    std::printf("%s\n", pub->keyid().c_str());
+    return 0;
+  }
+  if (a.size() >= 3 && a[0] == "verify") {
+    auto text = read_file_limited(a[1], 16 << 20);
+    if (!text) return die(text.error().message);
+    auto doc = cjson::parse_strict(*text);
+    if (!doc) return die(doc.error().message);
+    auto canonical = cjson::sslib_canonical((*doc)["signed"]);
+    if (!canonical) return die(canonical.error().message);
+    for (std::size_t i = 2; i < a.size(); ++i) {
+      auto pubtext = read_file_limited(a[i], 64 << 10);
+      if (!pubtext) return die(pubtext.error().message);
+      Result<crypto::SslibKey> pub = fail(Errc::malformed_key, "unreadable");
+      if (pubtext->rfind("-----BEGIN", 0) == 0) {  // in-toto's RSA .pub: the PEM, whitespace stripped
+        std::string pem = *pubtext;
+        while (!pem.empty() && std::isspace(static_cast<unsigned char>(pem.back()))) pem.pop_back();
+        pub = crypto::SslibKey{"rsa", "rsassa-pss-sha256", pem, std::nullopt};
+      } else {
+        auto pj = cjson::parse_strict(*pubtext);
+        if (!pj) return die(pj.error().message);
+        pub = crypto::SslibKey::from_json(*pj);
+      }
+      if (!pub) return die(pub.error().message);
+      bool ok = false;
+      for (const auto& s : (*doc)["signatures"])
+        if (s.value("keyid", "") == pub->keyid() && crypto::sslib_verify(*pub, s.value("sig", ""), as_bytes(*canonical))) ok = true;
+      if (!ok) return die("no valid signature by " + pub->keyid());
+    }
+    std::printf("verified\n");
+    return 0;
+  }
+  return die("usage: sign FILE OUT (--sslib-key K [--password P] | --store DIR --key-id ID) | verify FILE PUB...");
+}
