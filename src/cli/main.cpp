@@ -21,7 +21,8 @@ void print_json(const nlohmann::json& j) { std::cout << j.dump(2) << '\n'; }
 
 namespace {
 int report(const signy::Error& e) {
-  std::fprintf(stderr, "signy: %s\n", e.message.c_str());
+  bool usage = e.category() == signy::ErrorCategory::usage && e.message.rfind("usage", 0) != 0;
+  std::fprintf(stderr, "signy: %s%s\n", usage ? "usage: " : "", e.message.c_str());
   return signy::exit_code(e.category());
 }
 }  // namespace
@@ -63,7 +64,7 @@ int main(int argc, char** argv) {
   auto lvl = log::parse_level(global.log_level);
   if (!lvl) return report(lvl.error());
   log::set_level(*lvl);
-  if (!run) return report(Error{Errc::usage, "usage: no command given (see signy --help)"});
+  if (!run) return report(Error{Errc::usage, "no command given (see signy --help)"});
   try {
     auto st = run();
     if (!st) return report(st.error());

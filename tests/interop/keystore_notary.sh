@@ -43,7 +43,8 @@ out=$("$SIGNY" -d imp key import exported-key.pem --gun example.com/org/app)
 ok "signy imports the output of notary key generate -o"
 
 # Bad input: each its own one-line error and exit code, nothing half-written.
-expect_fail 3 "wrong passphrase" -- env SIGNY_ROOT_PASSPHRASE=nope "$SIGNY" -d n key export "$(ls n/private | head -1 | sed 's/\.key$//')"
+root_id=$("$SIGNY" -d n key list | awk '$1 == "root" {print $2}')
+expect_fail 3 "wrong passphrase" -- env SIGNY_ROOT_PASSPHRASE=nope "$SIGNY" -d n key export "$root_id"
 id=$(ls s/private | head -1 | sed 's/\.key$//')
 chmod 644 "s/private/$id.key"
 expect_fail 5 "chmod 600" -- "$SIGNY" -d s key export "$id"

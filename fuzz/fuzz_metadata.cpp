@@ -1,0 +1,26 @@
+// Fuzzes the TUF metadata parsers and the trusted set with hostile metadata files: no crash, and
+// anything accepted re-serializes to canonical bytes.
+#include <cstdint>
+#include <cstdlib>
+#include <string_view>
+
+#include "signy/tuf/trusted_set.hpp"
+
+using namespace signy;
+using namespace signy::tuf;
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  std::string_view text(reinterpret_cast<const char*>(data), size);
+  if (auto r = parse_root(text)) {
+    if (!canonical_bytes(to_json(r->signed_))) std::abort();
+    auto set = TrustedSet::create(text, TimePoint{});
+    if (set) {
+      (void)set->update_root(text);
+      (void)set->update_timestamp(text);
+    }
+  }
+  if (auto t = parse_targets(text)) (void)canonical_bytes(to_json(t->signed_));
+  (void)parse_snapshot(text);
+  (void)parse_timestamp(text);
+  return 0;
+}
