@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "signy/api/api.hpp"
 #include "signy/util/result.hpp"
 
 namespace signy::cli {
@@ -17,6 +18,7 @@ struct GlobalOptions {
   std::string trust_dir;  // -d/--dir, default ~/.signy
   std::string log_level = "warn";
   OutputFormat output = OutputFormat::text;
+  std::string server;  // --server URL (file:///path); default file://<trust dir>/server
 
   std::filesystem::path trust_dir_path() const;
 };
@@ -33,6 +35,11 @@ void register_version(Registry& r);
 void register_digest(Registry& r);
 void register_key(Registry& r);
 void register_bundle(Registry& r);
+void register_sign(Registry& r);
+void register_verify(Registry& r);
+void register_list(Registry& r);
+
+api::Context make_context(const GlobalOptions& g, keystore::PassphraseSource& pass);
 
 // Prints a JSON document on stdout (pretty, with a trailing newline).
 void print_json(const nlohmann::json& j);

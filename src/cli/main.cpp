@@ -36,6 +36,7 @@ int main(int argc, char** argv) {
   app.fallthrough();
   app.add_option("-d,--dir", global.trust_dir, "Trust directory (default ~/.signy)");
   app.add_option("--log", global.log_level, "Log level: error, warn, info, debug")->default_val("warn");
+  app.add_option("--server", global.server, "Trust server URL (file:///path; default file://<dir>/server)");
   std::map<std::string, cli::OutputFormat> formats{{"text", cli::OutputFormat::text},
                                                    {"json", cli::OutputFormat::json}};
   app.add_option("-o,--output", global.output, "Output format: text or json")
@@ -46,6 +47,9 @@ int main(int argc, char** argv) {
   cli::register_digest(registry);
   cli::register_key(registry);
   cli::register_bundle(registry);
+  cli::register_sign(registry);
+  cli::register_verify(registry);
+  cli::register_list(registry);
 
   try {
     app.parse(argc, argv);

@@ -1,0 +1,50 @@
+// signy's operations, composed from the modules: sign a thick bundle as a TUF target, verify a
+// local bundle against the trusted target, list a collection's targets (cnab-spec 300-303).
+#pragma once
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "signy/crypto/digest.hpp"
+#include "signy/keystore/keystore.hpp"
+#include "signy/tuf/updater.hpp"
+
+namespace signy::api {
+
+struct Context {
+  std::filesystem::path trust_dir;
+  std::string server;  // "file:///path"; empty = file://<trust_dir>/server
+  keystore::PassphraseSource* passphrases = nullptr;
+  tuf::TimePoint now;  // the one reference time of the command
+  tuf::UpdaterConfig updater;
+};
+
+struct SignResult {
+  std::string gun, target;
+  crypto::Digests digests;
+  std::int64_t targets_version = 0;
+  bool initialized = false;  // the collection was created by this command
+};
+// Streams the file through SHA-256 and SHA-512 and publishes it as target <tag> of <gun>
+// (creating the collection on first use: root key reused from the trust dir, one targets key
+// shared by all collections, as Notary and the original signy do).
+Result<SignResult> sign_thick(const Context& ctx, const std::filesystem::path& file, std::string_view ref);
+
+struct VerifyResult {
+  std::string gun, target, role;
+  crypto::Digests digests;
+  bool trusted_on_first_use = false;
+  std::vector<std::string> warnings;
+};
+// Refreshes the collection's TUF metadata, finds the target and compares length and every hash.
+Result<VerifyResult> verify_thick(const Context& ctx, const std::filesystem::path& file, std::string_view ref);
+
+Result<std::vector<tuf::Updater::TargetInfo>> list_targets(const Context& ctx, std::string_view gun);
+
+// Notary's default expiries (notary const.go NotaryDefaultExpiries).
+inline constexpr auto kRootExpiry = std::chrono::hours(24 * 3650);
+inline constexpr auto kTargetsExpiry = std::chrono::hours(24 * 1095);
+inline constexpr auto kSnapshotExpiry = std::chrono::hours(24 * 1095);
+inline constexpr auto kTimestampExpiry = std::chrono::hours(24 * 14);
+
+}  // namespace signy::api

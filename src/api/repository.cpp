@@ -1,0 +1,212 @@
+#include <optional>
+
+#include "signy/api/api.hpp"
+#include "signy/crypto/notary_keys.hpp"
+#include "signy/notary/file_store.hpp"
+#include "signy/oci/reference.hpp"
+#include "signy/util/file.hpp"
+#include "signy/util/log.hpp"
+
+namespace signy::api {
+namespace fs = std::filesystem;
+namespace {
+
+struct Collection {
+  std::string gun;
+  std::optional<notary::FileStore> store;
+  fs::path cache_dir;
+};
+
+Result<Collection> open_collection(const Context& ctx, std::string_view gun) {
+  std::string server = ctx.server.empty() ? "file://" + (ctx.trust_dir / "server").string() : ctx.server;
+  if (server.rfind("file://", 0) != 0)
+    return fail(Errc::usage, "server \"" + server.substr(0, 100) +
+                                 "\": only file:// trust repositories are supported in this version (Notary over HTTPS is next)");
+  fs::path root = server.substr(7);
+  if (root.empty() || !root.is_absolute()) return fail(Errc::usage, "file:// server needs an absolute path: " + server);
+  Collection c{std::string(gun), SIGNY_TRY(notary::FileStore::open(root, std::string(gun))), {}};
+  c.cache_dir = ctx.trust_dir / "tuf" / gun / "metadata";
+  return c;
+}
+
+tuf::FileMeta meta_of_bytes(std::string_view bytes) {
+  tuf::FileMeta m;
+  m.length = static_cast<std::int64_t>(bytes.size());
+  auto a = crypto::sha256(as_bytes(bytes));
+  auto b = crypto::sha512(as_bytes(bytes));
+  m.hashes["sha256"] = Bytes(a.begin(), a.end());
+  m.hashes["sha512"] = Bytes(b.begin(), b.end());
+  return m;
+}
+
+tuf::FileMeta meta_of_digests(const crypto::Digests& d) {
+  tuf::FileMeta m;
+  m.length = static_cast<std::int64_t>(d.length);
+  m.hashes["sha256"] = Bytes(d.sha256.begin(), d.sha256.end());
+  m.hashes["sha512"] = Bytes(d.sha512.begin(), d.sha512.end());
+  return m;
+}
+
+Result<crypto::Digests> digest_file(const fs::path& file) {
+  auto reader = SIGNY_TRY(FileReader::open(file));
+  return crypto::digest_stream([&reader](std::span<std::uint8_t> buf) { return reader.read(buf); });
+}
+
+// A private key for `role` whose canonical ID is one of the role's key IDs in root.
+Result<crypto::PrivateKey> key_for_role(const keystore::KeyStore& ks, const tuf::Root& root, const std::string& role) {
+  for (const auto& id : root.roles.at(role).keyids) {
+    auto it = root.keys.find(id);
+    if (it == root.keys.end()) continue;
+    auto canonical = it->second.canonical_key_id();
+    if (fs::exists(ks.dir() / "private" / (canonical + ".key"))) return ks.load(canonical);
+  }
+  return fail(Errc::not_found, "none of the " + role + " keys of this collection is in " + ks.dir().string());
+}
+
+// Reuses a key of this role (and GUN for snapshot/timestamp), else creates one.
+Result<crypto::PrivateKey> reuse_or_create(keystore::KeyStore& ks, const std::string& role, const std::string& gun) {
+  auto found = SIGNY_TRY(ks.find(role, role == "targets" || role == "root" ? std::string_view() : std::string_view(gun)));
+  if (found) {
+    log::info("using the existing " + role + " key " + found->key_id);
+    return ks.load(found->key_id);
+  }
+  auto key = SIGNY_TRY(crypto::PrivateKey::generate(crypto::KeyAlgorithm::ecdsa_p256));
+  auto info = SIGNY_TRY(ks.store(key, role, gun));
+  log::info("created the " + role + " key " + info.key_id);
+  return key;
+}
+
+std::int64_t unix_seconds(tuf::TimePoint t) {
+  return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
+}
+
+}  // namespace
+
+Result<SignResult> sign_thick(const Context& ctx, const fs::path& file, std::string_view ref_text) {
+  auto ref = SIGNY_TRY(oci::parse_reference(ref_text));
+  auto coll = SIGNY_TRY(open_collection(ctx, ref.gun()));
+  SignResult result{ref.gun(), ref.tag, SIGNY_TRY(digest_file(file)), 0, false};
+  auto ks = SIGNY_TRY(keystore::KeyStore::open(ctx.trust_dir, *ctx.passphrases));
+
+  tuf::Updater updater(coll.gun, coll.cache_dir, *coll.store, ctx.now, ctx.updater);
+  auto refreshed = updater.refresh();
+  std::map<std::string, std::string> files;
+  if (!refreshed && refreshed.error().code == Errc::not_found && !fs::exists(coll.cache_dir / "root.json")) {
+    // First sign of this GUN: create the collection (notary client initialize).
+    auto root_key = SIGNY_TRY(reuse_or_create(ks, "root", coll.gun));
+    auto targets_key = SIGNY_TRY(reuse_or_create(ks, "targets", coll.gun));
+    auto snapshot_key = SIGNY_TRY(reuse_or_create(ks, "snapshot", coll.gun));
+    auto timestamp_key = SIGNY_TRY(reuse_or_create(ks, "timestamp", coll.gun));
+    auto cert = SIGNY_TRY(crypto::make_root_certificate(root_key, coll.gun, unix_seconds(ctx.now),
+                                                        unix_seconds(ctx.now + kRootExpiry)));
+    auto root_pub = crypto::notary_certificate_key(root_key, cert);
+    tuf::Root root;
+    root.expires = ctx.now + kRootExpiry;
+    std::map<std::string, std::string> ids;
+    auto add = [&](const std::string& role, const crypto::NotaryKey& k) {
+      auto id = k.key_id();
+      root.keys.emplace(id, k);
+      root.roles[role] = tuf::RoleKeys{{id}, 1};
+      ids[role] = id;
+    };
+    add("root", root_pub);
+    add("targets", crypto::notary_public_key(targets_key));
+    add("snapshot", crypto::notary_public_key(snapshot_key));
+    add("timestamp", crypto::notary_public_key(timestamp_key));
+    tuf::Targets targets;
+    targets.expires = ctx.now + kTargetsExpiry;
+    targets.targets[ref.tag] = meta_of_digests(result.digests);
+    files["root"] = SIGNY_TRY(tuf::sign_metadata(tuf::to_json(root), {{ids["root"], &root_key}}));
+    files["targets"] = SIGNY_TRY(tuf::sign_metadata(tuf::to_json(targets), {{ids["targets"], &targets_key}}));
+    tuf::Snapshot snapshot;
+    snapshot.expires = ctx.now + kSnapshotExpiry;
+    snapshot.meta["root"] = meta_of_bytes(files["root"]);
+    snapshot.meta["targets"] = meta_of_bytes(files["targets"]);
+    files["snapshot"] = SIGNY_TRY(tuf::sign_metadata(tuf::to_json(snapshot), {{ids["snapshot"], &snapshot_key}}));
+    tuf::Timestamp ts;
+    ts.expires = ctx.now + kTimestampExpiry;
+    ts.snapshot = meta_of_bytes(files["snapshot"]);
+    files["timestamp"] = SIGNY_TRY(tuf::sign_metadata(tuf::to_json(ts), {{ids["timestamp"], &timestamp_key}}));
+    result.initialized = true;
+    result.targets_version = 1;
+  } else {
+    if (!refreshed) return tl::unexpected(refreshed.error());
+    // Add the target to the trusted targets and re-sign targets, snapshot and timestamp.
+    const auto& set = updater.trusted();
+    const auto& root = set.root().signed_;
+    auto targets_key = SIGNY_TRY(key_for_role(ks, root, "targets"));
+    auto snapshot_key = SIGNY_TRY(key_for_role(ks, root, "snapshot"));
+    auto timestamp_key = SIGNY_TRY(key_for_role(ks, root, "timestamp"));
+    auto keyid_of = [&](const crypto::PrivateKey& k, const std::string& role) {
+      auto canonical = crypto::notary_public_key(k).key_id();
+      for (const auto& id : root.roles.at(role).keyids)
+        if (root.keys.at(id).canonical_key_id() == canonical) return id;
+      return canonical;
+    };
+    tuf::Targets targets = set.targets()->signed_;
+    targets.version += 1;
+    targets.expires = ctx.now + kTargetsExpiry;
+    targets.targets[ref.tag] = meta_of_digests(result.digests);
+    files["targets"] = SIGNY_TRY(tuf::sign_metadata(tuf::to_json(targets), {{keyid_of(targets_key, "targets"), &targets_key}}));
+    tuf::Snapshot snapshot = set.snapshot()->signed_;
+    snapshot.version += 1;
+    snapshot.expires = ctx.now + kSnapshotExpiry;
+    snapshot.meta["targets"] = meta_of_bytes(files["targets"]);
+    files["snapshot"] = SIGNY_TRY(tuf::sign_metadata(tuf::to_json(snapshot), {{keyid_of(snapshot_key, "snapshot"), &snapshot_key}}));
+    tuf::Timestamp ts = set.timestamp()->signed_;
+    ts.version += 1;
+    ts.expires = ctx.now + kTimestampExpiry;
+    ts.snapshot = meta_of_bytes(files["snapshot"]);
+    files["timestamp"] = SIGNY_TRY(tuf::sign_metadata(tuf::to_json(ts), {{keyid_of(timestamp_key, "timestamp"), &timestamp_key}}));
+    result.targets_version = targets.version;
+  }
+  SIGNY_TRY_VOID(coll.store->publish(files));
+  if (result.initialized) {
+    // The root this command created is trusted as is: no trust-on-first-use on the read-back.
+    SIGNY_TRY_VOID(make_private_dirs(coll.cache_dir));
+    SIGNY_TRY_VOID(atomic_write(coll.cache_dir / "root.json", files["root"], 0600));
+  }
+  // Read back through the client workflow: what was published must verify (and is cached).
+  tuf::Updater check(coll.gun, coll.cache_dir, *coll.store, ctx.now, ctx.updater);
+  SIGNY_TRY_VOID(check.refresh());
+  return result;
+}
+
+Result<VerifyResult> verify_thick(const Context& ctx, const fs::path& file, std::string_view ref_text) {
+  auto ref = SIGNY_TRY(oci::parse_reference(ref_text));
+  auto coll = SIGNY_TRY(open_collection(ctx, ref.gun()));
+  tuf::Updater updater(coll.gun, coll.cache_dir, *coll.store, ctx.now, ctx.updater);
+  auto st = updater.refresh();
+  if (!st) return tl::unexpected(st.error().context(coll.gun));
+  auto target = updater.find_target(ref.tag);
+  if (!target) return fail(Errc::untrusted_key, coll.gun + " has no signed target \"" + ref.tag + "\"");
+  VerifyResult result{coll.gun, ref.tag, target->role, SIGNY_TRY(digest_file(file)), updater.used_tofu(), updater.warnings()};
+  const auto& d = result.digests;
+  if (static_cast<std::int64_t>(d.length) != target->meta.length)
+    return fail(Errc::length_mismatch, file.string() + " is " + std::to_string(d.length) + " bytes, the signed target " + ref.tag +
+                                           " is " + std::to_string(target->meta.length));
+  int checked = 0;
+  for (const auto& [alg, want] : target->meta.hashes) {
+    Bytes got;
+    if (alg == "sha256") got.assign(d.sha256.begin(), d.sha256.end());
+    else if (alg == "sha512") got.assign(d.sha512.begin(), d.sha512.end());
+    else continue;
+    ++checked;
+    if (got != want)
+      return fail(Errc::hash_mismatch, file.string() + ": " + alg + " " + hex_encode(got) + " differs from the signed " +
+                                           hex_encode(want));
+  }
+  if (checked == 0) return fail(Errc::hash_mismatch, "the signed target lists no sha256 or sha512 hash");
+  return result;
+}
+
+Result<std::vector<tuf::Updater::TargetInfo>> list_targets(const Context& ctx, std::string_view gun) {
+  if (!notary::valid_gun(gun)) return fail(Errc::usage, "invalid GUN \"" + std::string(gun.substr(0, 100)) + "\"");
+  auto coll = SIGNY_TRY(open_collection(ctx, gun));
+  tuf::Updater updater(coll.gun, coll.cache_dir, *coll.store, ctx.now, ctx.updater);
+  auto st = updater.refresh();
+  if (!st) return tl::unexpected(st.error().context(coll.gun));
+  return updater.list_targets();
+}
+
+}  // namespace signy::api

@@ -1,0 +1,15 @@
+#include "cli/cli.hpp"
+
+namespace signy::cli {
+
+api::Context make_context(const GlobalOptions& g, keystore::PassphraseSource& pass) {
+  api::Context ctx;
+  ctx.trust_dir = std::filesystem::absolute(g.trust_dir_path());
+  ctx.server = g.server;
+  ctx.passphrases = &pass;
+  // The one reference time for every expiry check of this command.
+  ctx.now = std::chrono::time_point_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now());
+  return ctx;
+}
+
+}  // namespace signy::cli

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# sign --thick / verify --thick --local / list on the default file:// trust repository, and
+# tampering with the repository or the bundle refused with its own reason.
+source "$(dirname "$0")/../interop/lib.sh"
+: "${FIXTURES:?}"
+export SIGNY_ROOT_PASSPHRASE=root-pass-1 SIGNY_TARGETS_PASSPHRASE=targets-pass-1 SIGNY_SNAPSHOT_PASSPHRASE=snap-pass-1
+cp "$FIXTURES/cnab/thick.tgz" bundle.tgz
+ref=localhost:5000/demo/app
+s() { "$SIGNY" -d trust "$@"; }
+s sign --thick bundle.tgz $ref:v1 | grep -q "Created the trust collection $ref" || die "first sign"
+printf 'second bundle' >b2.tgz
+s sign --thick b2.tgz $ref:v2 | grep -q "targets version 2" || die "second sign"
+s verify --thick --local bundle.tgz $ref:v1 | grep -q "^Verified" || die "verify v1"
+s -o json verify --thick --local b2.tgz $ref:v2 | grep -q '"verified": true' || die "verify v2 json"
+list=$(s list $ref)
+[[ $(grep -c "targets$" <<<"$list") == 2 && $list == *"$(sha256sum bundle.tgz | cut -d' ' -f1)"* ]] || die "list: $list"
+ok "sign creates the collection, adds a second target, verify and list agree"
+
+tuf=trust/server/$ref/_trust/tuf
+# Another verifier with an empty trust dir trusts on first use, with a warning.
+out=$("$SIGNY" -d fresh --server "file://$PWD/trust/server" verify --thick --local bundle.tgz $ref:v1 2>&1)
+[[ $out == *"trusting the root of $ref on first use"* && $out == *Verified* ]] || die "TOFU verify: $out"
+ok "a fresh verifier of the file repository trusts on first use and verifies"
+
+cp bundle.tgz evil.tgz && printf 'x' >>evil.tgz
+expect_fail 1 "is 536 bytes, the signed target v1 is 535" -- s verify --thick --local evil.tgz $ref:v1
+head -c 534 bundle.tgz >cut.tgz && printf 'y' >>cut.tgz
+expect_fail 1 "sha256" -- s verify --thick --local cut.tgz $ref:v1
+expect_fail 1 "no signed target \"v9\"" -- s verify --thick --local bundle.tgz $ref:v9
+ok "a changed bundle (length, hash) and an unsigned tag are refused"
+
+cache=trust/tuf/$ref/metadata
+snap() { sha256sum "$cache"/*.json | sha256sum; }
+before=$(snap)
+cp "$tuf/timestamp.json" ts.good
+# Rollback: the server serves the older timestamp v1.
+cp "$tuf/1.timestamp.json" "$tuf/timestamp.json"
+expect_fail 1 "older than the trusted version" -- s verify --thick --local bundle.tgz $ref:v1
+[[ $(snap) == "$before" ]] || die "cache changed after a rollback attempt"
+cp ts.good "$tuf/timestamp.json"
+# Arbitrary installation: targets.json edited on the server (length changed).
+python3 - "$tuf" <<'PY'
+import glob, json, sys
+for f in glob.glob(sys.argv[1] + "/targets*.json"):
+    d = json.load(open(f)); d["signed"]["targets"]["v1"]["length"] = 1
+    open(f, "w").write(json.dumps(d, separators=(",", ":")))
+PY
+rm -rf "$cache/targets.json"
+expect_fail 1 "the trusted metadata lists" -- s verify --thick --local bundle.tgz $ref:v1
+# Endless data: a huge timestamp.
+head -c $((2 << 20)) /dev/zero >"$tuf/timestamp.json"
+expect_fail 3 "limit" -- s verify --thick --local bundle.tgz $ref:v1
+cp ts.good "$tuf/timestamp.json"
+ok "rollback, tampered targets and endless data are refused; the cache is left as it was"
+
+expect_fail 2 "invalid reference" -- s verify --thick --local bundle.tgz 'a//b:v1'
+expect_fail 2 "only thick bundles" -- s sign bundle.tgz $ref:v3
+expect_fail 2 "only file://" -- s --server https://127.0.0.1:1 list $ref
+expect_fail 5 "No such file" -- s sign --thick missing.tgz $ref:v3
+ok "usage errors for references, thin bundles, unsupported servers; missing files"
+echo "$pass passed, 0 failed"
