@@ -30,3 +30,9 @@ TEST_CASE("malformed times are refused") {
     CHECK(!parse_rfc3339(s));
   }
 }
+
+TEST_CASE("years outside the nanosecond range saturate instead of overflowing (fuzzer finding)") {
+  CHECK(parse_rfc3339("9999-12-31T23:59:59Z").value() == TimePoint::max());
+  CHECK(parse_rfc3339("0000-01-01T00:00:00Z").value() == TimePoint::min());
+  CHECK(parse_rfc3339("2261-01-01T00:00:00Z").value() < TimePoint::max());
+}
