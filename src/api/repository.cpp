@@ -29,16 +29,6 @@ Result<Collection> open_collection(const Context& ctx, std::string_view gun) {
   return c;
 }
 
-tuf::FileMeta meta_of_bytes(std::string_view bytes) {
-  tuf::FileMeta m;
-  m.length = static_cast<std::int64_t>(bytes.size());
-  auto a = crypto::sha256(as_bytes(bytes));
-  auto b = crypto::sha512(as_bytes(bytes));
-  m.hashes["sha256"] = Bytes(a.begin(), a.end());
-  m.hashes["sha512"] = Bytes(b.begin(), b.end());
-  return m;
-}
-
 tuf::FileMeta meta_of_digests(const crypto::Digests& d) {
   tuf::FileMeta m;
   m.length = static_cast<std::int64_t>(d.length);
@@ -120,12 +110,12 @@ Result<SignResult> sign_thick(const Context& ctx, const fs::path& file, std::str
     files["targets"] = SIGNY_TRY(tuf::sign_metadata(tuf::to_json(targets), {{ids["targets"], &targets_key}}));
     tuf::Snapshot snapshot;
     snapshot.expires = ctx.now + kSnapshotExpiry;
-    snapshot.meta["root"] = meta_of_bytes(files["root"]);
-    snapshot.meta["targets"] = meta_of_bytes(files["targets"]);
+    snapshot.meta["root"] = tuf::make_file_meta(files["root"]);
+    snapshot.meta["targets"] = tuf::make_file_meta(files["targets"]);
     files["snapshot"] = SIGNY_TRY(tuf::sign_metadata(tuf::to_json(snapshot), {{ids["snapshot"], &snapshot_key}}));
     tuf::Timestamp ts;
     ts.expires = ctx.now + kTimestampExpiry;
-    ts.snapshot = meta_of_bytes(files["snapshot"]);
+    ts.snapshot = tuf::make_file_meta(files["snapshot"]);
     files["timestamp"] = SIGNY_TRY(tuf::sign_metadata(tuf::to_json(ts), {{ids["timestamp"], &timestamp_key}}));
     result.initialized = true;
     result.targets_version = 1;
@@ -151,12 +141,12 @@ Result<SignResult> sign_thick(const Context& ctx, const fs::path& file, std::str
     tuf::Snapshot snapshot = set.snapshot()->signed_;
     snapshot.version += 1;
     snapshot.expires = ctx.now + kSnapshotExpiry;
-    snapshot.meta["targets"] = meta_of_bytes(files["targets"]);
+    snapshot.meta["targets"] = tuf::make_file_meta(files["targets"]);
     files["snapshot"] = SIGNY_TRY(tuf::sign_metadata(tuf::to_json(snapshot), {{keyid_of(snapshot_key, "snapshot"), &snapshot_key}}));
     tuf::Timestamp ts = set.timestamp()->signed_;
     ts.version += 1;
     ts.expires = ctx.now + kTimestampExpiry;
-    ts.snapshot = meta_of_bytes(files["snapshot"]);
+    ts.snapshot = tuf::make_file_meta(files["snapshot"]);
     files["timestamp"] = SIGNY_TRY(tuf::sign_metadata(tuf::to_json(ts), {{keyid_of(timestamp_key, "timestamp"), &timestamp_key}}));
     result.targets_version = targets.version;
   }

@@ -20,29 +20,16 @@ void append_quoted_minimal(std::string& out, const std::string& s) {
   out += '"';
 }
 
-// ---- docker/go MarshalCanonical (Notary) ----
-Status notary_encode(std::string& out, const Json& v) {
+// The dialects of docker/go MarshalCanonical (Notary) and securesystemslib encode_canonical
+// (in-toto) differ only in numbers; strings, arrays and objects are written the same way.
+template <class NumberRule>
+Status minimal_encode(std::string& out, const Json& v, const NumberRule& number) {
   switch (v.type()) {
     case Json::value_t::null: out += "null"; return {};
     case Json::value_t::boolean: out += v.get<bool>() ? "true" : "false"; return {};
-    case Json::value_t::number_integer: out += std::to_string(v.get<std::int64_t>()); return {};
-    case Json::value_t::number_unsigned: {
-      auto u = v.get<std::uint64_t>();
-      // Go decodes numbers into float64 / int64; nothing above int64 survives a Notary round trip.
-      if (u > static_cast<std::uint64_t>(INT64_MAX))
-        return fail(Errc::unsupported_value, "integer " + std::to_string(u) + " is out of Notary's int64 range");
-      out += std::to_string(u);
-      return {};
-    }
-    case Json::value_t::number_float: {
-      // docker/go floatEncoder (canonical mode): integral values are written as integers, others
-      // are "json: unsupported value".
-      double d = v.get<double>();
-      if (!std::isfinite(d) || std::trunc(d) != d || std::fabs(d) >= 9223372036854775808.0)
-        return fail(Errc::unsupported_value, "non-integral number " + v.dump() + " cannot be canonicalized");
-      out += std::to_string(static_cast<std::int64_t>(d));
-      return {};
-    }
+    case Json::value_t::number_integer:
+    case Json::value_t::number_unsigned:
+    case Json::value_t::number_float: return number(out, v);
     case Json::value_t::string: append_quoted_minimal(out, v.get_ref<const std::string&>()); return {};
     case Json::value_t::array: {
       out += '[';
@@ -50,13 +37,14 @@ Status notary_encode(std::string& out, const Json& v) {
       for (const auto& e : v) {
         if (!first) out += ',';
         first = false;
-        SIGNY_TRY_VOID(notary_encode(out, e));
+        SIGNY_TRY_VOID(minimal_encode(out, e, number));
       }
       out += ']';
       return {};
     }
     case Json::value_t::object: {
-      // nlohmann's object is a std::map<std::string>: iteration order is byte-wise, Go's sort.
+      // nlohmann's object is a std::map<std::string>: iteration is in UTF-8 byte order, which is
+      // Go's sort.Strings and Python's code point order alike.
       out += '{';
       bool first = true;
       for (const auto& [k, e] : v.items()) {
@@ -64,7 +52,7 @@ Status notary_encode(std::string& out, const Json& v) {
         first = false;
         append_quoted_minimal(out, k);
         out += ':';
-        SIGNY_TRY_VOID(notary_encode(out, e));
+        SIGNY_TRY_VOID(minimal_encode(out, e, number));
       }
       out += '}';
       return {};
@@ -73,43 +61,33 @@ Status notary_encode(std::string& out, const Json& v) {
   }
 }
 
-// ---- securesystemslib encode_canonical (in-toto) ----
-Status sslib_encode(std::string& out, const Json& v) {
-  switch (v.type()) {
-    case Json::value_t::null: out += "null"; return {};
-    case Json::value_t::boolean: out += v.get<bool>() ? "true" : "false"; return {};
-    case Json::value_t::number_integer: out += std::to_string(v.get<std::int64_t>()); return {};
-    case Json::value_t::number_unsigned: out += std::to_string(v.get<std::uint64_t>()); return {};
-    case Json::value_t::number_float:
-      // formats.py _encode_canonical: "I cannot encode 1.0" - every float is refused.
-      return fail(Errc::unsupported_value, "securesystemslib canonical JSON cannot encode the float " + v.dump());
-    case Json::value_t::string: append_quoted_minimal(out, v.get_ref<const std::string&>()); return {};
-    case Json::value_t::array: {
-      out += '[';
-      bool first = true;
-      for (const auto& e : v) {
-        if (!first) out += ',';
-        first = false;
-        SIGNY_TRY_VOID(sslib_encode(out, e));
-      }
-      out += ']';
-      return {};
-    }
-    case Json::value_t::object: {
-      out += '{';
-      bool first = true;
-      for (const auto& [k, e] : v.items()) {  // Python sorts str by code point == UTF-8 byte order
-        if (!first) out += ',';
-        first = false;
-        append_quoted_minimal(out, k);
-        out += ':';
-        SIGNY_TRY_VOID(sslib_encode(out, e));
-      }
-      out += '}';
-      return {};
-    }
-    default: return fail(Errc::unsupported_value, "value of this type cannot be canonicalized");
+// docker/go: integers as decimal; floats only when integral (Go emits 1.0 as 1), else
+// "json: unsupported value". Nothing above int64 survives Go's decoding into float64/int64.
+Status notary_number(std::string& out, const Json& v) {
+  if (v.is_number_integer() && !v.is_number_unsigned()) {
+    out += std::to_string(v.get<std::int64_t>());
+    return {};
   }
+  if (v.is_number_unsigned()) {
+    auto u = v.get<std::uint64_t>();
+    if (u > static_cast<std::uint64_t>(INT64_MAX))
+      return fail(Errc::unsupported_value, "integer " + std::to_string(u) + " is out of Notary's int64 range");
+    out += std::to_string(u);
+    return {};
+  }
+  double d = v.get<double>();
+  if (!std::isfinite(d) || std::trunc(d) != d || std::fabs(d) >= 9223372036854775808.0)
+    return fail(Errc::unsupported_value, "non-integral number " + v.dump() + " cannot be canonicalized");
+  out += std::to_string(static_cast<std::int64_t>(d));
+  return {};
+}
+
+// securesystemslib formats.py _encode_canonical: integers only, "I cannot encode 1.0".
+Status sslib_number(std::string& out, const Json& v) {
+  if (v.is_number_float())
+    return fail(Errc::unsupported_value, "securesystemslib canonical JSON cannot encode the float " + v.dump());
+  out += v.is_number_unsigned() ? std::to_string(v.get<std::uint64_t>()) : std::to_string(v.get<std::int64_t>());
+  return {};
 }
 
 // ---- RFC 8785 JCS (cnab-go) ----
@@ -258,13 +236,13 @@ Status jcs_encode(std::string& out, const Json& v) {
 
 Result<std::string> notary_canonical(const Json& value) {
   std::string out;
-  SIGNY_TRY_VOID(notary_encode(out, value));
+  SIGNY_TRY_VOID(minimal_encode(out, value, notary_number));
   return out;
 }
 
 Result<std::string> sslib_canonical(const Json& value) {
   std::string out;
-  SIGNY_TRY_VOID(sslib_encode(out, value));
+  SIGNY_TRY_VOID(minimal_encode(out, value, sslib_number));
   return out;
 }
 

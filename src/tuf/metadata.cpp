@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <set>
 
+#include "signy/crypto/digest.hpp"
+
 namespace signy::tuf {
 namespace {
 
@@ -125,6 +127,16 @@ Result<Signed<T>> parse_envelope(std::string_view bytes, RoleType type) {
 }
 
 }  // namespace
+
+FileMeta make_file_meta(std::string_view bytes) {
+  FileMeta m;
+  m.length = static_cast<std::int64_t>(bytes.size());
+  auto a = crypto::sha256(as_bytes(bytes));
+  auto b = crypto::sha512(as_bytes(bytes));
+  m.hashes["sha256"] = Bytes(a.begin(), a.end());
+  m.hashes["sha512"] = Bytes(b.begin(), b.end());
+  return m;
+}
 
 std::string_view type_name(RoleType t) {
   switch (t) {

@@ -84,6 +84,9 @@ struct Signed {
   std::vector<Signature> signatures;
 };
 
+// The length and SHA-256/SHA-512 of a metadata file or small target, as parents list them.
+FileMeta make_file_meta(std::string_view bytes);
+
 // Limits and checks shared by all roles: strict JSON, `_type`, version >= 1, RFC 3339 expiry.
 Result<Signed<Root>> parse_root(std::string_view bytes);
 Result<Signed<Targets>> parse_targets(std::string_view bytes);

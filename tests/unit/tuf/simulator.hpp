@@ -27,15 +27,7 @@ inline SimKey make_key() {
   return SimKey{std::move(k), std::move(pub), std::move(id)};
 }
 
-inline tuf::FileMeta meta_of(const std::string& bytes) {
-  tuf::FileMeta m;
-  m.length = static_cast<std::int64_t>(bytes.size());
-  auto h256 = crypto::sha256(as_bytes(bytes));
-  auto h512 = crypto::sha512(as_bytes(bytes));
-  m.hashes["sha256"] = Bytes(h256.begin(), h256.end());
-  m.hashes["sha512"] = Bytes(h512.begin(), h512.end());
-  return m;
-}
+inline tuf::FileMeta meta_of(const std::string& bytes) { return tuf::make_file_meta(bytes); }
 
 class Simulator {
  public:
