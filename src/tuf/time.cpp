@@ -71,13 +71,13 @@ Result<TimePoint> parse_rfc3339(std::string_view s) {
     return bad();
   }
   if (pos != s.size()) return bad();
-  // Nanosecond time points span 1677-2262; Go's span years 0-9999. Saturate outside (an expiry
-  // beyond 2262 never comes; one before 1678 is long past) instead of overflowing.
-  auto secs = (sys_days{ymd} + hours{h} + minutes{mi} + seconds{se} - minutes{offset_min}).time_since_epoch().count();
-  constexpr long long kLimit = 9'223'372'035LL;
-  if (secs >= kLimit) return TimePoint::max();
-  if (secs <= -kLimit) return TimePoint::min();
-  return TimePoint{seconds{secs}} + nanoseconds{frac_ns};
+  // Saturate outside the representable span (an expiry after 2255 never comes, one before 1684
+  // is long past) instead of overflowing (fuzz_metadata finding).
+  auto secs = (sys_days{ymd} + hours{h} + minutes{mi} + seconds{se} - minutes{offset_min}).time_since_epoch();
+  // Compare in seconds: converting secs to nanoseconds is what would overflow.
+  if (secs >= duration_cast<seconds>(kLatestTime.time_since_epoch())) return kLatestTime;
+  if (secs <= duration_cast<seconds>(kEarliestTime.time_since_epoch())) return kEarliestTime;
+  return TimePoint{secs} + nanoseconds{frac_ns};
 }
 
 }  // namespace signy::tuf

@@ -12,6 +12,11 @@ namespace signy::tuf {
 
 using TimePoint = std::chrono::sys_time<std::chrono::nanoseconds>;
 
+// Nanosecond time points span 1677-2262 and Go's times years 0-9999: parsing saturates to these
+// (in 2255 and 1684), which every later computation on them can still represent.
+inline constexpr TimePoint kLatestTime{std::chrono::seconds{9'000'000'000}};
+inline constexpr TimePoint kEarliestTime{std::chrono::seconds{-9'000'000'000}};
+
 // Go's RFC3339Nano of the instant in UTC, e.g. "2029-11-21T10:55:43.050671993Z".
 std::string format_rfc3339nano(TimePoint t);
 
