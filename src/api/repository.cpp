@@ -24,7 +24,8 @@ Result<Collection> open_collection(const Context& ctx, std::string_view gun) {
                                  "\": only file:// trust repositories are supported in this version (Notary over HTTPS is next)");
   fs::path root = server.substr(7);
   if (root.empty() || !root.is_absolute()) return fail(Errc::usage, "file:// server needs an absolute path: " + server);
-  Collection c{std::string(gun), SIGNY_TRY(notary::FileStore::open(root, std::string(gun))), {}};
+  auto store = SIGNY_TRY(notary::FileStore::open(root, std::string(gun)));
+  Collection c{std::string(gun), std::move(store), {}};
   c.cache_dir = ctx.trust_dir / "tuf" / gun / "metadata";
   return c;
 }
@@ -75,7 +76,8 @@ std::int64_t unix_seconds(tuf::TimePoint t) {
 Result<SignResult> sign_thick(const Context& ctx, const fs::path& file, std::string_view ref_text) {
   auto ref = SIGNY_TRY(oci::parse_reference(ref_text));
   auto coll = SIGNY_TRY(open_collection(ctx, ref.gun()));
-  SignResult result{ref.gun(), ref.tag, SIGNY_TRY(digest_file(file)), 0, false};
+  auto digests = SIGNY_TRY(digest_file(file));
+  SignResult result{ref.gun(), ref.tag, digests, 0, false};
   auto ks = SIGNY_TRY(keystore::KeyStore::open(ctx.trust_dir, *ctx.passphrases));
 
   tuf::Updater updater(coll.gun, coll.cache_dir, *coll.store, ctx.now, ctx.updater);
@@ -170,7 +172,8 @@ Result<VerifyResult> verify_thick(const Context& ctx, const fs::path& file, std:
   if (!st) return tl::unexpected(st.error().context(coll.gun));
   auto target = updater.find_target(ref.tag);
   if (!target) return fail(Errc::untrusted_key, coll.gun + " has no signed target \"" + ref.tag + "\"");
-  VerifyResult result{coll.gun, ref.tag, target->role, SIGNY_TRY(digest_file(file)), updater.used_tofu(), updater.warnings()};
+  auto digests = SIGNY_TRY(digest_file(file));
+  VerifyResult result{coll.gun, ref.tag, target->role, digests, updater.used_tofu(), updater.warnings()};
   const auto& d = result.digests;
   if (static_cast<std::int64_t>(d.length) != target->meta.length)
     return fail(Errc::length_mismatch, file.string() + " is " + std::to_string(d.length) + " bytes, the signed target " + ref.tag +

@@ -126,12 +126,15 @@ NotaryKey notary_certificate_key(const PrivateKey& key, const std::string& cert_
 }
 
 Result<NotarySignature> notary_sign(const PrivateKey& key, std::string keyid, std::span<const std::uint8_t> msg) {
+  Result<Bytes> sig = fail(Errc::internal, "unknown key algorithm");
+  const char* method = "";
   switch (key.algorithm()) {
-    case KeyAlgorithm::ecdsa_p256: return NotarySignature{std::move(keyid), "ecdsa", SIGNY_TRY(key.sign_ecdsa_sha256_raw(msg))};
-    case KeyAlgorithm::ed25519: return NotarySignature{std::move(keyid), "eddsa", SIGNY_TRY(key.sign_ed25519(msg))};
-    case KeyAlgorithm::rsa: return NotarySignature{std::move(keyid), "rsapss", SIGNY_TRY(key.sign_rsa_pss_sha256(msg))};
+    case KeyAlgorithm::ecdsa_p256: sig = key.sign_ecdsa_sha256_raw(msg), method = "ecdsa"; break;
+    case KeyAlgorithm::ed25519: sig = key.sign_ed25519(msg), method = "eddsa"; break;
+    case KeyAlgorithm::rsa: sig = key.sign_rsa_pss_sha256(msg), method = "rsapss"; break;
   }
-  return fail(Errc::internal, "unknown key algorithm");
+  if (!sig) return tl::unexpected(sig.error());
+  return NotarySignature{std::move(keyid), method, std::move(*sig)};
 }
 
 Status notary_verify(const NotaryKey& key, std::string_view method_in, std::span<const std::uint8_t> msg,

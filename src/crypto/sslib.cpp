@@ -181,8 +181,10 @@ Status sslib_verify(const SslibKey& key, std::string_view sig_hex, std::span<con
 
 Result<SslibPrivate> sslib_load_private(std::string_view bytes, const SecretString* password) {
   if (bytes.size() > (64u << 10)) return fail(Errc::too_large, "key file larger than 64 KiB");
-  if (bytes.find("-----BEGIN") != std::string_view::npos && bytes.find('{') == std::string_view::npos)
-    return from_private(SIGNY_TRY(key_from_pem(bytes, password)), std::nullopt, true);
+  if (bytes.find("-----BEGIN") != std::string_view::npos && bytes.find('{') == std::string_view::npos) {
+    auto key = SIGNY_TRY(key_from_pem(bytes, password));
+    return from_private(std::move(key), std::nullopt, true);
+  }
   std::string plain;
   std::string_view json_text = bytes;
   if (bytes.find("@@@@") != std::string_view::npos) {
@@ -207,9 +209,13 @@ Result<SslibPrivate> sslib_load_private(std::string_view bytes, const SecretStri
   }
   if (kt == "ecdsa" || kt == "ecdsa-sha2-nistp256") {
     bool nl = (*kv).value("public", std::string()).ends_with("\n");
-    return from_private(SIGNY_TRY(key_from_pem(priv, nullptr)), keyid, nl);
+    auto key = SIGNY_TRY(key_from_pem(priv, nullptr));
+    return from_private(std::move(key), keyid, nl);
   }
-  if (kt == "rsa") return from_private(SIGNY_TRY(key_from_pem(priv, nullptr)), keyid, true);
+  if (kt == "rsa") {
+    auto key = SIGNY_TRY(key_from_pem(priv, nullptr));
+    return from_private(std::move(key), keyid, true);
+  }
   return fail(Errc::unsupported_key_type, "unsupported securesystemslib keytype \"" + kt.substr(0, 32) + "\"");
 }
 

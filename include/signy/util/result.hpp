@@ -79,6 +79,9 @@ inline tl::unexpected<Error> fail(Errc code, std::string message) {
 }  // namespace signy
 
 // Propagates an error from an expression returning Result<...>; evaluates to its value.
+// Use it only as a whole initializer or statement (`auto x = SIGNY_TRY(f());`): leaving a GNU
+// statement expression from inside a braced initializer or an argument list skips the
+// destructors of what was already built (LeakSanitizer caught that in the CI run).
 #define SIGNY_TRY(expr)                                                  \
   ({                                                                     \
     auto signy_try_r_ = (expr);                                          \
