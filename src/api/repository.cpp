@@ -3,6 +3,7 @@
 #include "signy/api/api.hpp"
 #include "signy/crypto/notary_keys.hpp"
 #include "signy/notary/file_store.hpp"
+#include "signy/notary/remote.hpp"
 #include "signy/oci/reference.hpp"
 #include "signy/util/file.hpp"
 #include "signy/util/log.hpp"
@@ -13,21 +14,14 @@ namespace {
 
 struct Collection {
   std::string gun;
-  std::optional<notary::FileStore> store;
+  std::unique_ptr<notary::Remote> remote;
   fs::path cache_dir;
 };
 
 Result<Collection> open_collection(const Context& ctx, std::string_view gun) {
   std::string server = ctx.server.empty() ? "file://" + (ctx.trust_dir / "server").string() : ctx.server;
-  if (server.rfind("file://", 0) != 0)
-    return fail(Errc::usage, "server \"" + server.substr(0, 100) +
-                                 "\": only file:// trust repositories are supported in this version (Notary over HTTPS is next)");
-  fs::path root = server.substr(7);
-  if (root.empty() || !root.is_absolute()) return fail(Errc::usage, "file:// server needs an absolute path: " + server);
-  auto store = SIGNY_TRY(notary::FileStore::open(root, std::string(gun)));
-  Collection c{std::string(gun), std::move(store), {}};
-  c.cache_dir = ctx.trust_dir / "tuf" / gun / "metadata";
-  return c;
+  auto remote = SIGNY_TRY(notary::open_remote(server, std::string(gun), ctx.http));
+  return Collection{std::string(gun), std::move(remote), ctx.trust_dir / "tuf" / gun / "metadata"};
 }
 
 tuf::FileMeta meta_of_digests(const crypto::Digests& d) {
@@ -80,15 +74,26 @@ Result<SignResult> sign_thick(const Context& ctx, const fs::path& file, std::str
   SignResult result{ref.gun(), ref.tag, digests, 0, false};
   auto ks = SIGNY_TRY(keystore::KeyStore::open(ctx.trust_dir, *ctx.passphrases));
 
-  tuf::Updater updater(coll.gun, coll.cache_dir, *coll.store, ctx.now, ctx.updater);
+  tuf::Updater updater(coll.gun, coll.cache_dir, *coll.remote, ctx.now, ctx.updater);
   auto refreshed = updater.refresh();
   std::map<std::string, std::string> files;
   if (!refreshed && refreshed.error().code == Errc::not_found && !fs::exists(coll.cache_dir / "root.json")) {
     // First sign of this GUN: create the collection (notary client initialize).
     auto root_key = SIGNY_TRY(reuse_or_create(ks, "root", coll.gun));
     auto targets_key = SIGNY_TRY(reuse_or_create(ks, "targets", coll.gun));
-    auto snapshot_key = SIGNY_TRY(reuse_or_create(ks, "snapshot", coll.gun));
-    auto timestamp_key = SIGNY_TRY(reuse_or_create(ks, "timestamp", coll.gun));
+    // Snapshot and timestamp: the server's keys when it signs them (Notary), else local keys.
+    std::optional<crypto::PrivateKey> snapshot_key, timestamp_key;
+    std::optional<crypto::NotaryKey> snapshot_pub, timestamp_pub;
+    for (const char* role : {"snapshot", "timestamp"}) {
+      auto& key = std::string_view(role) == "snapshot" ? snapshot_key : timestamp_key;
+      auto& pub = std::string_view(role) == "snapshot" ? snapshot_pub : timestamp_pub;
+      if (coll.remote->server_signs(role)) {
+        pub = SIGNY_TRY(coll.remote->server_key(role));
+      } else {
+        key = SIGNY_TRY(reuse_or_create(ks, role, coll.gun));
+        pub = crypto::notary_public_key(*key);
+      }
+    }
     auto cert = SIGNY_TRY(crypto::make_root_certificate(root_key, coll.gun, unix_seconds(ctx.now),
                                                         unix_seconds(ctx.now + kRootExpiry)));
     auto root_pub = crypto::notary_certificate_key(root_key, cert);
@@ -103,22 +108,30 @@ Result<SignResult> sign_thick(const Context& ctx, const fs::path& file, std::str
     };
     add("root", root_pub);
     add("targets", crypto::notary_public_key(targets_key));
-    add("snapshot", crypto::notary_public_key(snapshot_key));
-    add("timestamp", crypto::notary_public_key(timestamp_key));
+    add("snapshot", *snapshot_pub);
+    add("timestamp", *timestamp_pub);
     tuf::Targets targets;
     targets.expires = ctx.now + kTargetsExpiry;
     targets.targets[ref.tag] = meta_of_digests(result.digests);
-    files["root"] = SIGNY_TRY(tuf::sign_metadata(tuf::to_json(root), {{ids["root"], &root_key}}));
-    files["targets"] = SIGNY_TRY(tuf::sign_metadata(tuf::to_json(targets), {{ids["targets"], &targets_key}}));
-    tuf::Snapshot snapshot;
-    snapshot.expires = ctx.now + kSnapshotExpiry;
-    snapshot.meta["root"] = tuf::make_file_meta(files["root"]);
-    snapshot.meta["targets"] = tuf::make_file_meta(files["targets"]);
-    files["snapshot"] = SIGNY_TRY(tuf::sign_metadata(tuf::to_json(snapshot), {{ids["snapshot"], &snapshot_key}}));
-    tuf::Timestamp ts;
-    ts.expires = ctx.now + kTimestampExpiry;
-    ts.snapshot = tuf::make_file_meta(files["snapshot"]);
-    files["timestamp"] = SIGNY_TRY(tuf::sign_metadata(tuf::to_json(ts), {{ids["timestamp"], &timestamp_key}}));
+    auto root_bytes = SIGNY_TRY(tuf::sign_metadata(tuf::to_json(root), {{ids["root"], &root_key}}));
+    auto targets_bytes = SIGNY_TRY(tuf::sign_metadata(tuf::to_json(targets), {{ids["targets"], &targets_key}}));
+    files["root"] = std::move(root_bytes);
+    files["targets"] = std::move(targets_bytes);
+    if (snapshot_key) {
+      tuf::Snapshot snapshot;
+      snapshot.expires = ctx.now + kSnapshotExpiry;
+      snapshot.meta["root"] = tuf::make_file_meta(files["root"]);
+      snapshot.meta["targets"] = tuf::make_file_meta(files["targets"]);
+      auto bytes = SIGNY_TRY(tuf::sign_metadata(tuf::to_json(snapshot), {{ids["snapshot"], &*snapshot_key}}));
+      files["snapshot"] = std::move(bytes);
+    }
+    if (timestamp_key) {
+      tuf::Timestamp ts;
+      ts.expires = ctx.now + kTimestampExpiry;
+      ts.snapshot = tuf::make_file_meta(files["snapshot"]);
+      auto bytes = SIGNY_TRY(tuf::sign_metadata(tuf::to_json(ts), {{ids["timestamp"], &*timestamp_key}}));
+      files["timestamp"] = std::move(bytes);
+    }
     result.initialized = true;
     result.targets_version = 1;
   } else {
@@ -127,8 +140,6 @@ Result<SignResult> sign_thick(const Context& ctx, const fs::path& file, std::str
     const auto& set = updater.trusted();
     const auto& root = set.root().signed_;
     auto targets_key = SIGNY_TRY(key_for_role(ks, root, "targets"));
-    auto snapshot_key = SIGNY_TRY(key_for_role(ks, root, "snapshot"));
-    auto timestamp_key = SIGNY_TRY(key_for_role(ks, root, "timestamp"));
     auto keyid_of = [&](const crypto::PrivateKey& k, const std::string& role) {
       auto canonical = crypto::notary_public_key(k).key_id();
       for (const auto& id : root.roles.at(role).keyids)
@@ -139,27 +150,43 @@ Result<SignResult> sign_thick(const Context& ctx, const fs::path& file, std::str
     targets.version += 1;
     targets.expires = ctx.now + kTargetsExpiry;
     targets.targets[ref.tag] = meta_of_digests(result.digests);
-    files["targets"] = SIGNY_TRY(tuf::sign_metadata(tuf::to_json(targets), {{keyid_of(targets_key, "targets"), &targets_key}}));
-    tuf::Snapshot snapshot = set.snapshot()->signed_;
-    snapshot.version += 1;
-    snapshot.expires = ctx.now + kSnapshotExpiry;
-    snapshot.meta["targets"] = tuf::make_file_meta(files["targets"]);
-    files["snapshot"] = SIGNY_TRY(tuf::sign_metadata(tuf::to_json(snapshot), {{keyid_of(snapshot_key, "snapshot"), &snapshot_key}}));
-    tuf::Timestamp ts = set.timestamp()->signed_;
-    ts.version += 1;
-    ts.expires = ctx.now + kTimestampExpiry;
-    ts.snapshot = tuf::make_file_meta(files["snapshot"]);
-    files["timestamp"] = SIGNY_TRY(tuf::sign_metadata(tuf::to_json(ts), {{keyid_of(timestamp_key, "timestamp"), &timestamp_key}}));
+    auto targets_bytes = SIGNY_TRY(tuf::sign_metadata(tuf::to_json(targets), {{keyid_of(targets_key, "targets"), &targets_key}}));
+    files["targets"] = std::move(targets_bytes);
+    // Snapshot and timestamp are re-signed here when this trust dir holds their keys (a
+    // client-managed snapshot, or a file repository); otherwise the server signs them.
+    for (const char* role : {"snapshot", "timestamp"}) {
+      auto key = key_for_role(ks, root, role);
+      if (!key) {
+        if (key.error().code == Errc::not_found && coll.remote->server_signs(role)) continue;
+        return tl::unexpected(key.error());
+      }
+      std::string bytes;
+      if (std::string_view(role) == "snapshot") {
+        tuf::Snapshot snapshot = set.snapshot()->signed_;
+        snapshot.version += 1;
+        snapshot.expires = ctx.now + kSnapshotExpiry;
+        snapshot.meta["targets"] = tuf::make_file_meta(files["targets"]);
+        bytes = SIGNY_TRY(tuf::sign_metadata(tuf::to_json(snapshot), {{keyid_of(*key, role), &*key}}));
+      } else {
+        if (!files.contains("snapshot")) continue;  // nothing new to time-stamp locally
+        tuf::Timestamp ts = set.timestamp()->signed_;
+        ts.version += 1;
+        ts.expires = ctx.now + kTimestampExpiry;
+        ts.snapshot = tuf::make_file_meta(files["snapshot"]);
+        bytes = SIGNY_TRY(tuf::sign_metadata(tuf::to_json(ts), {{keyid_of(*key, role), &*key}}));
+      }
+      files[role] = std::move(bytes);
+    }
     result.targets_version = targets.version;
   }
-  SIGNY_TRY_VOID(coll.store->publish(files));
+  SIGNY_TRY_VOID(coll.remote->publish(files));
   if (result.initialized) {
     // The root this command created is trusted as is: no trust-on-first-use on the read-back.
     SIGNY_TRY_VOID(make_private_dirs(coll.cache_dir));
     SIGNY_TRY_VOID(atomic_write(coll.cache_dir / "root.json", files["root"], 0600));
   }
   // Read back through the client workflow: what was published must verify (and is cached).
-  tuf::Updater check(coll.gun, coll.cache_dir, *coll.store, ctx.now, ctx.updater);
+  tuf::Updater check(coll.gun, coll.cache_dir, *coll.remote, ctx.now, ctx.updater);
   SIGNY_TRY_VOID(check.refresh());
   return result;
 }
@@ -167,7 +194,7 @@ Result<SignResult> sign_thick(const Context& ctx, const fs::path& file, std::str
 Result<VerifyResult> verify_thick(const Context& ctx, const fs::path& file, std::string_view ref_text) {
   auto ref = SIGNY_TRY(oci::parse_reference(ref_text));
   auto coll = SIGNY_TRY(open_collection(ctx, ref.gun()));
-  tuf::Updater updater(coll.gun, coll.cache_dir, *coll.store, ctx.now, ctx.updater);
+  tuf::Updater updater(coll.gun, coll.cache_dir, *coll.remote, ctx.now, ctx.updater);
   auto st = updater.refresh();
   if (!st) return tl::unexpected(st.error().context(coll.gun));
   auto target = updater.find_target(ref.tag);
@@ -196,7 +223,7 @@ Result<VerifyResult> verify_thick(const Context& ctx, const fs::path& file, std:
 Result<std::vector<tuf::Updater::TargetInfo>> list_targets(const Context& ctx, std::string_view gun) {
   if (!notary::valid_gun(gun)) return fail(Errc::usage, "invalid GUN \"" + std::string(gun.substr(0, 100)) + "\"");
   auto coll = SIGNY_TRY(open_collection(ctx, gun));
-  tuf::Updater updater(coll.gun, coll.cache_dir, *coll.store, ctx.now, ctx.updater);
+  tuf::Updater updater(coll.gun, coll.cache_dir, *coll.remote, ctx.now, ctx.updater);
   auto st = updater.refresh();
   if (!st) return tl::unexpected(st.error().context(coll.gun));
   return updater.list_targets();

@@ -18,6 +18,8 @@ struct GlobalOptions {
   std::string trust_dir;  // -d/--dir, default ~/.signy
   std::string log_level = "warn";
   OutputFormat output = OutputFormat::text;
+  std::string tls_ca_file;     // --tlscacert
+  long timeout_seconds = 30;   // -t/--timeout
   std::string server;  // --server URL (file:///path); default file://<trust dir>/server
 
   std::filesystem::path trust_dir_path() const;

@@ -7,6 +7,8 @@ api::Context make_context(const GlobalOptions& g, keystore::PassphraseSource& pa
   ctx.trust_dir = std::filesystem::absolute(g.trust_dir_path());
   ctx.server = g.server;
   ctx.passphrases = &pass;
+  ctx.http.ca_file = g.tls_ca_file;
+  ctx.http.timeout_seconds = g.timeout_seconds;
   // The one reference time for every expiry check of this command.
   ctx.now = std::chrono::time_point_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now());
   return ctx;

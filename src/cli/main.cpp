@@ -36,7 +36,9 @@ int main(int argc, char** argv) {
   app.fallthrough();
   app.add_option("-d,--dir", global.trust_dir, "Trust directory (default ~/.signy)");
   app.add_option("--log", global.log_level, "Log level: error, warn, info, debug")->default_val("warn");
-  app.add_option("--server", global.server, "Trust server URL (file:///path; default file://<dir>/server)");
+  app.add_option("--server", global.server, "Trust server: https://host:port (Notary) or file:///path (default file://<dir>/server)");
+  app.add_option("--tlscacert", global.tls_ca_file, "Trust only this CA for the server's TLS certificate");
+  app.add_option("-t,--timeout", global.timeout_seconds, "Network timeout in seconds")->check(CLI::Range(1, 3600));
   std::map<std::string, cli::OutputFormat> formats{{"text", cli::OutputFormat::text},
                                                    {"json", cli::OutputFormat::json}};
   app.add_option("-o,--output", global.output, "Output format: text or json")

@@ -161,6 +161,8 @@ Status Updater::refresh() {
     return {};
   };
   auto st = chain();
+  // Only a refusal can mean a rotated root; transport and input errors are reported as they are.
+  if (!st && st.error().category() != ErrorCategory::verification) return st;
   bool root_listed = st && matches(set_->snapshot()->signed_.meta.at("root"), root_bytes_);
   if (!root_listed) {
     // A failure, or a snapshot listing another root: the root may have rotated. Follow every

@@ -7,13 +7,15 @@
 
 #include "signy/crypto/digest.hpp"
 #include "signy/keystore/keystore.hpp"
+#include "signy/net/http.hpp"
 #include "signy/tuf/updater.hpp"
 
 namespace signy::api {
 
 struct Context {
   std::filesystem::path trust_dir;
-  std::string server;  // "file:///path"; empty = file://<trust_dir>/server
+  std::string server;  // "https://notary:4443" or "file:///path"; empty = file://<trust_dir>/server
+  net::HttpOptions http;  // --tlscacert, -t/--timeout
   keystore::PassphraseSource* passphrases = nullptr;
   tuf::TimePoint now;  // the one reference time of the command
   tuf::UpdaterConfig updater;

@@ -6,11 +6,11 @@
 #include <map>
 #include <string>
 
-#include "signy/tuf/updater.hpp"
+#include "signy/notary/remote.hpp"
 
 namespace signy::notary {
 
-class FileStore : public tuf::MetadataSource {
+class FileStore : public Remote {
  public:
   // Refuses GUNs that could escape the directory (.., absolute, odd characters).
   static Result<FileStore> open(std::filesystem::path root, std::string gun);
@@ -21,7 +21,11 @@ class FileStore : public tuf::MetadataSource {
 
   // Writes every file under its three names; the timestamp's current name is written last, so a
   // reader never sees a timestamp that points at files not yet written. Each write is atomic.
-  Status publish(const std::map<std::string, std::string>& files);
+  Status publish(const std::map<std::string, std::string>& files) override;
+  bool server_signs(std::string_view) const override { return false; }  // signy holds all four keys
+  Result<crypto::NotaryKey> server_key(std::string_view role) override {
+    return fail(Errc::not_found, "a file repository holds no " + std::string(role) + " key");
+  }
 
   const std::filesystem::path& dir() const { return dir_; }
 

@@ -1,0 +1,46 @@
+// The only code that touches libcurl. One easy handle per client, reused for every request of a
+// command (one connection). Every response body has a hard size cap; connect and total timeouts
+// and a minimum transfer speed bound slow servers; only http and https; no redirects.
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "signy/util/result.hpp"
+
+namespace signy::net {
+
+struct HttpOptions {
+  std::string ca_file;          // --tlscacert: trust only this CA bundle
+  long timeout_seconds = 30;    // -t/--timeout: whole request
+  long connect_timeout_seconds = 10;
+};
+
+struct HttpResponse {
+  long status = 0;
+  std::string body;
+};
+
+struct MultipartPart {
+  std::string name, filename, content_type, data;
+};
+
+class HttpClient {
+ public:
+  static Result<HttpClient> create(HttpOptions options);
+  HttpClient(HttpClient&&) noexcept;
+  HttpClient& operator=(HttpClient&&) noexcept;
+  ~HttpClient();
+
+  // Refuses (Errc::too_large) a body over max_body bytes, whether announced or streamed.
+  Result<HttpResponse> get(const std::string& url, std::size_t max_body);
+  Result<HttpResponse> post_multipart(const std::string& url, const std::vector<MultipartPart>& parts, std::size_t max_body);
+
+ private:
+  struct Impl;
+  explicit HttpClient(std::unique_ptr<Impl> impl);
+  Result<HttpResponse> perform(const std::string& url, std::size_t max_body);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace signy::net

@@ -1,0 +1,28 @@
+// Where a collection's TUF metadata lives: a Notary server over HTTPS, or a file:// repository
+// with the same paths. Both are metadata sources for the Updater and publish targets.
+#pragma once
+#include <map>
+#include <memory>
+#include <string>
+
+#include "signy/crypto/notary_keys.hpp"
+#include "signy/net/http.hpp"
+#include "signy/tuf/updater.hpp"
+
+namespace signy::notary {
+
+class Remote : public tuf::MetadataSource {
+ public:
+  // One atomic update: every role file, by role name.
+  virtual Status publish(const std::map<std::string, std::string>& files) = 0;
+  // Whether the server signs this role itself (a Notary server always signs the timestamp, and
+  // the snapshot when the collection's root lists the server's snapshot key).
+  virtual bool server_signs(std::string_view role) const = 0;
+  // The public key the server signs `role` with (GET .../<role>.key).
+  virtual Result<crypto::NotaryKey> server_key(std::string_view role) = 0;
+};
+
+// "file:///abs/path" or "https://host[:port]" ("http://" only for 127.0.0.1 and localhost).
+Result<std::unique_ptr<Remote>> open_remote(std::string_view url, const std::string& gun, const net::HttpOptions& http);
+
+}  // namespace signy::notary

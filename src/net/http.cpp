@@ -1,0 +1,106 @@
+#include "signy/net/http.hpp"
+
+#include <curl/curl.h>
+
+#include <mutex>
+
+#include "signy/version.hpp"
+
+namespace signy::net {
+namespace {
+std::once_flag g_curl_init;
+
+struct Sink {
+  std::string* body;
+  std::size_t max;
+  bool overflow = false;
+};
+
+size_t write_cb(char* data, size_t size, size_t n, void* user) {
+  auto* sink = static_cast<Sink*>(user);
+  std::size_t len = size * n;
+  if (sink->body->size() + len > sink->max) {
+    sink->overflow = true;
+    return 0;  // aborts the transfer (endless data)
+  }
+  sink->body->append(data, len);
+  return len;
+}
+}  // namespace
+
+struct HttpClient::Impl {
+  CURL* curl = nullptr;
+  HttpOptions options;
+  ~Impl() {
+    if (curl) curl_easy_cleanup(curl);
+  }
+};
+
+HttpClient::HttpClient(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+HttpClient::HttpClient(HttpClient&&) noexcept = default;
+HttpClient& HttpClient::operator=(HttpClient&&) noexcept = default;
+HttpClient::~HttpClient() = default;
+
+Result<HttpClient> HttpClient::create(HttpOptions options) {
+  std::call_once(g_curl_init, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+  auto impl = std::make_unique<Impl>();
+  impl->curl = curl_easy_init();
+  if (!impl->curl) return fail(Errc::internal, "cannot initialise libcurl");
+  impl->options = std::move(options);
+  return HttpClient(std::move(impl));
+}
+
+Result<HttpResponse> HttpClient::perform(const std::string& url, std::size_t max_body) {
+  CURL* c = impl_->curl;
+  const auto& o = impl_->options;
+  HttpResponse resp;
+  Sink sink{&resp.body, max_body};
+  curl_easy_setopt(c, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(c, CURLOPT_USERAGENT, "signy/" SIGNY_VERSION);
+  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, o.connect_timeout_seconds);
+  curl_easy_setopt(c, CURLOPT_TIMEOUT, o.timeout_seconds);
+  // Slow retrieval: give up when fewer than 64 bytes/s arrive for 10 s (or the whole timeout).
+  curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 64L);
+  curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, std::min(10L, o.timeout_seconds));
+  curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+  curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+  if (!o.ca_file.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, o.ca_file.c_str());
+  curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(max_body));
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, write_cb);
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
+  CURLcode rc = curl_easy_perform(c);
+  if (sink.overflow || rc == CURLE_FILESIZE_EXCEEDED)
+    return fail(Errc::too_large, url + ": response exceeds the " + std::to_string(max_body) + "-byte limit (endless data?)");
+  if (rc == CURLE_OPERATION_TIMEDOUT)
+    return fail(Errc::network, url + ": timed out after " + std::to_string(o.timeout_seconds) + " s (slow retrieval?)");
+  if (rc != CURLE_OK) return fail(Errc::network, url + ": " + curl_easy_strerror(rc));
+  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp.status);
+  return resp;
+}
+
+Result<HttpResponse> HttpClient::get(const std::string& url, std::size_t max_body) {
+  curl_easy_setopt(impl_->curl, CURLOPT_HTTPGET, 1L);
+  return perform(url, max_body);
+}
+
+Result<HttpResponse> HttpClient::post_multipart(const std::string& url, const std::vector<MultipartPart>& parts,
+                                                std::size_t max_body) {
+  curl_mime* mime = curl_mime_init(impl_->curl);
+  for (const auto& p : parts) {
+    curl_mimepart* part = curl_mime_addpart(mime);
+    curl_mime_name(part, p.name.c_str());
+    curl_mime_filename(part, p.filename.c_str());
+    curl_mime_type(part, p.content_type.c_str());
+    curl_mime_data(part, p.data.data(), p.data.size());
+  }
+  curl_easy_setopt(impl_->curl, CURLOPT_MIMEPOST, mime);
+  auto r = perform(url, max_body);
+  curl_easy_setopt(impl_->curl, CURLOPT_MIMEPOST, nullptr);
+  curl_mime_free(mime);
+  return r;
+}
+
+}  // namespace signy::net

@@ -1,0 +1,95 @@
+// Notary's HTTP API (notary server/server.go routes; storage/httpstore.go):
+//   GET  <server>/v2/<gun>/_trust/tuf/<role>.json | <role>.<sha256>.json | <version>.<role>.json
+//   GET  <server>/v2/<gun>/_trust/tuf/<timestamp|snapshot>.key
+//   POST <server>/v2/<gun>/_trust/tuf/   multipart, one part per role named "files"
+#include "signy/notary/file_store.hpp"
+#include "signy/notary/remote.hpp"
+
+namespace signy::notary {
+namespace {
+
+constexpr std::size_t kMaxKeyBody = 256u << 10;   // notary: keys <= 256 KiB
+constexpr std::size_t kMaxErrorBody = 64u << 10;
+
+// One line from Notary's {"errors":[{"code","message","detail"}]} body.
+std::string describe_error(const net::HttpResponse& r) {
+  std::string out = "HTTP " + std::to_string(r.status);
+  auto j = cjson::parse_strict(r.body.substr(0, kMaxErrorBody));
+  if (j && j->is_object() && j->contains("errors") && (*j)["errors"].is_array() && !(*j)["errors"].empty()) {
+    const auto& e = (*j)["errors"][0];
+    if (e.is_object()) {
+      out += ": " + e.value("code", std::string()) + ": " + e.value("message", std::string());
+      if (e.contains("detail") && e["detail"].is_object() && e["detail"].contains("Error")) {
+        const auto& d = e["detail"];
+        std::string msg = d["Error"].is_object() ? d["Error"].value("Msg", std::string()) : std::string();
+        out += " (" + d.value("Name", std::string()) + (msg.empty() ? "" : ": " + msg) + ")";
+      }
+    }
+  }
+  for (auto& c : out)
+    if (static_cast<unsigned char>(c) < 0x20) c = ' ';
+  return out.substr(0, 400);
+}
+
+class HttpStore : public Remote {
+ public:
+  HttpStore(std::string base, net::HttpClient client) : base_(std::move(base)), client_(std::move(client)) {}
+
+  Result<std::string> fetch(std::string_view role, std::size_t max) override { return get(std::string(role) + ".json", max); }
+  Result<std::string> fetch_by_hash(std::string_view role, std::string_view hex, std::size_t max) override {
+    return get(std::string(role) + "." + std::string(hex) + ".json", max);
+  }
+  Result<std::string> fetch_by_version(std::string_view role, std::int64_t v, std::size_t max) override {
+    return get(std::to_string(v) + "." + std::string(role) + ".json", max);
+  }
+  Status publish(const std::map<std::string, std::string>& files) override {
+    std::vector<net::MultipartPart> parts;
+    for (const auto& [role, bytes] : files) parts.push_back({"files", role, "application/octet-stream", bytes});
+    auto r = client_.post_multipart(base_, parts, kMaxErrorBody);
+    if (!r) return tl::unexpected(r.error());
+    if (r->status == 200) return {};
+    // 400: the server refused our update (validation); anything else: the server failed.
+    return fail(r->status == 400 ? Errc::bad_signature : Errc::network, "the Notary server refused the update: " + describe_error(*r));
+  }
+  bool server_signs(std::string_view role) const override { return role == "timestamp" || role == "snapshot"; }
+  Result<crypto::NotaryKey> server_key(std::string_view role) override {
+    auto body = SIGNY_TRY(get(std::string(role) + ".key", kMaxKeyBody));
+    auto j = cjson::parse_strict(body);
+    if (!j) return tl::unexpected(j.error().context("server " + std::string(role) + " key"));
+    return crypto::NotaryKey::from_json(*j);
+  }
+
+ private:
+  Result<std::string> get(const std::string& name, std::size_t max) {
+    auto r = client_.get(base_ + name, max);
+    if (!r) return tl::unexpected(r.error());
+    if (r->status == 200) return std::move(r->body);
+    if (r->status == 404) return fail(Errc::not_found, base_ + name + ": not found on the server");
+    return fail(Errc::network, base_ + name + ": " + describe_error(*r));
+  }
+  std::string base_;
+  net::HttpClient client_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Remote>> open_remote(std::string_view url_in, const std::string& gun, const net::HttpOptions& http) {
+  std::string url(url_in);
+  if (!valid_gun(gun)) return fail(Errc::usage, "invalid GUN \"" + gun.substr(0, 100) + "\"");
+  if (url.rfind("file://", 0) == 0) {
+    std::filesystem::path root = url.substr(7);
+    if (root.empty() || !root.is_absolute()) return fail(Errc::usage, "file:// server needs an absolute path: " + url);
+    auto store = SIGNY_TRY(FileStore::open(root, gun));
+    return std::unique_ptr<Remote>(std::make_unique<FileStore>(std::move(store)));
+  }
+  bool https = url.rfind("https://", 0) == 0;
+  bool loopback_http = url.rfind("http://127.0.0.1", 0) == 0 || url.rfind("http://localhost", 0) == 0;
+  if (!https && !loopback_http)
+    return fail(Errc::usage, "server \"" + url.substr(0, 100) + "\" must be https:// (http:// only on 127.0.0.1) or file://");
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  auto client = SIGNY_TRY(net::HttpClient::create(http));
+  // The GUN goes into the path unescaped, slashes included, as Notary's clients send it.
+  return std::unique_ptr<Remote>(std::make_unique<HttpStore>(url + "/v2/" + gun + "/_trust/tuf/", std::move(client)));
+}
+
+}  // namespace signy::notary
