@@ -41,7 +41,7 @@ void register_sign(Registry& r);
 void register_verify(Registry& r);
 void register_list(Registry& r);
 
-api::Context make_context(const GlobalOptions& g, keystore::PassphraseSource& pass);
+Result<api::Context> make_context(const GlobalOptions& g, keystore::PassphraseSource& pass);
 
 // Prints a JSON document on stdout (pretty, with a trailing newline).
 void print_json(const nlohmann::json& j);

@@ -13,7 +13,8 @@ void register_list(Registry& r) {
   cmd->callback([&r, gun] {
     r.run = [&r, gun]() -> Status {
       keystore::EnvPromptPassphrase pass;
-      auto targets = SIGNY_TRY(api::list_targets(make_context(r.global, pass), *gun));
+      auto ctx = SIGNY_TRY(make_context(r.global, pass));
+      auto targets = SIGNY_TRY(api::list_targets(ctx, *gun));
       auto sha = [](const tuf::FileMeta& m) {
         auto it = m.hashes.find("sha256");
         return it == m.hashes.end() ? std::string("-") : hex_encode(it->second);

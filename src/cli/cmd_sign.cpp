@@ -20,7 +20,8 @@ void register_sign(Registry& r) {
     r.run = [&r, o]() -> Status {
       if (!o->thick) return fail(Errc::usage, "only thick bundles (--thick) can be signed in this version");
       keystore::EnvPromptPassphrase pass;
-      auto res = SIGNY_TRY(api::sign_thick(make_context(r.global, pass), o->file, o->ref));
+      auto ctx = SIGNY_TRY(make_context(r.global, pass));
+      auto res = SIGNY_TRY(api::sign_thick(ctx, o->file, o->ref));
       if (r.global.output == OutputFormat::json) {
         print_json({{"gun", res.gun}, {"target", res.target}, {"length", res.digests.length},
                     {"sha256", hex_encode(res.digests.sha256)}, {"sha512", hex_encode(res.digests.sha512)},

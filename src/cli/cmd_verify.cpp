@@ -23,7 +23,8 @@ void register_verify(Registry& r) {
       if (!o->thick || !o->local)
         return fail(Errc::usage, "only local thick bundles (--thick --local) can be verified in this version");
       keystore::EnvPromptPassphrase pass;
-      auto res = SIGNY_TRY(api::verify_thick(make_context(r.global, pass), o->file, o->ref));
+      auto ctx = SIGNY_TRY(make_context(r.global, pass));
+      auto res = SIGNY_TRY(api::verify_thick(ctx, o->file, o->ref));
       for (const auto& w : res.warnings) log::warn(w);
       if (r.global.output == OutputFormat::json) {
         print_json({{"verified", true}, {"gun", res.gun}, {"target", res.target}, {"role", res.role},

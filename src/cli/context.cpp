@@ -2,7 +2,7 @@
 
 namespace signy::cli {
 
-api::Context make_context(const GlobalOptions& g, keystore::PassphraseSource& pass) {
+Result<api::Context> make_context(const GlobalOptions& g, keystore::PassphraseSource& pass) {
   api::Context ctx;
   ctx.trust_dir = std::filesystem::absolute(g.trust_dir_path());
   ctx.server = g.server;
@@ -11,6 +11,7 @@ api::Context make_context(const GlobalOptions& g, keystore::PassphraseSource& pa
   ctx.http.timeout_seconds = g.timeout_seconds;
   // The one reference time for every expiry check of this command.
   ctx.now = std::chrono::time_point_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now());
+  ctx.updater.pinning = SIGNY_TRY(api::load_trust_pinning(ctx.trust_dir));
   return ctx;
 }
 

@@ -22,6 +22,21 @@ out=$("$SIGNY" -d fresh --server "file://$PWD/trust/server" verify --thick --loc
 [[ $out == *"trusting the root of $ref on first use"* && $out == *Verified* ]] || die "TOFU verify: $out"
 ok "a fresh verifier of the file repository trusts on first use and verifies"
 
+# Trust pinning (<dir>/config.json, notary's format).
+mkdir -p pinned
+srv="--server file://$PWD/trust/server"
+echo '{"trust_pinning":{"disable_tofu":true}}' >pinned/config.json
+expect_fail 1 "trust on first use is disabled" -- "$SIGNY" -d pinned $srv verify --thick --local bundle.tgz $ref:v1
+echo '{"trust_pinning":{"certs":{"localhost:5000/*":["0000"]}}}' >pinned/config.json
+expect_fail 1 "not signed by the pinned root keys" -- "$SIGNY" -d pinned $srv verify --thick --local bundle.tgz $ref:v1
+rootid=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["signed"]["roles"]["root"]["keyids"][0])' "$tuf/root.json")
+echo "{\"trust_pinning\":{\"certs\":{\"$ref\":[\"$rootid\"]},\"disable_tofu\":true}}" >pinned/config.json
+out=$("$SIGNY" -d pinned $srv verify --thick --local bundle.tgz $ref:v1 2>&1)
+[[ $out == Verified* ]] || die "pinned verify: $out"
+echo '{"trust_pinning":{"ca":{"localhost":"/x.pem"}}}' >pinned/config.json
+expect_fail 3 "not supported yet" -- "$SIGNY" -d pinned $srv verify --thick --local bundle.tgz $ref:v1
+ok "trust pinning: first use refused, a wrong pinned key refused, the right one accepted silently"
+
 cp bundle.tgz evil.tgz && printf 'x' >>evil.tgz
 expect_fail 1 "is 536 bytes, the signed target v1 is 535" -- s verify --thick --local evil.tgz $ref:v1
 head -c 534 bundle.tgz >cut.tgz && printf 'y' >>cut.tgz

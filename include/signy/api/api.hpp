@@ -43,6 +43,9 @@ Result<VerifyResult> verify_thick(const Context& ctx, const std::filesystem::pat
 
 Result<std::vector<tuf::Updater::TargetInfo>> list_targets(const Context& ctx, std::string_view gun);
 
+// Trust pinning from <trust dir>/config.json (notary's format); none when the file is absent.
+Result<tuf::TrustPinning> load_trust_pinning(const std::filesystem::path& trust_dir);
+
 // Notary's default expiries (notary const.go NotaryDefaultExpiries).
 inline constexpr auto kRootExpiry = std::chrono::hours(24 * 3650);
 inline constexpr auto kTargetsExpiry = std::chrono::hours(24 * 1095);
