@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# signy against a real notary-server (Debian notary 0.7, local trust service, ed25519 server keys)
-# on 127.0.0.1 with TLS: what signy publishes the notary CLI lists and verifies, what the notary
+# signy against a real notary-server (Debian notary 0.7) on 127.0.0.1 with TLS, with the local
+# trust service (ed25519 server keys) or notary-signer (ecdsa; NOTARY_TRUST=signer): what signy publishes the notary CLI lists and verifies, what the notary
 # CLI publishes signy lists and verifies, and both share one trust directory.
 source "$(dirname "$0")/lib.sh"
 require notary-server
 require notary
 source "${SOURCE_DIR:?}/scripts/notary-harness.sh"
 trap 'notary_harness_stop; rm -rf "$work"' EXIT
-notary_harness_start "$work/server" >/dev/null
+notary_harness_start "$work/server" "${NOTARY_TRUST:-local}" >/dev/null
+want_key=ed25519
+[[ ${NOTARY_TRUST:-local} == signer ]] && want_key=ecdsa
 export SIGNY_ROOT_PASSPHRASE=root-pass-1 SIGNY_TARGETS_PASSPHRASE=targets-pass-1 SIGNY_SNAPSHOT_PASSPHRASE=snap-pass-1
 export NOTARY_ROOT_PASSPHRASE=root-pass-1 NOTARY_TARGETS_PASSPHRASE=targets-pass-1 NOTARY_SNAPSHOT_PASSPHRASE=snap-pass-1
 s() { "$SIGNY" -d "$1" --server "$NOTARY_URL" --tlscacert "$NOTARY_CA" "${@:2}"; }
@@ -24,7 +26,9 @@ listed=$(n fresh list $gun)
   die "notary list of signy's collection: $listed"
 n fresh verify $gun v1 <b1.tgz >/dev/null 2>&1 || die "notary verify rejects the bundle signy signed"
 ! n fresh verify $gun v1 <b2.tgz >/dev/null 2>&1 || die "notary verify accepted the wrong bundle"
-ok "notary list and notary verify accept what signy published (server-managed snapshot and timestamp)"
+tskey=$(curl -sf --cacert "$NOTARY_CA" "$NOTARY_URL/v2/$gun/_trust/tuf/timestamp.key")
+[[ $tskey == *"\"keytype\":\"$want_key\""* ]] || die "server timestamp key is not $want_key: $tskey"
+ok "notary list and notary verify accept what signy published (server-managed $want_key snapshot and timestamp)"
 
 # notary -> signy
 gun2=127.0.0.1:5000/notary/app
