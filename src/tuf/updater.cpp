@@ -5,6 +5,7 @@
 #include <set>
 
 #include "signy/crypto/digest.hpp"
+#include "signy/crypto/notary_keys.hpp"
 #include "signy/util/file.hpp"
 #include "signy/util/log.hpp"
 
@@ -66,6 +67,26 @@ bool pinned_for(const TrustPinning& pinning, const std::string& gun, std::vector
 
 }  // namespace
 
+// Notary's root certificate rules (trustpinning/certs.go ValidateRoot): the root must be signed by
+// a threshold of root keys that are certificates valid for this GUN (CN = GUN or "prefix*", not
+// expired). This binds a root to its collection: a root of another GUN signed by the same key
+// is refused.
+static Status check_root_certificates(const Signed<Root>& root, const std::string& gun, TimePoint now) {
+  auto now_s = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
+  const auto& role = root.signed_.roles.at("root");
+  RoleKeys valid{{}, role.threshold};
+  std::string why;
+  for (const auto& id : role.keyids) {
+    auto st = crypto::check_root_certificate(root.signed_.keys.at(id), gun, now_s);
+    if (st) valid.keyids.push_back(id);
+    else why = st.error().message;
+  }
+  auto st = verify_threshold("root (certificates valid for " + gun + ")", root.signed_json, root.signatures,
+                             root.signed_.keys, valid);
+  if (!st) return fail(Errc::untrusted_key, st.error().message + (why.empty() ? "" : "; " + why));
+  return {};
+}
+
 Updater::Updater(std::string gun, std::filesystem::path cache_dir, MetadataSource& source, TimePoint reference_time,
                  UpdaterConfig config)
     : gun_(std::move(gun)), cache_dir_(std::move(cache_dir)), source_(source), now_(reference_time), config_(std::move(config)) {}
@@ -86,6 +107,7 @@ Status Updater::load_root() {
   if (!bytes) return tl::unexpected(bytes.error().context("fetching root for " + gun_));
   auto set = TrustedSet::create(*bytes, now_);
   if (!set) return tl::unexpected(set.error());
+  SIGNY_TRY_VOID(check_root_certificates(set->root(), gun_, now_));
   std::vector<std::string> pinned;
   if (pinned_for(config_.pinning, gun_, pinned)) {
     const auto& root = set->root();
@@ -125,7 +147,10 @@ Status Updater::rotate_root() {
       if (bytes.error().code == Errc::not_found) return {};
       return tl::unexpected(bytes.error().context("fetching root version " + std::to_string(next_version)));
     }
-    SIGNY_TRY_VOID(set_->update_root(*bytes));
+    auto parsed = parse_root(*bytes);
+    if (!parsed) return tl::unexpected(parsed.error().context("root version " + std::to_string(next_version)));
+    SIGNY_TRY_VOID(set_->update_root(*bytes));  // signatures by the old and the new root keys first
+    SIGNY_TRY_VOID(check_root_certificates(*parsed, gun_, now_));
     root_bytes_ = *bytes;
     verified_["root"] = std::move(*bytes);
   }

@@ -27,6 +27,15 @@ inline SimKey make_key() {
   return SimKey{std::move(k), std::move(pub), std::move(id)};
 }
 
+// A root key as Notary makes them: ECDSA with a self-signed certificate whose CN is the GUN.
+inline SimKey make_root_key(const std::string& gun, std::int64_t now_unix = 1795000000) {
+  auto k = crypto::PrivateKey::generate(crypto::KeyAlgorithm::ecdsa_p256).value();
+  auto pem = crypto::make_root_certificate(k, gun, now_unix - 3600, now_unix + 10LL * 365 * 86400).value();
+  auto pub = crypto::notary_certificate_key(k, pem);
+  auto id = pub.key_id();
+  return SimKey{std::move(k), std::move(pub), std::move(id)};
+}
+
 inline tuf::FileMeta meta_of(const std::string& bytes) { return tuf::make_file_meta(bytes); }
 
 class Simulator {
@@ -43,8 +52,9 @@ class Simulator {
   std::map<std::string, std::string> delegated_bytes;
   std::vector<std::string> root_history;  // root_history[v-1] = bytes of version v
 
-  Simulator() {
-    for (const char* role : {"root", "targets", "snapshot", "timestamp"}) keys[role].push_back(make_key());
+  explicit Simulator(const std::string& gun = "g") {
+    keys["root"].push_back(make_root_key(gun));
+    for (const char* role : {"targets", "snapshot", "timestamp"}) keys[role].push_back(make_key());
     root.expires = now + 24h * 3650;
     for (auto& [role, ks] : keys) {
       tuf::RoleKeys rk;

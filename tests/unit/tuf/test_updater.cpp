@@ -62,7 +62,7 @@ std::string cached(const TempDir& d, const std::string& role) {
 }  // namespace
 
 TEST_CASE("first refresh trusts the root on first use, verifies everything and caches it") {
-  Simulator sim;
+  Simulator sim("example.com/app");
   sim.add_target("v1", "hello");
   sim.add_delegation("targets/releases");
   sim.delegated["targets/releases"].targets["v2"] = testsim::meta_of("bundle v2");
@@ -90,7 +90,7 @@ TEST_CASE("first refresh trusts the root on first use, verifies everything and c
 }
 
 TEST_CASE("first use can be refused, and pinned root keys are enforced") {
-  Simulator sim;
+  Simulator sim("example.com/app");
   SimSource src(sim);
   TempDir cache;
   UpdaterConfig cfg;
@@ -163,7 +163,7 @@ TEST_CASE("root rotation is followed version by version") {
   REQUIRE(Updater("g", cache.path(), src, sim.now).refresh());
   for (int v = 2; v <= 3; ++v) {  // two rotations, each signed by the old and the new key
     auto old_key = std::move(sim.keys["root"][0]);
-    sim.keys["root"][0] = testsim::make_key();
+    sim.keys["root"][0] = testsim::make_root_key("g");
     auto& nk = sim.keys["root"][0];
     sim.root.keys.emplace(nk.id, nk.pub);
     sim.root.roles["root"].keyids = {nk.id};
@@ -188,7 +188,7 @@ TEST_CASE("a rotated root not signed by the previous root's keys is refused") {
   TempDir cache;
   REQUIRE(Updater("g", cache.path(), src, sim.now).refresh());
   auto old_root = cached(cache, "root");
-  sim.keys["root"][0] = testsim::make_key();  // attacker's new key, old key not used
+  sim.keys["root"][0] = testsim::make_root_key("g");  // attacker's new key, old key not used
   auto& nk = sim.keys["root"][0];
   sim.root.keys.emplace(nk.id, nk.pub);
   sim.root.roles["root"].keyids = {nk.id};
@@ -201,4 +201,35 @@ TEST_CASE("a rotated root not signed by the previous root's keys is refused") {
   REQUIRE(!st);
   CHECK(st.error().code == Errc::threshold_not_met);
   CHECK(cached(cache, "root") == old_root);
+}
+
+TEST_CASE("a root whose certificates name another collection is refused") {
+  Simulator sim("example.com/other");  // a valid root, but for another GUN
+  SimSource src(sim);
+  TempDir cache;
+  auto st = Updater("example.com/app", cache.path(), src, sim.now).refresh();
+  REQUIRE(!st);
+  CHECK(st.error().code == Errc::untrusted_key);
+  CHECK(st.error().message.find("does not match") != std::string::npos);
+  CHECK(cached(cache, "root").empty());
+}
+
+TEST_CASE("a rotation to a root certified for another collection is refused") {
+  Simulator sim;
+  SimSource src(sim);
+  TempDir cache;
+  REQUIRE(Updater("g", cache.path(), src, sim.now).refresh());
+  auto old_key = std::move(sim.keys["root"][0]);
+  sim.keys["root"][0] = testsim::make_root_key("not-g");
+  auto& nk = sim.keys["root"][0];
+  sim.root.keys.emplace(nk.id, nk.pub);
+  sim.root.roles["root"].keyids = {nk.id};
+  sim.root.version = 2;
+  sim.sign_root({&old_key});
+  sim.snapshot.version = 2;
+  sim.timestamp.version = 2;
+  sim.publish();
+  auto st = Updater("g", cache.path(), src, sim.now).refresh();
+  REQUIRE(!st);
+  CHECK(st.error().code == Errc::untrusted_key);
 }
