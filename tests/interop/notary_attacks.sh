@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# TUF attacks end to end: a tampering proxy on 127.0.0.1 in front of a real notary-server. Each
+# attack is refused with its own error and exit code, and the verifier's cache is left as it was.
+source "$(dirname "$0")/lib.sh"
+require notary-server
+source "${SOURCE_DIR:?}/scripts/notary-harness.sh"
+proxy_pid=
+trap 'kill $proxy_pid 2>/dev/null; notary_harness_stop; rm -rf "$work"' EXIT
+notary_harness_start "$work/server" >/dev/null
+export SIGNY_ROOT_PASSPHRASE=root-pass-1 SIGNY_TARGETS_PASSPHRASE=targets-pass-1
+echo pass >attack
+pport=$(notary_harness_free_port)
+/usr/bin/python3 "$SOURCE_DIR/tests/interop/tamper_proxy.py" "$pport" "$NOTARY_URL" "$NOTARY_CA" attack >/dev/null 2>&1 &
+proxy_pid=$!
+for _ in $(seq 50); do (echo >/dev/tcp/127.0.0.1/"$pport") 2>/dev/null && break; sleep 0.1; done
+via="--server http://127.0.0.1:$pport -t 3"
+gun=127.0.0.1:5000/attack/app
+printf 'bundle\n' >b.tgz
+"$SIGNY" -d pub --server "$NOTARY_URL" --tlscacert "$NOTARY_CA" sign --thick b.tgz $gun:v1 >/dev/null
+curl -sf --cacert "$NOTARY_CA" "$NOTARY_URL/v2/$gun/_trust/tuf/timestamp.json" -o ts-v1.json
+"$SIGNY" -d pub --server "$NOTARY_URL" --tlscacert "$NOTARY_CA" sign --thick b.tgz $gun:v2 >/dev/null
+"$SIGNY" -d v $via verify --thick --local b.tgz $gun:v2 >/dev/null 2>&1 || die "clean verify through the proxy"
+ok "a clean verify through the proxy"
+
+cache=v/tuf/$gun/metadata
+state() { sha256sum "$cache"/*.json | sha256sum; }
+before=$(state)
+attack() {  # attack "<control>" CODE MESSAGE
+  [[ -n ${DEBUG:-} ]] && echo "attack: $1" >&2
+  echo "$1" >attack
+  expect_fail "$2" "$3" -- "$SIGNY" -d v $via verify --thick --local b.tgz $gun:v2
+  [[ $(state) == "$before" ]] || die "cache changed after: $1"
+  echo pass >attack
+}
+attack "badsig timestamp" 1 "valid signature(s) from its keys"
+attack "replay timestamp ts-v1.json" 1 "older than the trusted version"
+rm -f "$cache/snapshot.json" "$cache/targets.json"; before=$(state)  # cached copies are not re-fetched
+attack "flip snapshot" 1 "does not match the trusted metadata"
+attack "flip targets" 1 "does not match the trusted metadata"
+attack "endless timestamp" 3 "limit"
+attack "stall timestamp" 4 "timed out"
+ok "bad signature, rollback, tampered snapshot and targets, endless data and a stall are refused; the cache is unchanged"
+"$SIGNY" -d v $via verify --thick --local b.tgz $gun:v2 >/dev/null 2>&1 || die "verify after the attacks"
+ok "the verifier recovers once the proxy behaves"
+echo "$pass passed, 0 failed"
