@@ -8,7 +8,9 @@
 #include <string>
 #include <vector>
 
+#include "signy/api/api.hpp"
 #include "signy/cjson/cjson.hpp"
+#include "signy/notary/remote.hpp"
 #include "signy/crypto/sslib.hpp"
 #include "signy/keystore/keystore.hpp"
 #include "signy/util/file.hpp"
@@ -88,6 +90,35 @@ int main(int argc, char** argv) {
       if (!ok) return die("no valid signature by " + pub->keyid());
     }
     std::printf("verified\n");
+    return 0;
+  }
+  if (a.size() == 6 && a[0] == "bulk-targets") {
+    // bulk-targets TRUSTDIR SERVER CA GUN N: adds N targets to an existing collection in one
+    // publish (benchmark set-up; signy's CLI adds one target per command).
+    keystore::EnvPromptPassphrase pass;
+    api::Context ctx;
+    ctx.trust_dir = std::filesystem::absolute(a[1]);
+    ctx.server = a[2];
+    ctx.http.ca_file = a[3];
+    ctx.passphrases = &pass;
+    ctx.now = std::chrono::time_point_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now());
+    auto remote = notary::open_remote(ctx.server, a[4], ctx.http);
+    if (!remote) return die(remote.error().message);
+    tuf::Updater up(a[4], ctx.trust_dir / "tuf" / a[4] / "metadata", **remote, ctx.now);
+    if (auto st = up.refresh(); !st) return die(st.error().message);
+    auto store = keystore::KeyStore::open(ctx.trust_dir, pass);
+    if (!store) return die(store.error().message);
+    const auto& root = up.trusted().root().signed_;
+    std::string id = root.roles.at("targets").keyids.at(0);
+    auto key = store->load(root.keys.at(id).canonical_key_id());
+    if (!key) return die(key.error().message);
+    tuf::Targets t = up.trusted().targets()->signed_;
+    t.version += 1;
+    for (int i = 0; i < std::stoi(a[5]); ++i) t.targets["bulk-" + std::to_string(i)] = tuf::make_file_meta(std::to_string(i));
+    auto bytes = tuf::sign_metadata(tuf::to_json(t), {{id, &*key}});
+    if (!bytes) return die(bytes.error().message);
+    if (auto st = (*remote)->publish({{"targets", *bytes}}); !st) return die(st.error().message);
+    std::printf("published %s targets\n", a[5].c_str());
     return 0;
   }
   return die("usage: sign FILE OUT (--sslib-key K [--password P] | --store DIR --key-id ID) | verify FILE PUB...");
