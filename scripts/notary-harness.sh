@@ -1,18 +1,28 @@
-# Starts and stops a real notary-server (Debian package `notary`) on 127.0.0.1 with TLS from a
-# throw-away CA and memory storage. Source it, then:
-#   notary_harness_start WORKDIR [local|signer] -> exports NOTARY_URL, NOTARY_CA, NOTARY_PORT
+# shellcheck shell=bash
+# Starts and stops a real notary-server (Debian package `notary`, 0.7) on 127.0.0.1 with TLS from
+# a throw-away CA and memory storage. Used by scripts/gen-fixtures.sh, the interop tests and the
+# benchmark. Source it, then:
+#
+#   notary_harness_start WORKDIR [local|signer]
 #     local:  the server's own trust service (ed25519 timestamp keys)
-#     signer: notary-signer over mutual TLS with memory storage (ecdsa keys)
+#     signer: notary-signer on another loopback port, mutual TLS, memory storage (ecdsa keys)
+#     Writes the CA, certificates and the server/signer configs into WORKDIR, waits for
+#     /_notary_server/health, exports NOTARY_URL, NOTARY_CA, NOTARY_PORT, NOTARY_PID (and
+#     NOTARY_SIGNER_PORT, NOTARY_SIGNER_PID for signer) and prints NOTARY_URL=... and NOTARY_CA=...
+#     Then: notary -d TRUSTDIR -s "$NOTARY_URL" --tlscacert "$NOTARY_CA" ...
 #   notary_harness_stop
-# Loopback only; the server dies with the caller (stop it in an EXIT trap).
+#     Stops the processes it started (by pid). Put it in an EXIT trap.
+#
+# Loopback only. Logs: WORKDIR/server.log, WORKDIR/signer.log.
 
 notary_harness_free_port() {
   /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
 }
 
-notary_harness_start() {
-  local dir=$1 mode=${2:-local}
-  mkdir -p "$dir"
+# notary_harness_certs DIR: a CA, and one certificate for 127.0.0.1/localhost used both as the
+# servers' TLS certificate and as notary-server's client certificate towards notary-signer.
+notary_harness_certs() {
+  local dir=$1
   openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 -subj "/CN=signy test CA" \
     -keyout "$dir/ca.key" -out "$dir/ca.crt" 2>/dev/null
   openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj "/CN=127.0.0.1" \
@@ -20,21 +30,42 @@ notary_harness_start() {
   printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth,clientAuth\n' >"$dir/ext.cnf"
   openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.crt" -CAkey "$dir/ca.key" -CAcreateserial -days 2 \
     -extfile "$dir/ext.cnf" -out "$dir/server.crt" 2>/dev/null
+}
+
+notary_harness_start() {
+  local dir=$1 mode=${2:-local}
+  if [[ $mode != local && $mode != signer ]]; then
+    echo "notary_harness_start: mode must be local or signer, not $mode" >&2
+    return 2
+  fi
+  mkdir -p "$dir"
+  dir=$(cd "$dir" && pwd)
+  notary_harness_certs "$dir" || { echo "notary_harness_start: openssl failed" >&2; return 1; }
   NOTARY_PORT=$(notary_harness_free_port)
   local trust='{"type":"local","hostname":"","port":"","key_algorithm":"ed25519"}'
   if [[ $mode == signer ]]; then
-    local sport
-    sport=$(notary_harness_free_port)
+    NOTARY_SIGNER_PORT=$(notary_harness_free_port)
     cat >"$dir/signer.json" <<JSON
-{"server":{"grpc_addr":"127.0.0.1:$sport","tls_cert_file":"$dir/server.crt","tls_key_file":"$dir/server.key","client_ca_file":"$dir/ca.crt"},
+{"server":{"grpc_addr":"127.0.0.1:$NOTARY_SIGNER_PORT","tls_cert_file":"$dir/server.crt","tls_key_file":"$dir/server.key","client_ca_file":"$dir/ca.crt"},
  "logging":{"level":"error"},"storage":{"backend":"memory"}}
 JSON
+    # Private keys the signer holds are encrypted with the passphrase of the default alias.
     NOTARY_SIGNER_DEFAULT_ALIAS=harness NOTARY_SIGNER_HARNESS=harness-signer-passphrase \
       notary-signer -config "$dir/signer.json" >"$dir/signer.log" 2>&1 &
     NOTARY_SIGNER_PID=$!
-    export NOTARY_SIGNER_PID
-    trust='{"type":"remote","hostname":"127.0.0.1","port":"'$sport'","tls_ca_file":"'$dir/ca.crt'","key_algorithm":"ecdsa","tls_client_cert":"'$dir/server.crt'","tls_client_key":"'$dir/server.key'"}'
-    for _ in $(seq 50); do (echo >/dev/tcp/127.0.0.1/"$sport") 2>/dev/null && break; sleep 0.1; done
+    export NOTARY_SIGNER_PID NOTARY_SIGNER_PORT
+    local up=""
+    for _ in $(seq 100); do
+      if (echo >"/dev/tcp/127.0.0.1/$NOTARY_SIGNER_PORT") 2>/dev/null; then up=1; break; fi
+      kill -0 "$NOTARY_SIGNER_PID" 2>/dev/null || break
+      sleep 0.1
+    done
+    if [[ -z $up ]]; then
+      echo "notary-signer did not start: $(tail -5 "$dir/signer.log")" >&2
+      notary_harness_stop
+      return 1
+    fi
+    trust='{"type":"remote","hostname":"127.0.0.1","port":"'$NOTARY_SIGNER_PORT'","tls_ca_file":"'$dir/ca.crt'","key_algorithm":"ecdsa","tls_client_cert":"'$dir/server.crt'","tls_client_key":"'$dir/server.key'"}'
   fi
   cat >"$dir/server.json" <<JSON
 {"server":{"http_addr":"127.0.0.1:$NOTARY_PORT","tls_key_file":"$dir/server.key","tls_cert_file":"$dir/server.crt"},
@@ -45,22 +76,24 @@ JSON
   NOTARY_PID=$!
   export NOTARY_URL="https://127.0.0.1:$NOTARY_PORT" NOTARY_CA="$dir/ca.crt" NOTARY_PORT NOTARY_PID
   for _ in $(seq 100); do
-    curl -sf --cacert "$NOTARY_CA" "$NOTARY_URL/_notary_server/health" >/dev/null 2>&1 && return 0
+    if curl -sf --cacert "$NOTARY_CA" "$NOTARY_URL/_notary_server/health" >/dev/null 2>&1; then
+      echo "NOTARY_URL=$NOTARY_URL"
+      echo "NOTARY_CA=$NOTARY_CA"
+      return 0
+    fi
+    kill -0 "$NOTARY_PID" 2>/dev/null || break
     sleep 0.1
   done
   echo "notary-server did not start: $(tail -5 "$dir/server.log")" >&2
+  notary_harness_stop
   return 1
 }
 
 notary_harness_stop() {
-  if [[ -n ${NOTARY_SIGNER_PID:-} ]]; then
-    kill "$NOTARY_SIGNER_PID" 2>/dev/null || true
-    wait "$NOTARY_SIGNER_PID" 2>/dev/null || true
-    unset NOTARY_SIGNER_PID
-  fi
-  if [[ -n ${NOTARY_PID:-} ]]; then
-    kill "$NOTARY_PID" 2>/dev/null || true
-    wait "$NOTARY_PID" 2>/dev/null || true
-    unset NOTARY_PID
-  fi
+  local pid
+  for pid in ${NOTARY_PID:-} ${NOTARY_SIGNER_PID:-}; do
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+  unset NOTARY_PID NOTARY_SIGNER_PID
 }
