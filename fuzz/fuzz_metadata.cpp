@@ -19,7 +19,20 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       (void)set->update_timestamp(text);
     }
   }
-  if (auto t = parse_targets(text)) (void)canonical_bytes(to_json(t->signed_));
+  if (auto t = parse_targets(text)) {
+    // The direct targets writer and the DOM writer agree.
+    auto a = canonical_bytes(to_json(t->signed_));
+    auto b = canonical_bytes(t->signed_);
+    if (a.has_value() != b.has_value() || (a && *a != *b)) std::abort();
+  }
+  // Streamed canonical bytes equal the DOM path's whenever streaming succeeds.
+  cjson::StreamOptions opts{{"signed"}, {}, {}};
+  if (auto s = cjson::parse_strict_stream(text, opts)) {
+    auto doc = cjson::parse_strict(text);
+    if (!doc || !doc->is_object() || !doc->contains("signed")) std::abort();
+    auto c = cjson::notary_canonical((*doc)["signed"]);
+    if (!c || *c != s->canonical) std::abort();
+  }
   (void)parse_snapshot(text);
   (void)parse_timestamp(text);
   return 0;

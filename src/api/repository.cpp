@@ -27,8 +27,8 @@ Result<Collection> open_collection(const Context& ctx, std::string_view gun) {
 tuf::FileMeta meta_of_digests(const crypto::Digests& d) {
   tuf::FileMeta m;
   m.length = static_cast<std::int64_t>(d.length);
-  m.hashes["sha256"] = Bytes(d.sha256.begin(), d.sha256.end());
-  m.hashes["sha512"] = Bytes(d.sha512.begin(), d.sha512.end());
+  m.hashes.set("sha256", d.sha256);
+  m.hashes.set("sha512", d.sha512);
   return m;
 }
 
@@ -146,11 +146,16 @@ Result<SignResult> sign_thick(const Context& ctx, const fs::path& file, std::str
         if (root.keys.at(id).canonical_key_id() == canonical) return id;
       return canonical;
     };
-    tuf::Targets targets = set.targets()->signed_;
+    // Moved out of the updater, not copied: a collection may list tens of thousands of targets.
+    auto taken = updater.take_targets();
+    if (!taken) return fail(Errc::internal, "no trusted targets after a refresh");
+    tuf::Targets targets = std::move(taken->signed_);
     targets.version += 1;
     targets.expires = ctx.now + kTargetsExpiry;
     targets.targets[ref.tag] = meta_of_digests(result.digests);
-    auto targets_bytes = SIGNY_TRY(tuf::sign_metadata(tuf::to_json(targets), {{keyid_of(targets_key, "targets"), &targets_key}}));
+    auto targets_canonical = SIGNY_TRY(tuf::canonical_bytes(targets));
+    auto targets_bytes = SIGNY_TRY(tuf::sign_canonical(targets_canonical, {{keyid_of(targets_key, "targets"), &targets_key}}));
+    targets_canonical = std::string();
     files["targets"] = std::move(targets_bytes);
     // Snapshot and timestamp are re-signed here when this trust dir holds their keys (a
     // client-managed snapshot, or a file repository); otherwise the server signs them.
@@ -180,14 +185,14 @@ Result<SignResult> sign_thick(const Context& ctx, const fs::path& file, std::str
     result.targets_version = targets.version;
   }
   SIGNY_TRY_VOID(coll.remote->publish(files));
-  if (result.initialized) {
-    // The root this command created is trusted as is: no trust-on-first-use on the read-back.
-    SIGNY_TRY_VOID(make_private_dirs(coll.cache_dir));
-    SIGNY_TRY_VOID(atomic_write(coll.cache_dir / "root.json", files["root"], 0600));
-  }
-  // Read back through the client workflow: what was published must verify (and is cached).
-  tuf::Updater check(coll.gun, coll.cache_dir, *coll.remote, ctx.now, ctx.updater);
-  SIGNY_TRY_VOID(check.refresh());
+  // What this command signed is trusted as is and goes to the cache (as notary's client does
+  // after a publish): the root it created (no trust on first use later), and the targets file,
+  // which the next refresh then finds listed in the server's new snapshot and does not download.
+  // Snapshot and timestamp come from the server on the next refresh.
+  SIGNY_TRY_VOID(make_private_dirs(coll.cache_dir));
+  for (const char* role : {"root", "targets", "snapshot", "timestamp"})
+    if (auto it = files.find(role); it != files.end())
+      SIGNY_TRY_VOID(atomic_write(coll.cache_dir / (std::string(role) + ".json"), it->second, 0600));
   return result;
 }
 
@@ -206,13 +211,11 @@ Result<VerifyResult> verify_thick(const Context& ctx, const fs::path& file, std:
     return fail(Errc::length_mismatch, file.string() + " is " + std::to_string(d.length) + " bytes, the signed target " + ref.tag +
                                            " is " + std::to_string(target->meta.length));
   int checked = 0;
-  for (const auto& [alg, want] : target->meta.hashes) {
-    Bytes got;
-    if (alg == "sha256") got.assign(d.sha256.begin(), d.sha256.end());
-    else if (alg == "sha512") got.assign(d.sha512.begin(), d.sha512.end());
-    else continue;
+  for (auto [alg, got] : {std::pair<const char*, tuf::Hashes::View>{"sha256", d.sha256}, {"sha512", d.sha512}}) {
+    auto want = target->meta.hashes.get(alg);
+    if (want.empty()) continue;  // other algorithms are not checked (signy computes these two)
     ++checked;
-    if (got != want)
+    if (!std::equal(got.begin(), got.end(), want.begin(), want.end()))
       return fail(Errc::hash_mismatch, file.string() + ": " + alg + " " + hex_encode(got) + " differs from the signed " +
                                            hex_encode(want));
   }
@@ -220,13 +223,15 @@ Result<VerifyResult> verify_thick(const Context& ctx, const fs::path& file, std:
   return result;
 }
 
-Result<std::vector<tuf::Updater::TargetInfo>> list_targets(const Context& ctx, std::string_view gun) {
+Status list_targets(const Context& ctx, std::string_view gun,
+                    const std::function<void(const std::vector<tuf::Updater::TargetView>&)>& show) {
   if (!notary::valid_gun(gun)) return fail(Errc::usage, "invalid GUN \"" + std::string(gun.substr(0, 100)) + "\"");
   auto coll = SIGNY_TRY(open_collection(ctx, gun));
   tuf::Updater updater(coll.gun, coll.cache_dir, *coll.remote, ctx.now, ctx.updater);
   auto st = updater.refresh();
   if (!st) return tl::unexpected(st.error().context(coll.gun));
-  return updater.list_targets();
+  show(updater.list_targets());
+  return {};
 }
 
 }  // namespace signy::api

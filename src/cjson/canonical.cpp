@@ -11,12 +11,17 @@ namespace {
 
 // docker/go encodeState.string and securesystemslib _canonical_string_encoder: only '"' and '\'
 // are escaped; control characters, DEL and all non-ASCII bytes are written raw.
-void append_quoted_minimal(std::string& out, const std::string& s) {
+void append_quoted_minimal(std::string& out, std::string_view s) {
   out += '"';
-  for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
+  std::size_t run = 0;  // copy unescaped runs at once
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '"' || s[i] == '\\') {
+      out.append(s, run, i - run);
+      out += '\\';
+      run = i;
+    }
   }
+  out.append(s, run, s.size() - run);
   out += '"';
 }
 
@@ -234,6 +239,8 @@ Status jcs_encode(std::string& out, const Json& v) {
 
 }  // namespace
 
+void append_notary_string(std::string& out, std::string_view s) { append_quoted_minimal(out, s); }
+
 Result<std::string> notary_canonical(const Json& value) {
   std::string out;
   SIGNY_TRY_VOID(minimal_encode(out, value, notary_number));
@@ -254,20 +261,31 @@ Result<std::string> cnab_canonical(const Json& value) {
 
 std::string go_html_escape(std::string_view in) {
   std::string out;
-  out.reserve(in.size() + in.size() / 8);
+  append_go_html_escaped(out, in);
+  return out;
+}
+
+void append_go_html_escaped(std::string& out, std::string_view in) {
+  out.reserve(out.size() + in.size() + 64);
+  std::size_t run = 0;  // unescaped bytes are copied in runs
   for (std::size_t i = 0; i < in.size(); ++i) {
     char c = in[i];
-    if (c == '<') out += "\\u003c";
-    else if (c == '>') out += "\\u003e";
-    else if (c == '&') out += "\\u0026";
+    const char* esc = nullptr;
+    std::size_t skip = 0;
+    if (c == '<') esc = "\\u003c";
+    else if (c == '>') esc = "\\u003e";
+    else if (c == '&') esc = "\\u0026";
     else if (c == '\xe2' && i + 2 < in.size() && in[i + 1] == '\x80' && (in[i + 2] == '\xa8' || in[i + 2] == '\xa9')) {
-      out += in[i + 2] == '\xa8' ? "\\u2028" : "\\u2029";
-      i += 2;
-    } else {
-      out += c;
+      esc = in[i + 2] == '\xa8' ? "\\u2028" : "\\u2029";
+      skip = 2;
     }
+    if (!esc) continue;
+    out.append(in, run, i - run);
+    out += esc;
+    i += skip;
+    run = i + 1;
   }
-  return out;
+  out.append(in, run, in.size() - run);
 }
 
 Status check_cnab_canonical(std::string_view bundle_json, const ParseLimits& limits) {

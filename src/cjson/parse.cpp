@@ -1,6 +1,10 @@
 // Strict JSON parsing over nlohmann's SAX interface: the DOM is built here so that duplicate
 // keys and nesting depth can be refused while parsing (nlohmann's DOM parser lets the last
 // duplicate win, which would let two readers see two different documents).
+//
+// The streaming variant (parse_strict_stream) serves large TUF metadata: it writes the docker/go
+// canonical bytes of one value while parsing, and hands the members of one object to a callback
+// instead of keeping them, so a 10,000-target file never exists as a whole DOM.
 #include <vector>
 
 #include "signy/cjson/cjson.hpp"
@@ -10,32 +14,52 @@ namespace {
 
 class StrictSax : public nlohmann::json_sax<Json> {
  public:
-  explicit StrictSax(std::size_t max_depth) : max_depth_(max_depth) {}
+  StrictSax(std::size_t max_depth, StreamOptions* stream) : max_depth_(max_depth), stream_(stream) {}
 
-  bool null() override { return put(Json(nullptr)); }
-  bool boolean(bool v) override { return put(Json(v)); }
-  bool number_integer(number_integer_t v) override { return put(Json(v)); }
-  bool number_unsigned(number_unsigned_t v) override { return put(Json(v)); }
-  bool number_float(number_float_t v, const string_t&) override { return put(Json(v)); }
-  bool string(string_t& v) override { return put(Json(std::move(v))); }
+  bool null() override { return scalar(Json(nullptr), "null"); }
+  bool boolean(bool v) override { return scalar(Json(v), v ? "true" : "false"); }
+  bool number_integer(number_integer_t v) override { return scalar(Json(v), std::to_string(v)); }
+  bool number_unsigned(number_unsigned_t v) override {
+    // Above int64, docker/go refuses the value: the DOM path reports it.
+    if (emitting() && v > static_cast<number_unsigned_t>(INT64_MAX)) return not_canonical();
+    return scalar(Json(v), std::to_string(v));
+  }
+  bool number_float(number_float_t v, const string_t&) override {
+    if (emitting()) return not_canonical();  // integral floats and errors: the DOM path decides
+    return put(Json(v));
+  }
+  bool string(string_t& v) override {
+    if (emitting()) {
+      value_prefix();
+      append_notary_string(*canonical_, v);
+    }
+    return put(Json(std::move(v)));
+  }
   bool binary(binary_t&) override { return fail_with(Errc::malformed_json, "binary values are not JSON"); }
 
-  bool start_object(std::size_t) override { return open(Json::object()); }
+  bool start_object(std::size_t) override { return open(Json::object(), '{'); }
   bool key(string_t& k) override {
-    Json& obj = *stack_.back();
-    if (obj.contains(k)) return fail_with(Errc::duplicate_key, "duplicate object key \"" + printable(k) + "\"");
+    Frame& f = frames_.back();
+    if (emitting()) {
+      // Canonical bytes can be written on the fly only when keys come in sorted order (as every
+      // Go-written file has them); otherwise the caller falls back to the DOM path.
+      if (!f.first && !(f.last_key < k)) return not_canonical();
+      if (!f.first) *canonical_ += ',';
+      f.first = false;
+      append_notary_string(*canonical_, k);
+      *canonical_ += ':';
+      f.last_key = k;
+    }
+    // Members handed to the callback are not in the DOM: sorted order (checked above) rules out
+    // duplicates among them.
+    if (!f.collecting && f.slot->contains(k))
+      return fail_with(Errc::duplicate_key, "duplicate object key \"" + printable(k) + "\"");
     pending_key_ = std::move(k);
     return true;
   }
-  bool end_object() override {
-    stack_.pop_back();
-    return true;
-  }
-  bool start_array(std::size_t) override { return open(Json::array()); }
-  bool end_array() override {
-    stack_.pop_back();
-    return true;
-  }
+  bool end_object() override { return close('}'); }
+  bool start_array(std::size_t) override { return open(Json::array(), '['); }
+  bool end_array() override { return close(']'); }
 
   bool parse_error(std::size_t position, const std::string&, const nlohmann::detail::exception& ex) override {
     if (!error_) {
@@ -49,8 +73,22 @@ class StrictSax : public nlohmann::json_sax<Json> {
 
   Json root;
   std::optional<Error> error_;
+  bool canonical_done = false;
 
  private:
+  static constexpr std::size_t kOff = static_cast<std::size_t>(-1);
+  struct Frame {
+    Json* slot = nullptr;
+    std::size_t on_path = kOff;  // depth on the stream path (root 0), kOff when off it
+    bool emit = false;           // inside the value whose canonical bytes are written
+    bool emit_root = false;      // ... and is that value
+    bool collecting = false;     // its members go to the callback
+    bool handover = false;       // it is a member of the collected object
+    bool first = true;
+    std::string last_key;
+    std::string member_key;  // for handover: its key in the collected object
+  };
+
   static std::string printable(const std::string& s) {
     std::string out;
     for (char c : s.substr(0, 64)) out += (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) ? '?' : c;
@@ -60,57 +98,147 @@ class StrictSax : public nlohmann::json_sax<Json> {
     if (!error_) error_ = Error{code, std::move(msg)};
     return false;
   }
-  bool put(Json v) {
-    if (stack_.empty()) {
+  bool not_canonical() { return fail_with(Errc::not_canonical, "not in canonical key order"); }
+  bool emitting() const { return !frames_.empty() && frames_.back().emit; }
+
+  // The separator before a value in an array (object members got theirs in key()).
+  void value_prefix() {
+    Frame& f = frames_.back();
+    if (f.slot->is_array()) {
+      if (!f.first) *canonical_ += ',';
+      f.first = false;
+    }
+  }
+  bool scalar(Json v, const std::string& text) {
+    if (emitting()) {
+      value_prefix();
+      *canonical_ += text;
+    }
+    return put(std::move(v));
+  }
+
+  // Where a new value goes: the root, a member of the collected object (a detached value handed
+  // over when complete), an object member or an array element.
+  Json* place(Json v) {
+    if (frames_.empty()) {
       root = std::move(v);
-      return true;
+      return &root;
     }
-    Json& top = *stack_.back();
-    if (top.is_object()) {
-      top[pending_key_] = std::move(v);
-    } else {
-      top.push_back(std::move(v));
+    Frame& top = frames_.back();
+    if (top.collecting) {
+      member_ = std::move(v);
+      return &member_;
     }
+    if (top.slot->is_object()) return &((*top.slot)[pending_key_] = std::move(v));
+    top.slot->push_back(std::move(v));
+    return &top.slot->back();
+  }
+  bool put(Json v) {
+    bool to_callback = !frames_.empty() && frames_.back().collecting;
+    place(std::move(v));
+    if (to_callback) return hand_over();
     return true;
   }
-  bool open(Json v) {
-    if (stack_.size() >= max_depth_)
+  bool hand_over() {
+    auto st = stream_->on_member(std::move(pending_key_), std::move(member_));
+    member_ = Json();
+    if (!st) return fail_with(st.error().code, st.error().message);
+    return true;
+  }
+
+  bool open(Json v, char bracket) {
+    if (frames_.size() >= max_depth_)
       return fail_with(Errc::too_deep, "nesting deeper than " + std::to_string(max_depth_) + " levels");
-    Json* slot;
-    if (stack_.empty()) {
-      root = std::move(v);
-      slot = &root;
-    } else {
-      Json& top = *stack_.back();
-      if (top.is_object()) {
-        slot = &(top[pending_key_] = std::move(v));
-      } else {
-        top.push_back(std::move(v));
-        slot = &top.back();
-      }
+    // Where this value sits on the stream path (object keys from the root): the canonical path
+    // is a prefix of the collected one, so matching the longer one serves both.
+    std::size_t on_path = kOff;
+    if (frames_.empty()) {
+      on_path = 0;
+    } else if (stream_) {
+      const Frame& parent = frames_.back();
+      const auto& path = stream_->collect_at.empty() ? stream_->canonical_at : stream_->collect_at;
+      if (parent.on_path != kOff && parent.slot->is_object() && parent.on_path < path.size() &&
+          path[parent.on_path] == pending_key_)
+        on_path = parent.on_path + 1;
     }
-    stack_.push_back(slot);
+    bool parent_emit = emitting();
+    bool parent_collecting = !frames_.empty() && frames_.back().collecting;
+    if (parent_emit) value_prefix();
+    Frame f;
+    f.slot = place(std::move(v));
+    f.on_path = on_path;
+    f.emit = parent_emit;
+    if (stream_ && !parent_emit && !canonical_done && on_path == stream_->canonical_at.size()) f.emit = f.emit_root = true;
+    f.collecting = stream_ && bracket == '{' && !stream_->collect_at.empty() && on_path == stream_->collect_at.size();
+    f.handover = parent_collecting;
+    if (f.handover) f.member_key = pending_key_;
+    if (f.emit) *canonical_ += bracket;
+    frames_.push_back(std::move(f));
+    return true;
+  }
+  bool close(char bracket) {
+    Frame f = std::move(frames_.back());
+    frames_.pop_back();
+    if (f.emit) *canonical_ += bracket;
+    if (f.emit_root) canonical_done = true;
+    if (f.handover) {
+      pending_key_ = std::move(f.member_key);
+      return hand_over();
+    }
     return true;
   }
 
   std::size_t max_depth_;
-  std::vector<Json*> stack_;
+  StreamOptions* stream_;
+  std::string* canonical_ = nullptr;
+  std::vector<Frame> frames_;
   std::string pending_key_;
+  Json member_;
+
+ public:
+  void set_canonical_sink(std::string* out) { canonical_ = out; }
 };
+
+Status check_size(std::string_view text, const ParseLimits& limits) {
+  if (text.size() > limits.max_bytes)
+    return fail(Errc::too_large, "JSON document of " + std::to_string(text.size()) + " bytes exceeds the limit of " +
+                                     std::to_string(limits.max_bytes));
+  return {};
+}
 
 }  // namespace
 
 Result<Json> parse_strict(std::string_view text, const ParseLimits& limits) {
-  if (text.size() > limits.max_bytes)
-    return fail(Errc::too_large, "JSON document of " + std::to_string(text.size()) + " bytes exceeds the limit of " +
-                                     std::to_string(limits.max_bytes));
-  StrictSax sax(limits.max_depth);
+  SIGNY_TRY_VOID(check_size(text, limits));
+  StrictSax sax(limits.max_depth, nullptr);
   bool ok = Json::sax_parse(text.begin(), text.end(), &sax, nlohmann::json::input_format_t::json, true);
   if (!ok || sax.error_) {
     if (sax.error_) return tl::unexpected(*sax.error_);
     return fail(Errc::malformed_json, "invalid JSON");
   }
   return std::move(sax.root);
+}
+
+Result<StreamResult> parse_strict_stream(std::string_view text, StreamOptions& options, const ParseLimits& limits) {
+  SIGNY_TRY_VOID(check_size(text, limits));
+  if (options.canonical_at.empty()) return fail(Errc::internal, "parse_strict_stream: no canonical path");
+  if (!options.collect_at.empty()) {
+    bool inside = options.collect_at.size() > options.canonical_at.size() &&
+                  std::equal(options.canonical_at.begin(), options.canonical_at.end(), options.collect_at.begin());
+    if (!inside || !options.on_member) return fail(Errc::internal, "parse_strict_stream: collected object outside the canonical value");
+  }
+  StreamResult out;
+  out.canonical.reserve(text.size());  // canonical bytes are never longer than the document
+  StrictSax sax(limits.max_depth, &options);
+  sax.set_canonical_sink(&out.canonical);
+  bool ok = Json::sax_parse(text.begin(), text.end(), &sax, nlohmann::json::input_format_t::json, true);
+  if (!ok || sax.error_) {
+    if (sax.error_) return tl::unexpected(*sax.error_);
+    return fail(Errc::malformed_json, "invalid JSON");
+  }
+  if (!sax.canonical_done) return fail(Errc::not_found, "no object at the canonical path");
+  out.doc = std::move(sax.root);
+  return out;
 }
 
 }  // namespace signy::cjson

@@ -14,25 +14,32 @@ void register_list(Registry& r) {
     r.run = [&r, gun]() -> Status {
       keystore::EnvPromptPassphrase pass;
       auto ctx = SIGNY_TRY(make_context(r.global, pass));
-      auto targets = SIGNY_TRY(api::list_targets(ctx, *gun));
       auto sha = [](const tuf::FileMeta& m) {
-        auto it = m.hashes.find("sha256");
-        return it == m.hashes.end() ? std::string("-") : hex_encode(it->second);
+        auto h = m.hashes.get("sha256");
+        return h.empty() ? std::string("-") : hex_encode(h);
       };
-      if (r.global.output == OutputFormat::json) {
-        nlohmann::json arr = nlohmann::json::array();
-        for (const auto& t : targets) arr.push_back({{"name", t.name}, {"sha256", sha(t.meta)}, {"length", t.meta.length}, {"role", t.role}});
-        print_json(arr);
-        return {};
-      }
-      if (targets.empty()) {
-        std::printf("No targets present in this repository.\n");
-        return {};
-      }
-      std::printf("%-20s %-64s %12s  %s\n", "NAME", "DIGEST", "SIZE (BYTES)", "ROLE");
-      for (const auto& t : targets)
-        std::printf("%-20s %-64s %12lld  %s\n", t.name.c_str(), sha(t.meta).c_str(), static_cast<long long>(t.meta.length), t.role.c_str());
-      return {};
+      return api::list_targets(ctx, *gun, [&](const std::vector<tuf::Updater::TargetView>& targets) {
+        if (r.global.output == OutputFormat::json) {
+          // One line per target as it is formatted, not one document built in memory.
+          std::fputs("[", stdout);
+          bool first = true;
+          for (const auto& t : targets) {
+            nlohmann::json o{{"name", t.name}, {"sha256", sha(*t.meta)}, {"length", t.meta->length}, {"role", t.role}};
+            std::printf("%s\n  %s", first ? "" : ",", o.dump().c_str());
+            first = false;
+          }
+          std::fputs(first ? "]\n" : "\n]\n", stdout);
+          return;
+        }
+        if (targets.empty()) {
+          std::printf("No targets present in this repository.\n");
+          return;
+        }
+        std::printf("%-20s %-64s %12s  %s\n", "NAME", "DIGEST", "SIZE (BYTES)", "ROLE");
+        for (const auto& t : targets)
+          std::printf("%-20.*s %-64s %12lld  %.*s\n", static_cast<int>(t.name.size()), t.name.data(), sha(*t.meta).c_str(),
+                      static_cast<long long>(t.meta->length), static_cast<int>(t.role.size()), t.role.data());
+      });
     };
   });
 }

@@ -1,6 +1,7 @@
 // One read pass, two hashes: the reader fills a small ring of buffers; a SHA-256 thread and a
 // SHA-512 thread each consume every buffer, so wall time is bounded by SHA-512 alone and memory
-// by the ring (kSlots x kChunk), whatever the input size.
+// by the ring (kSlots x kChunk), whatever the input size. Chunks start small and grow, so a small
+// file costs kFirstChunk of buffer, not the whole ring.
 #include "signy/crypto/digest.hpp"
 
 #include <openssl/evp.h>
@@ -17,7 +18,10 @@ namespace signy::crypto {
 namespace {
 
 constexpr std::size_t kChunk = 1u << 20;
+constexpr std::size_t kFirstChunk = 64u << 10;
 constexpr std::size_t kSlots = 4;
+
+std::size_t chunk_size(std::uint64_t i) { return i >= 4 ? kChunk : kFirstChunk << i; }
 
 template <std::size_t N>
 std::array<std::uint8_t, N> one_shot(const EVP_MD* md, std::span<const std::uint8_t> data) {
@@ -31,7 +35,7 @@ std::array<std::uint8_t, N> one_shot(const EVP_MD* md, std::span<const std::uint
 struct Ring {
   std::mutex m;
   std::condition_variable cv;
-  std::vector<std::vector<std::uint8_t>> buf{kSlots, std::vector<std::uint8_t>(kChunk)};
+  std::vector<std::vector<std::uint8_t>> buf{kSlots};  // grown by the producer while idle
   std::size_t size[kSlots]{};
   std::uint64_t produced = 0;     // chunks published
   std::uint64_t consumed[2]{};    // chunks finished by each consumer
@@ -79,7 +83,9 @@ Result<Digests> digest_stream(const Reader& read) {
       std::unique_lock lk(ring.m);
       ring.cv.wait(lk, [&] { return i < kSlots || (ring.consumed[0] > i - kSlots && ring.consumed[1] > i - kSlots); });
     }
-    auto n = read(std::span<std::uint8_t>(ring.buf[slot].data(), kChunk));
+    auto& b = ring.buf[slot];  // no consumer reads this slot now (waited above)
+    if (b.size() < chunk_size(i)) b.resize(chunk_size(i));
+    auto n = read(std::span<std::uint8_t>(b.data(), b.size()));
     if (!n) {
       error = n.error();
       break;

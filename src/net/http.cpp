@@ -2,8 +2,10 @@
 
 #include <curl/curl.h>
 
+#include <algorithm>
 #include <mutex>
 
+#include "signy/util/log.hpp"
 #include "signy/version.hpp"
 
 namespace signy::net {
@@ -11,9 +13,11 @@ namespace {
 std::once_flag g_curl_init;
 
 struct Sink {
+  CURL* curl;
   std::string* body;
   std::size_t max;
   bool overflow = false;
+  bool sized = false;
 };
 
 size_t write_cb(char* data, size_t size, size_t n, void* user) {
@@ -22,6 +26,19 @@ size_t write_cb(char* data, size_t size, size_t n, void* user) {
   if (sink->body->size() + len > sink->max) {
     sink->overflow = true;
     return 0;  // aborts the transfer (endless data)
+  }
+  if (!sink->sized) {
+    // One allocation instead of doubling, so a 2 MB metadata file costs 2 MB, not up to 4: of
+    // the announced size, else (chunked, as notary-server sends) of the cap, which callers set
+    // to the exact length the trusted metadata lists. Pages never written are never resident.
+    // The cap above still bounds what is stored.
+    sink->sized = true;
+    curl_off_t announced = -1;
+    std::size_t want = std::min<std::size_t>(sink->max, 16u << 20);
+    if (curl_easy_getinfo(sink->curl, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &announced) == CURLE_OK && announced > 0 &&
+        static_cast<std::uint64_t>(announced) <= sink->max)
+      want = static_cast<std::size_t>(announced);
+    if (want > len) sink->body->reserve(want);
   }
   sink->body->append(data, len);
   return len;
@@ -54,7 +71,7 @@ Result<HttpResponse> HttpClient::perform(const std::string& url, std::size_t max
   CURL* c = impl_->curl;
   const auto& o = impl_->options;
   HttpResponse resp;
-  Sink sink{&resp.body, max_body};
+  Sink sink{c, &resp.body, max_body};
   curl_easy_setopt(c, CURLOPT_URL, url.c_str());
   curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
@@ -78,6 +95,20 @@ Result<HttpResponse> HttpClient::perform(const std::string& url, std::size_t max
     return fail(Errc::network, url + ": timed out after " + std::to_string(o.timeout_seconds) + " s (slow retrieval?)");
   if (rc != CURLE_OK) return fail(Errc::network, url + ": " + curl_easy_strerror(rc));
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp.status);
+  if (log::level() >= log::Level::debug) {
+    // Where the time went: connection set-up (0 when reused), the request sent, the server's
+    // answer (first byte: includes its processing) and the whole.
+    curl_off_t connect = 0, pre = 0, first = 0, total = 0, up = 0;
+    curl_easy_getinfo(c, CURLINFO_APPCONNECT_TIME_T, &connect);
+    curl_easy_getinfo(c, CURLINFO_PRETRANSFER_TIME_T, &pre);
+    curl_easy_getinfo(c, CURLINFO_STARTTRANSFER_TIME_T, &first);
+    curl_easy_getinfo(c, CURLINFO_TOTAL_TIME_T, &total);
+    curl_easy_getinfo(c, CURLINFO_SIZE_UPLOAD_T, &up);
+    auto ms = [](curl_off_t us) { return std::to_string(us / 1000) + "." + std::to_string(us / 100 % 10) + " ms"; };
+    log::debug(url + ": HTTP " + std::to_string(resp.status) + ", " + std::to_string(up) + " bytes sent, " +
+               std::to_string(resp.body.size()) + " received; TLS set-up " + ms(connect) + ", first byte after " +
+               ms(first - pre) + ", total " + ms(total));
+  }
   return resp;
 }
 

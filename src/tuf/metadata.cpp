@@ -1,6 +1,7 @@
 #include "signy/tuf/metadata.hpp"
 
 #include <algorithm>
+#include <functional>
 #include <set>
 
 #include "signy/crypto/digest.hpp"
@@ -57,7 +58,7 @@ Result<FileMeta> parse_file_meta(const Json& j, std::string_view ctx) {
     // notary tuf/data CheckValidHashStructures: known algorithms must have their exact size.
     if ((alg == "sha256" && raw->size() != 32) || (alg == "sha512" && raw->size() != 64))
       return tl::unexpected(bad(std::string(ctx) + ": " + alg + " hash has the wrong length"));
-    m.hashes[alg] = std::move(*raw);
+    m.hashes.set(alg, *raw);
   }
   if (auto it = j.find("custom"); it != j.end() && !it->is_null()) m.custom = *it;
   return m;
@@ -65,7 +66,7 @@ Result<FileMeta> parse_file_meta(const Json& j, std::string_view ctx) {
 
 Json file_meta_json(const FileMeta& m) {
   Json hashes = Json::object();
-  for (const auto& [alg, h] : m.hashes) hashes[alg] = base64_encode(h);
+  m.hashes.for_each([&](std::string_view alg, Hashes::View h) { hashes[std::string(alg)] = base64_encode(h); });
   Json j{{"hashes", hashes}, {"length", m.length}};
   if (m.custom) j["custom"] = *m.custom;
   return j;
@@ -92,17 +93,43 @@ Result<RoleKeys> parse_role_keys(const Json& j, std::string_view ctx) {
 
 Json role_keys_json(const RoleKeys& r) { return Json{{"keyids", r.keyids}, {"threshold", r.threshold}}; }
 
+// A parsed envelope: the typed result with its signatures, common fields and canonical bytes,
+// and the `signed` object's DOM for the role's own fields (without the members handed to
+// on_member, when given).
 template <class T>
-Result<Signed<T>> parse_envelope(std::string_view bytes, RoleType type) {
+struct Envelope {
+  Signed<T> out;
+  Json signed_json;
+};
+
+template <class T>
+Result<Envelope<T>> parse_envelope(std::string_view bytes, RoleType type, const std::vector<std::string>& collect_at = {},
+                                   std::function<Status(std::string&&, Json&&)> on_member = {},
+                                   const std::function<void()>& reset = {}) {
   const std::string ctx(type_name(type));
   cjson::ParseLimits limits;
   limits.max_bytes = kMaxMetadataBytes;
-  auto doc = cjson::parse_strict(bytes, limits);
-  if (!doc) return tl::unexpected(doc.error().context(ctx + " metadata"));
-  if (!doc->is_object()) return tl::unexpected(bad(ctx + " metadata is not a JSON object"));
-  Signed<T> out;
-  auto* sj = SIGNY_TRY(field(*doc, "signed", Json::value_t::object, ctx + " metadata"));
-  auto* sigs = SIGNY_TRY(field(*doc, "signatures", Json::value_t::array, ctx + " metadata"));
+  // One pass for Go-written (already canonical) files; the DOM path for anything else.
+  cjson::StreamOptions stream{{"signed"}, collect_at, std::move(on_member)};
+  auto streamed = cjson::parse_strict_stream(bytes, stream, limits);
+  Json doc;
+  std::string canonical;
+  if (streamed) {
+    doc = std::move(streamed->doc);
+    canonical = std::move(streamed->canonical);
+  } else if (streamed.error().code == Errc::not_canonical || streamed.error().code == Errc::not_found) {
+    if (reset) reset();
+    auto parsed = cjson::parse_strict(bytes, limits);
+    if (!parsed) return tl::unexpected(parsed.error().context(ctx + " metadata"));
+    doc = std::move(*parsed);
+  } else {
+    return tl::unexpected(streamed.error().context(ctx + " metadata"));
+  }
+  if (!doc.is_object()) return tl::unexpected(bad(ctx + " metadata is not a JSON object"));
+  Envelope<T> env;
+  auto& out = env.out;
+  auto* sj = SIGNY_TRY(field(doc, "signed", Json::value_t::object, ctx + " metadata"));
+  auto* sigs = SIGNY_TRY(field(doc, "signatures", Json::value_t::array, ctx + " metadata"));
   for (const auto& s : *sigs) {
     if (!s.is_object()) return tl::unexpected(bad(ctx + " metadata: a signature is not an object"));
     Signature sig;
@@ -122,19 +149,52 @@ Result<Signed<T>> parse_envelope(std::string_view bytes, RoleType type) {
   auto expires = parse_rfc3339(SIGNY_TRY(string(*sj, "expires", ctx)));
   if (!expires) return tl::unexpected(expires.error().context(ctx + " expires"));
   out.signed_.expires = *expires;
-  out.signed_json = std::move(*sj);
-  return out;
+  if (!streamed) {
+    auto c = cjson::notary_canonical(*sj);
+    if (!c) return tl::unexpected(c.error().context(ctx));
+    canonical = std::move(*c);
+  }
+  out.canonical = std::move(canonical);
+  env.signed_json = std::move(*sj);
+  return env;
 }
 
 }  // namespace
+
+Hashes::View Hashes::get(std::string_view alg) const {
+  if (alg == "sha256" && (present_ & 1)) return View(sha256_);
+  if (alg == "sha512" && (present_ & 2)) return View(sha512_);
+  for (const auto& [name, digest] : other_)
+    if (name == alg) return View(digest);
+  return {};
+}
+
+void Hashes::set(std::string_view alg, View digest) {
+  auto it = std::lower_bound(other_.begin(), other_.end(), alg, [](const auto& e, std::string_view a) { return e.first < a; });
+  bool listed = it != other_.end() && it->first == alg;
+  std::uint8_t bit = alg == "sha256" ? 1 : alg == "sha512" ? 2 : 0;
+  std::span<std::uint8_t> slot = bit == 1 ? std::span<std::uint8_t>(sha256_) : bit == 2 ? std::span<std::uint8_t>(sha512_)
+                                                                                          : std::span<std::uint8_t>();
+  if (bit && digest.size() == slot.size()) {  // the usual case: inline
+    std::copy(digest.begin(), digest.end(), slot.begin());
+    present_ |= bit;
+    if (listed) other_.erase(it);
+    return;
+  }
+  present_ &= static_cast<std::uint8_t>(~bit);  // one entry per name
+  if (listed) it->second.assign(digest.begin(), digest.end());
+  else other_.emplace(it, std::string(alg), Bytes(digest.begin(), digest.end()));
+}
+
+std::size_t Hashes::size() const { return ((present_ & 1) ? 1 : 0) + ((present_ & 2) ? 1 : 0) + other_.size(); }
 
 FileMeta make_file_meta(std::string_view bytes) {
   FileMeta m;
   m.length = static_cast<std::int64_t>(bytes.size());
   auto a = crypto::sha256(as_bytes(bytes));
   auto b = crypto::sha512(as_bytes(bytes));
-  m.hashes["sha256"] = Bytes(a.begin(), a.end());
-  m.hashes["sha512"] = Bytes(b.begin(), b.end());
+  m.hashes.set("sha256", a);
+  m.hashes.set("sha512", b);
   return m;
 }
 
@@ -151,7 +211,7 @@ std::string_view type_name(RoleType t) {
 Result<Signed<Root>> parse_root(std::string_view bytes) {
   auto env = SIGNY_TRY(parse_envelope<Root>(bytes, RoleType::root));
   const Json& j = env.signed_json;
-  auto& r = env.signed_;
+  auto& r = env.out.signed_;
   if (auto it = j.find("consistent_snapshot"); it != j.end()) {
     if (!it->is_boolean()) return tl::unexpected(bad("Root: \"consistent_snapshot\" is not a boolean"));
     r.consistent_snapshot = it->get<bool>();
@@ -167,15 +227,29 @@ Result<Signed<Root>> parse_root(std::string_view bytes) {
       if (!r.keys.contains(id))
         return tl::unexpected(bad(std::string("Root: role ") + base + " lists unknown key " + id.substr(0, 64)));
   }
-  return env;
+  return std::move(env.out);
 }
 
 Result<Signed<Targets>> parse_targets(std::string_view bytes) {
-  auto env = SIGNY_TRY(parse_envelope<Targets>(bytes, RoleType::targets));
-  const Json& j = env.signed_json;
-  auto& t = env.signed_;
-  auto* targets = SIGNY_TRY(field(j, "targets", Json::value_t::object, "Targets"));
-  for (const auto& [name, m] : targets->items()) t.targets[name] = SIGNY_TRY(parse_file_meta(m, "target " + name.substr(0, 64)));
+  // The targets map is filled member by member while parsing (Go-written files), or from the
+  // DOM (anything else); both go through parse_file_meta.
+  std::map<std::string, FileMeta> targets;
+  auto add = [&targets](std::string&& name, Json&& m) -> Status {
+    auto meta = SIGNY_TRY(parse_file_meta(m, "target " + name.substr(0, 64)));
+    targets.emplace_hint(targets.end(), std::move(name), std::move(meta));  // sorted input: O(1)
+    return {};
+  };
+  auto env = SIGNY_TRY(parse_envelope<Targets>(bytes, RoleType::targets, {"signed", "targets"}, add,
+                                               [&targets] { targets.clear(); }));
+  Json& j = env.signed_json;
+  auto& t = env.out.signed_;
+  auto* dom_targets = SIGNY_TRY(field(j, "targets", Json::value_t::object, "Targets"));
+  for (auto it = dom_targets->begin(); it != dom_targets->end(); ++it) {  // the DOM path only
+    std::string name = it.key();
+    Json m = it.value();
+    SIGNY_TRY_VOID(add(std::move(name), std::move(m)));
+  }
+  t.targets = std::move(targets);
   if (auto it = j.find("delegations"); it != j.end() && !it->is_null()) {
     if (!it->is_object()) return tl::unexpected(bad("Targets: \"delegations\" is not an object"));
     t.delegations.keys = SIGNY_TRY(parse_keys(*SIGNY_TRY(field(*it, "keys", Json::value_t::object, "delegations")), "delegations"));
@@ -194,30 +268,32 @@ Result<Signed<Targets>> parse_targets(std::string_view bytes) {
       t.delegations.roles.push_back(std::move(d));
     }
   }
-  return env;
+  return std::move(env.out);
 }
 
 Result<Signed<Snapshot>> parse_snapshot(std::string_view bytes) {
   auto env = SIGNY_TRY(parse_envelope<Snapshot>(bytes, RoleType::snapshot));
+  auto& sn = env.out.signed_;
   auto* meta = SIGNY_TRY(field(env.signed_json, "meta", Json::value_t::object, "Snapshot"));
-  for (const auto& [role, m] : meta->items()) env.signed_.meta[role] = SIGNY_TRY(parse_file_meta(m, "Snapshot meta " + role.substr(0, 64)));
+  for (const auto& [role, m] : meta->items()) sn.meta[role] = SIGNY_TRY(parse_file_meta(m, "Snapshot meta " + role.substr(0, 64)));
   // notary IsValidSnapshotStructure: root and targets are listed with a sha256.
   for (const char* must : {"root", "targets"}) {
-    auto it = env.signed_.meta.find(must);
-    if (it == env.signed_.meta.end() || !it->second.hashes.contains("sha256"))
+    auto it = sn.meta.find(must);
+    if (it == sn.meta.end() || !it->second.hashes.contains("sha256"))
       return tl::unexpected(bad(std::string("Snapshot: no sha256 for ") + must));
   }
-  return env;
+  return std::move(env.out);
 }
 
 Result<Signed<Timestamp>> parse_timestamp(std::string_view bytes) {
   auto env = SIGNY_TRY(parse_envelope<Timestamp>(bytes, RoleType::timestamp));
+  auto& ts = env.out.signed_;
   auto* meta = SIGNY_TRY(field(env.signed_json, "meta", Json::value_t::object, "Timestamp"));
   auto it = meta->find("snapshot");
   if (it == meta->end()) return tl::unexpected(bad("Timestamp: no snapshot in meta"));
-  env.signed_.snapshot = SIGNY_TRY(parse_file_meta(*it, "Timestamp meta snapshot"));
-  if (!env.signed_.snapshot.hashes.contains("sha256")) return tl::unexpected(bad("Timestamp: no sha256 for snapshot"));
-  return env;
+  ts.snapshot = SIGNY_TRY(parse_file_meta(*it, "Timestamp meta snapshot"));
+  if (!ts.snapshot.hashes.contains("sha256")) return tl::unexpected(bad("Timestamp: no sha256 for snapshot"));
+  return std::move(env.out);
 }
 
 Json to_json(const Root& r) {
@@ -258,9 +334,53 @@ Json to_json(const Timestamp& t) {
 
 Result<std::string> canonical_bytes(const Json& signed_json) { return cjson::notary_canonical(signed_json); }
 
-Result<std::string> envelope_bytes(const Json& signed_json, const std::vector<Signature>& signatures) {
-  auto canonical = SIGNY_TRY(canonical_bytes(signed_json));
-  std::string out = "{\"signed\":" + cjson::go_html_escape(canonical) + ",\"signatures\":[";
+Result<std::string> canonical_bytes(const Targets& t) {
+  // Keys in canonical order: _type, delegations, expires, targets, version. The targets map is
+  // written entry by entry; every other part goes through the one canonical encoder.
+  Targets head;
+  head.delegations = t.delegations;
+  head.expires = t.expires;
+  head.version = t.version;
+  Json j = to_json(head);
+  std::string out = "{\"_type\":\"Targets\",\"delegations\":";
+  out.reserve(4096 + t.targets.size() * 200);  // a target with sha256 and sha512 is ~190 bytes
+  out += SIGNY_TRY(cjson::notary_canonical(j["delegations"]));
+  out += ",\"expires\":";
+  cjson::append_notary_string(out, j["expires"].get_ref<const std::string&>());
+  out += ",\"targets\":{";
+  bool first = true;
+  for (const auto& [name, m] : t.targets) {  // std::map order is byte order, as Go sorts
+    if (!first) out += ',';
+    first = false;
+    cjson::append_notary_string(out, name);
+    out += ':';
+    if (m.custom) {
+      out += SIGNY_TRY(cjson::notary_canonical(file_meta_json(m)));
+      continue;
+    }
+    // {"hashes":{<alg>:<base64>...},"length":N}: algorithm names and base64 need no escaping
+    // beyond the canonical string rule.
+    out += "{\"hashes\":{";
+    bool first_hash = true;
+    m.hashes.for_each([&](std::string_view alg, Hashes::View h) {
+      if (!first_hash) out += ',';
+      first_hash = false;
+      cjson::append_notary_string(out, alg);
+      out += ":\"";
+      out += base64_encode(h);
+      out += '"';
+    });
+    out += "},\"length\":" + std::to_string(m.length) + "}";
+  }
+  out += "},\"version\":" + std::to_string(t.version) + "}";
+  return out;
+}
+
+std::string envelope_bytes(std::string_view canonical, const std::vector<Signature>& signatures) {
+  std::string out = "{\"signed\":";
+  out.reserve(canonical.size() + 256 * (signatures.size() + 1));
+  cjson::append_go_html_escaped(out, canonical);
+  out += ",\"signatures\":[";
   bool first = true;
   for (const auto& s : signatures) {
     if (!first) out += ',';
@@ -272,20 +392,23 @@ Result<std::string> envelope_bytes(const Json& signed_json, const std::vector<Si
   return out;
 }
 
-Result<std::string> sign_metadata(const Json& signed_json, const std::vector<SigningKey>& keys) {
-  auto canonical = SIGNY_TRY(canonical_bytes(signed_json));
+Result<std::string> sign_canonical(std::string_view canonical, const std::vector<SigningKey>& keys) {
   std::vector<Signature> sigs;
   for (const auto& k : keys) {
     auto s = SIGNY_TRY(crypto::notary_sign(*k.key, k.keyid, as_bytes(canonical)));
     sigs.push_back(Signature{s.keyid, s.method, std::move(s.sig)});
   }
-  return envelope_bytes(signed_json, sigs);
+  return envelope_bytes(canonical, sigs);
 }
 
-Status verify_threshold(std::string_view role, const Json& signed_json, const std::vector<Signature>& signatures,
+Result<std::string> sign_metadata(const Json& signed_json, const std::vector<SigningKey>& keys) {
+  auto canonical = SIGNY_TRY(canonical_bytes(signed_json));
+  return sign_canonical(canonical, keys);
+}
+
+Status verify_threshold(std::string_view role, std::string_view canonical, const std::vector<Signature>& signatures,
                         const std::map<std::string, crypto::NotaryKey>& keys, const RoleKeys& role_keys) {
   if (role_keys.threshold < 1) return fail(Errc::threshold_not_met, std::string(role) + ": threshold below 1");
-  auto canonical = SIGNY_TRY(canonical_bytes(signed_json));
   std::set<std::string> role_ids(role_keys.keyids.begin(), role_keys.keyids.end());
   std::set<std::string> counted;  // canonical key IDs that signed
   for (const auto& sig : signatures) {

@@ -26,7 +26,7 @@ bool same_keys(const Root& a, const Root& b, const char* role) {
 Result<TrustedSet> TrustedSet::create(std::string_view root_bytes, TimePoint reference_time) {
   auto root = parse_root(root_bytes);
   if (!root) return tl::unexpected(root.error().context("trusted root"));
-  SIGNY_TRY_VOID(verify_threshold("root", root->signed_json, root->signatures, root->signed_.keys,
+  SIGNY_TRY_VOID(verify_threshold("root", root->canonical, root->signatures, root->signed_.keys,
                                   root->signed_.roles.at("root")));
   TrustedSet set(std::move(*root), reference_time);
   set.versions_["root"] = set.root_.signed_.version;
@@ -38,11 +38,11 @@ Status TrustedSet::update_root(std::string_view bytes) {
   if (!next) return tl::unexpected(next.error().context("new root"));
   const auto& cur = root_.signed_;
   // TUF 5.3.4: signed by a threshold of the trusted root's keys.
-  auto old_ok = verify_threshold("root (signatures by the previous root's keys)", next->signed_json, next->signatures,
+  auto old_ok = verify_threshold("root (signatures by the previous root's keys)", next->canonical, next->signatures,
                                  cur.keys, cur.roles.at("root"));
   if (!old_ok) return old_ok;
   // TUF 5.3.5: and by a threshold of its own root keys.
-  SIGNY_TRY_VOID(verify_threshold("root (signatures by its own keys)", next->signed_json, next->signatures,
+  SIGNY_TRY_VOID(verify_threshold("root (signatures by its own keys)", next->canonical, next->signatures,
                                   next->signed_.keys, next->signed_.roles.at("root")));
   // TUF 5.3.6: exactly the next version.
   if (next->signed_.version != cur.version + 1)
@@ -77,22 +77,19 @@ Status TrustedSet::check_file_meta(std::string_view role, const FileMeta& expect
   if (static_cast<std::int64_t>(bytes.size()) != expected.length)
     return fail(Errc::length_mismatch, std::string(role) + " is " + std::to_string(bytes.size()) +
                                            " bytes, the trusted metadata lists " + std::to_string(expected.length));
+  // Unknown algorithms are skipped, as Notary does; the parsers require a sha256.
   bool any = false;
-  for (const auto& [alg, want] : expected.hashes) {
-    Bytes got;
-    if (alg == "sha256") {
-      auto h = crypto::sha256(as_bytes(bytes));
-      got.assign(h.begin(), h.end());
-    } else if (alg == "sha512") {
-      auto h = crypto::sha512(as_bytes(bytes));
-      got.assign(h.begin(), h.end());
-    } else {
-      continue;  // unknown algorithms are skipped, as Notary does; sha256 is always required
-    }
+  auto check = [&](const char* alg, auto digest) -> Status {
+    auto want = expected.hashes.get(alg);
+    if (want.empty()) return {};
     any = true;
+    auto got = digest(as_bytes(bytes));
     if (got.size() != want.size() || CRYPTO_memcmp(got.data(), want.data(), got.size()) != 0)
       return fail(Errc::hash_mismatch, std::string(role) + " " + alg + " does not match the trusted metadata");
-  }
+    return {};
+  };
+  SIGNY_TRY_VOID(check("sha256", crypto::sha256));
+  SIGNY_TRY_VOID(check("sha512", crypto::sha512));
   if (!any) return fail(Errc::hash_mismatch, std::string(role) + ": no known hash to check");
   return {};
 }
@@ -100,7 +97,7 @@ Status TrustedSet::check_file_meta(std::string_view role, const FileMeta& expect
 Status TrustedSet::update_timestamp(std::string_view bytes, bool allow_expired) {
   auto ts = parse_timestamp(bytes);
   if (!ts) return tl::unexpected(ts.error());
-  SIGNY_TRY_VOID(verify_threshold("timestamp", ts->signed_json, ts->signatures, root_.signed_.keys,
+  SIGNY_TRY_VOID(verify_threshold("timestamp", ts->canonical, ts->signatures, root_.signed_.keys,
                                   root_.signed_.roles.at("timestamp")));
   if (auto it = versions_.find("timestamp"); it != versions_.end())
     SIGNY_TRY_VOID(check_rollback("timestamp", it->second, ts->signed_.version));
@@ -115,7 +112,7 @@ Status TrustedSet::update_snapshot(std::string_view bytes, bool allow_expired) {
   SIGNY_TRY_VOID(check_file_meta("snapshot", timestamp_->signed_.snapshot, bytes));
   auto sn = parse_snapshot(bytes);
   if (!sn) return tl::unexpected(sn.error());
-  SIGNY_TRY_VOID(verify_threshold("snapshot", sn->signed_json, sn->signatures, root_.signed_.keys,
+  SIGNY_TRY_VOID(verify_threshold("snapshot", sn->canonical, sn->signatures, root_.signed_.keys,
                                   root_.signed_.roles.at("snapshot")));
   if (auto it = versions_.find("snapshot"); it != versions_.end())
     SIGNY_TRY_VOID(check_rollback("snapshot", it->second, sn->signed_.version));
@@ -140,7 +137,7 @@ Status TrustedSet::update_delegated_targets(std::string_view role, std::string_v
   auto t = parse_targets(bytes);
   if (!t) return tl::unexpected(t.error().context(std::string(role)));
   if (role == "targets") {
-    SIGNY_TRY_VOID(verify_threshold(role, t->signed_json, t->signatures, root_.signed_.keys,
+    SIGNY_TRY_VOID(verify_threshold(role, t->canonical, t->signatures, root_.signed_.keys,
                                     root_.signed_.roles.at("targets")));
   } else {
     const Signed<Targets>* p = targets(parent);
@@ -149,11 +146,12 @@ Status TrustedSet::update_delegated_targets(std::string_view role, std::string_v
     for (const auto& r : p->signed_.delegations.roles)
       if (r.name == role) d = &r;
     if (!d) return fail(Errc::untrusted_key, std::string(role) + " is not delegated by " + std::string(parent));
-    SIGNY_TRY_VOID(verify_threshold(role, t->signed_json, t->signatures, p->signed_.delegations.keys, d->keys));
+    SIGNY_TRY_VOID(verify_threshold(role, t->canonical, t->signatures, p->signed_.delegations.keys, d->keys));
   }
   if (auto it = versions_.find(role); it != versions_.end()) SIGNY_TRY_VOID(check_rollback(role, it->second, t->signed_.version));
   if (!allow_expired) SIGNY_TRY_VOID(check_expiry(role, t->signed_));
   versions_[std::string(role)] = t->signed_.version;
+  t->canonical = std::string();  // verified: a large role's bytes are not kept twice
   targets_.insert_or_assign(std::string(role), std::move(*t));
   return {};
 }
@@ -161,6 +159,19 @@ Status TrustedSet::update_delegated_targets(std::string_view role, std::string_v
 void TrustedSet::note_trusted_version(std::string_view role, std::int64_t version) {
   auto [it, inserted] = versions_.try_emplace(std::string(role), version);
   if (!inserted) it->second = std::max(it->second, version);
+}
+
+std::string_view TrustedSet::targets_role_name(std::string_view role) const {
+  auto it = targets_.find(role);
+  return it == targets_.end() ? std::string_view() : std::string_view(it->first);
+}
+
+std::optional<Signed<Targets>> TrustedSet::take_targets() {
+  auto it = targets_.find("targets");
+  if (it == targets_.end()) return std::nullopt;
+  std::optional<Signed<Targets>> out(std::move(it->second));
+  targets_.erase(it);
+  return out;
 }
 
 const Signed<Targets>* TrustedSet::targets(std::string_view role) const {

@@ -12,12 +12,14 @@
 namespace signy::tuf {
 namespace {
 
+constexpr std::uintmax_t kMaxCachedSize = 100u << 20;  // notary MaxDownloadSize
+
 
 bool matches(const FileMeta& meta, std::string_view bytes) {
-  auto it = meta.hashes.find("sha256");
-  if (it == meta.hashes.end() || static_cast<std::int64_t>(bytes.size()) != meta.length) return false;
+  auto want = meta.hashes.get("sha256");
+  if (want.empty() || static_cast<std::int64_t>(bytes.size()) != meta.length) return false;
   auto h = crypto::sha256(as_bytes(bytes));
-  return std::equal(h.begin(), h.end(), it->second.begin(), it->second.end());
+  return std::equal(h.begin(), h.end(), want.begin(), want.end());
 }
 
 // notary tuf/data/roles.go IsDelegation: "targets/" + [-a-z0-9_/]+, clean, a direct child.
@@ -81,7 +83,7 @@ static Status check_root_certificates(const Signed<Root>& root, const std::strin
     if (st) valid.keyids.push_back(id);
     else why = st.error().message;
   }
-  auto st = verify_threshold("root (certificates valid for " + gun + ")", root.signed_json, root.signatures,
+  auto st = verify_threshold("root (certificates valid for " + gun + ")", root.canonical, root.signatures,
                              root.signed_.keys, valid);
   if (!st) return fail(Errc::untrusted_key, st.error().message + (why.empty() ? "" : "; " + why));
   return {};
@@ -112,7 +114,7 @@ Status Updater::load_root() {
   if (pinned_for(config_.pinning, gun_, pinned)) {
     const auto& root = set->root();
     RoleKeys pinned_role{pinned, root.signed_.roles.at("root").threshold};
-    auto st = verify_threshold("root (pinned keys)", root.signed_json, root.signatures, root.signed_.keys, pinned_role);
+    auto st = verify_threshold("root (pinned keys)", root.canonical, root.signatures, root.signed_.keys, pinned_role);
     if (!st) return fail(Errc::untrusted_key, "root of " + gun_ + " is not signed by the pinned root keys: " + st.error().message);
   } else if (config_.pinning.disable_tofu) {
     return fail(Errc::untrusted_key, "no trusted root for " + gun_ + " and trust on first use is disabled");
@@ -130,11 +132,21 @@ Status Updater::load_root() {
 Result<std::string> Updater::fetch_pinned(std::string_view role, const FileMeta& meta) {
   // Consistent names by sha256 (notary client fetches snapshot/targets by hash); the cached copy
   // is used when it is exactly the listed file.
-  auto cached = read_file_limited(cache_dir_ / (std::string(role) + ".json"), static_cast<std::uintmax_t>(meta.length));
-  if (cached && matches(meta, *cached)) return cached;
-  auto it = meta.hashes.find("sha256");
-  if (it == meta.hashes.end()) return fail(Errc::hash_mismatch, std::string(role) + ": no sha256 listed");
-  auto bytes = source_.fetch_by_hash(role, hex_encode(it->second), static_cast<std::size_t>(meta.length));
+  auto path = cache_dir_ / (std::string(role) + ".json");
+  auto cached = read_file_limited(path, static_cast<std::uintmax_t>(meta.length));
+  if (cached && matches(meta, *cached)) {
+    unchanged_.insert(std::string(role));
+    return cached;
+  }
+  if (role != "snapshot") {
+    // TUF 5.6.x rollback floor: the version of the copy verified earlier (any size up to the cap).
+    auto old = cached ? std::move(cached) : read_file_limited(path, kMaxCachedSize);
+    if (old)
+      if (auto m = parse_targets(*old)) set_->note_trusted_version(role, m->signed_.version);
+  }
+  auto sha256 = meta.hashes.get("sha256");
+  if (sha256.empty()) return fail(Errc::hash_mismatch, std::string(role) + ": no sha256 listed");
+  auto bytes = source_.fetch_by_hash(role, hex_encode(sha256), static_cast<std::size_t>(meta.length));
   if (!bytes) return tl::unexpected(bytes.error().context("fetching " + std::string(role)));
   return bytes;
 }
@@ -160,19 +172,21 @@ Status Updater::rotate_root() {
 Status Updater::refresh() {
   warnings_.clear();
   verified_.clear();
+  unchanged_.clear();
   tofu_ = false;
   set_.reset();
   SIGNY_TRY_VOID(load_root());
 
-  // Previously verified versions are the rollback floor (TUF 5.4.3, 5.5.5, 5.6.x).
+  // Previously verified versions are the rollback floor (TUF 5.4.3, 5.5.5). Targets roles get
+  // theirs in fetch_pinned, only when the listed file is not the cached one (same bytes, same
+  // version), so a large cached targets file is read once.
   auto floor_of = [&](const char* role, auto parse) {
-    auto cached = read_file_limited(cache_dir_ / (std::string(role) + ".json"), 100u << 20);
+    auto cached = read_file_limited(cache_dir_ / (std::string(role) + ".json"), kMaxCachedSize);
     if (!cached) return;
     if (auto m = parse(*cached)) set_->note_trusted_version(role, m->signed_.version);
   };
   floor_of("timestamp", parse_timestamp);
   floor_of("snapshot", parse_snapshot);
-  floor_of("targets", parse_targets);
 
   std::string ts_bytes, sn_bytes;
   auto chain = [&]() -> Status {
@@ -258,10 +272,12 @@ Status Updater::walk_delegations() {
 Status Updater::persist() {
   SIGNY_TRY_VOID(make_private_dirs(cache_dir_));
   for (const auto& [role, bytes] : verified_) {
+    if (unchanged_.contains(role)) continue;  // the cached file is exactly this one
     auto path = cache_dir_ / (role + ".json");  // role names were validated: no "..", no '.'
     SIGNY_TRY_VOID(make_private_dirs(path.parent_path()));
     SIGNY_TRY_VOID(atomic_write(path, bytes, 0600));
   }
+  verified_.clear();  // written: do not hold a large role's bytes any longer
   return {};
 }
 
@@ -300,16 +316,23 @@ std::optional<Updater::TargetInfo> Updater::find_target(std::string_view name) c
   return found;
 }
 
-std::vector<Updater::TargetInfo> Updater::list_targets() const {
-  std::map<std::string, TargetInfo> out;
+std::vector<Updater::TargetView> Updater::list_targets() const {
+  std::vector<TargetView> v;
   walk_targets(*set_, [&](const std::string& role, const std::vector<std::string>& paths, const Targets& t) {
+    std::string_view stable_role = set_->targets_role_name(role);
     for (const auto& [name, meta] : t.targets)
-      if (allowed(paths, name) && !out.contains(name)) out.emplace(name, TargetInfo{name, role, meta});
+      if (allowed(paths, name)) v.push_back(TargetView{name, stable_role, &meta});
     return true;
   });
-  std::vector<TargetInfo> v;
-  for (auto& [n, i] : out) v.push_back(std::move(i));
+  // Sorted by name; for a name signed by several roles the first in walk order wins.
+  std::stable_sort(v.begin(), v.end(), [](const TargetView& a, const TargetView& b) { return a.name < b.name; });
+  v.erase(std::unique(v.begin(), v.end(), [](const TargetView& a, const TargetView& b) { return a.name == b.name; }), v.end());
   return v;
+}
+
+std::optional<Signed<Targets>> Updater::take_targets() {
+  if (!set_) return std::nullopt;
+  return set_->take_targets();
 }
 
 }  // namespace signy::tuf

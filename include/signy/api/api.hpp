@@ -2,6 +2,7 @@
 // local bundle against the trusted target, list a collection's targets (cnab-spec 300-303).
 #pragma once
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -41,7 +42,10 @@ struct VerifyResult {
 // Refreshes the collection's TUF metadata, finds the target and compares length and every hash.
 Result<VerifyResult> verify_thick(const Context& ctx, const std::filesystem::path& file, std::string_view ref);
 
-Result<std::vector<tuf::Updater::TargetInfo>> list_targets(const Context& ctx, std::string_view gun);
+// Refreshes the collection and hands every visible target, sorted by name, to `show` (views that
+// live only during the call: a large collection is not copied).
+Status list_targets(const Context& ctx, std::string_view gun,
+                    const std::function<void(const std::vector<tuf::Updater::TargetView>&)>& show);
 
 // Trust pinning from <trust dir>/config.json (notary's format); none when the file is absent.
 Result<tuf::TrustPinning> load_trust_pinning(const std::filesystem::path& trust_dir);

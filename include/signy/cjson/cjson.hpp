@@ -11,7 +11,9 @@
 // (fixtures/cjson/, scripts/gen-fixtures.sh).
 #pragma once
 #include <cstddef>
+#include <functional>
 #include <string>
+#include <vector>
 #include <string_view>
 
 #include <nlohmann/json.hpp>
@@ -31,6 +33,28 @@ struct ParseLimits {
 // escape, trailing data, excessive size or depth are errors (never "last key wins").
 Result<Json> parse_strict(std::string_view text, const ParseLimits& limits = {});
 
+// Streaming parse for large TUF metadata, with parse_strict's strictness. While parsing it writes
+// the docker/go canonical bytes (notary_canonical) of the value at canonical_at (a path of object
+// keys, such as {"signed"}), and hands each member of the object at collect_at (inside that
+// value, such as {"signed","targets"}) to on_member instead of keeping it in the DOM, where that
+// object stays empty. Canonical bytes are written on the fly, so the value's keys must already be
+// in canonical order (as every Go-written file has them) and its numbers integers: otherwise the
+// result is Errc::not_canonical and the caller uses parse_strict and notary_canonical instead.
+// A value missing at canonical_at gives Errc::not_found.
+struct StreamOptions {
+  std::vector<std::string> canonical_at;
+  std::vector<std::string> collect_at;
+  std::function<Status(std::string&& key, Json&& value)> on_member;
+};
+struct StreamResult {
+  Json doc;
+  std::string canonical;
+};
+Result<StreamResult> parse_strict_stream(std::string_view text, StreamOptions& options, const ParseLimits& limits = {});
+
+// A string as docker/go canonical JSON writes it (only '"' and '\' escaped), appended to out.
+void append_notary_string(std::string& out, std::string_view s);
+
 // docker/go MarshalCanonical of the value. Numbers: integers as decimal, floats only when
 // mathematically integral (Go emits 1.0 as 1); anything else is Errc::unsupported_value.
 Result<std::string> notary_canonical(const Json& value);
@@ -38,6 +62,7 @@ Result<std::string> notary_canonical(const Json& value);
 // The bytes Go's encoding/json writes inside a metadata file for already-canonical bytes:
 // '<', '>', '&' become \u003c, \u003e, \u0026 and U+2028/U+2029 become \u2028/\u2029.
 std::string go_html_escape(std::string_view json);
+void append_go_html_escaped(std::string& out, std::string_view json);
 
 // securesystemslib formats.encode_canonical of the value, UTF-8 encoded. Floats are refused.
 Result<std::string> sslib_canonical(const Json& value);

@@ -1,10 +1,12 @@
 // TUF metadata as Notary 0.7 reads and writes it (tuf/data/*.go): the four top-level roles and
 // delegated targets roles, in Notary's dialect of the TUF format (snapshot meta without versions,
 // delegation paths as prefixes, no path_hash_prefixes). Parsing is strict about types and keeps
-// the parsed `signed` tree, because signatures are verified over its re-canonicalized bytes
+// the canonical bytes of the parsed `signed` object, because signatures are verified over those
 // (never the raw file text). Serializing emits exactly Go's bytes (see envelope_bytes).
 #pragma once
+#include <array>
 #include <cstdint>
+#include <span>
 #include <map>
 #include <optional>
 #include <string>
@@ -34,10 +36,39 @@ struct RoleKeys {
   std::int64_t threshold = 1;
 };
 
+// The digests a parent lists for a file, by algorithm name. Notary lists sha256 and sha512: those
+// are held inline (a collection may list tens of thousands of targets), anything else in a
+// small vector. Visited in name order.
+class Hashes {
+ public:
+  using View = std::span<const std::uint8_t>;
+  // The digest for `alg`, empty when not listed.
+  View get(std::string_view alg) const;
+  bool contains(std::string_view alg) const { return !get(alg).empty(); }
+  // sha256 and sha512 digests must have their exact sizes (the parser checks this first).
+  void set(std::string_view alg, View digest);
+  std::size_t size() const;
+  template <class F>
+  void for_each(F&& f) const {  // f(std::string_view alg, View digest)
+    std::size_t i = 0;
+    for (; i < other_.size() && other_[i].first < "sha256"; ++i) f(std::string_view(other_[i].first), View(other_[i].second));
+    if (present_ & 1) f(std::string_view("sha256"), View(sha256_));
+    for (; i < other_.size() && other_[i].first < "sha512"; ++i) f(std::string_view(other_[i].first), View(other_[i].second));
+    if (present_ & 2) f(std::string_view("sha512"), View(sha512_));
+    for (; i < other_.size(); ++i) f(std::string_view(other_[i].first), View(other_[i].second));
+  }
+
+ private:
+  std::array<std::uint8_t, 32> sha256_{};
+  std::array<std::uint8_t, 64> sha512_{};
+  std::uint8_t present_ = 0;                          // bit 0: sha256, bit 1: sha512
+  std::vector<std::pair<std::string, Bytes>> other_;  // sorted by name
+};
+
 struct FileMeta {
   std::int64_t length = 0;
-  std::map<std::string, Bytes> hashes;  // "sha256", "sha512": raw digests
-  std::optional<Json> custom;           // targets only; written canonically
+  Hashes hashes;
+  std::optional<Json> custom;  // targets only; written canonically
 };
 
 struct DelegatedRole {
@@ -75,12 +106,13 @@ struct Timestamp : Common {
   FileMeta snapshot;  // meta.snapshot
 };
 
-// A parsed metadata file: the typed payload, the parsed `signed` tree it came from (what the
-// signatures cover, once re-canonicalized) and the signatures.
+// A parsed metadata file: the typed payload, the canonical bytes of the parsed `signed` object
+// (what the signatures cover: docker/go canonical JSON of the whole object, unknown fields
+// included, never the file text) and the signatures.
 template <class T>
 struct Signed {
   T signed_;
-  Json signed_json;
+  std::string canonical;
   std::vector<Signature> signatures;
 };
 
@@ -101,11 +133,14 @@ Json to_json(const Timestamp& t);
 
 // The bytes every signature covers: docker/go canonical JSON of the payload.
 Result<std::string> canonical_bytes(const Json& signed_json);
+// The same for a targets role, written without building its whole DOM (a role may list tens of
+// thousands of targets): equal to canonical_bytes(to_json(t)).
+Result<std::string> canonical_bytes(const Targets& t);
 
 // The metadata file exactly as Notary's Go code writes it: {"signed":<canonical, with <>& and
 // U+2028/9 escaped>,"signatures":[{"keyid","method","sig"}...]}, no whitespace, no newline.
 // Snapshot and timestamp hashes are taken over these bytes (notary-formats 2.2, 2.3).
-Result<std::string> envelope_bytes(const Json& signed_json, const std::vector<Signature>& signatures);
+std::string envelope_bytes(std::string_view canonical, const std::vector<Signature>& signatures);
 
 // Signs the payload with each key and returns the file bytes.
 struct SigningKey {
@@ -113,12 +148,13 @@ struct SigningKey {
   const crypto::PrivateKey* key;
 };
 Result<std::string> sign_metadata(const Json& signed_json, const std::vector<SigningKey>& keys);
+Result<std::string> sign_canonical(std::string_view canonical, const std::vector<SigningKey>& keys);
 
 // The one threshold counter (TUF 5.x "verify signatures"; notary tuf/signed/verify.go): counts
 // distinct keys of the role, by canonical key ID so that two key IDs naming one key count once,
 // whose signature verifies over the canonical bytes. Unknown key IDs and bad signatures are
 // skipped; the result is Errc::threshold_not_met (with the counts) or success.
-Status verify_threshold(std::string_view role, const Json& signed_json, const std::vector<Signature>& signatures,
+Status verify_threshold(std::string_view role, std::string_view canonical, const std::vector<Signature>& signatures,
                         const std::map<std::string, crypto::NotaryKey>& keys, const RoleKeys& role_keys);
 
 }  // namespace signy::tuf

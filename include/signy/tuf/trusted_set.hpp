@@ -51,6 +51,10 @@ class TrustedSet {
   const Signed<Snapshot>* snapshot() const { return snapshot_ ? &*snapshot_ : nullptr; }
   // "targets" or a delegated role name.
   const Signed<Targets>* targets(std::string_view role = "targets") const;
+  // The role's name as stored here (a view that lives as long as the set holds the role).
+  std::string_view targets_role_name(std::string_view role) const;
+  // Moves the top-level targets out; the set no longer holds them.
+  std::optional<Signed<Targets>> take_targets();
   TimePoint reference_time() const { return now_; }
 
  private:

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <set>
 #include <optional>
 #include <string>
 #include <vector>
@@ -57,7 +58,16 @@ class Updater {
   // parent's order, only where the role's paths allow the name; the first hit wins.
   std::optional<TargetInfo> find_target(std::string_view name) const;
   // Every target visible by the same rules (first occurrence of a name wins), sorted by name.
-  std::vector<TargetInfo> list_targets() const;
+  // Views into the trusted metadata: valid while this Updater lives and is not refreshed.
+  struct TargetView {
+    std::string_view name;
+    std::string_view role;
+    const FileMeta* meta;
+  };
+  std::vector<TargetView> list_targets() const;
+  // Moves the trusted top-level targets out (to modify and re-sign them without a copy of a
+  // large role); the Updater no longer holds them.
+  std::optional<Signed<Targets>> take_targets();
 
   const TrustedSet& trusted() const { return *set_; }
   // True when the root came from trust on first use in this refresh.
@@ -82,6 +92,7 @@ class Updater {
   bool tofu_ = false;
   std::vector<std::string> warnings_;
   std::map<std::string, std::string> verified_;  // role -> verified bytes, written by persist()
+  std::set<std::string> unchanged_;              // roles whose cached file was the listed one
 };
 
 }  // namespace signy::tuf

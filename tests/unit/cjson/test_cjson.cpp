@@ -83,3 +83,43 @@ TEST_CASE("check_cnab_canonical accepts canonical bundles and points at the firs
   CHECK(check_cnab_canonical("{\"name\":\"x\"}\n").error().code == Errc::not_canonical);  // trailing newline
   CHECK(check_cnab_canonical(R"({"a":1,"a":1})").error().code == Errc::duplicate_key);
 }
+
+TEST_CASE("parse_strict_stream writes canonical bytes while parsing and hands over members") {
+  std::string doc = R"({"signatures":[],"signed":{"a":1,"m":{"x":{"k":[1,"\u003c"]},"y":2},"z":"q\"\\"}})";
+  std::vector<std::pair<std::string, Json>> got;
+  StreamOptions opts{{"signed"}, {"signed", "m"}, [&](std::string&& k, Json&& v) -> Status {
+                       got.emplace_back(std::move(k), std::move(v));
+                       return {};
+                     }};
+  auto r = parse_strict_stream(doc, opts);
+  REQUIRE(r);
+  auto full = parse_strict(doc).value();
+  CHECK(r->canonical == notary_canonical(full["signed"]).value());
+  REQUIRE(got.size() == 2);
+  CHECK(got[0].first == "x");
+  CHECK(got[0].second == full["signed"]["m"]["x"]);
+  CHECK(got[1].first == "y");
+  CHECK(r->doc["signed"]["m"].empty());  // members went to the callback
+  CHECK(r->doc["signed"]["a"] == 1);
+}
+
+TEST_CASE("parse_strict_stream gives way to the DOM path, and keeps every strictness rule") {
+  auto run = [](std::string_view doc, std::function<Status(std::string&&, Json&&)> cb = {}) {
+    StreamOptions opts{{"signed"}, cb ? std::vector<std::string>{"signed", "m"} : std::vector<std::string>{}, cb};
+    return parse_strict_stream(doc, opts);
+  };
+  auto ok = [](std::string&&, Json&&) -> Status { return {}; };
+  CHECK(run(R"({"signed":{"b":1,"a":2}})").error().code == Errc::not_canonical);    // unsorted keys
+  CHECK(run(R"({"signed":{"a":1.5}})").error().code == Errc::not_canonical);        // a float
+  CHECK(run(R"({"signed":{"a":18446744073709551615}})").error().code == Errc::not_canonical);  // above int64
+  CHECK(run(R"({"signed":{"m":{"a":1,"a":2}}})", ok).error().code == Errc::not_canonical);   // repeated member
+  CHECK(run(R"({"other":{}})").error().code == Errc::not_found);
+  CHECK(run(R"({"signed":{},"signed":{}})").error().code == Errc::duplicate_key);
+  CHECK(run(R"({"signed":{"a":1}} x)").error().code == Errc::malformed_json);
+  // Outside the canonical value, order does not matter but duplicates still do.
+  CHECK(run(R"({"z":1,"signed":{"a":1},"b":2})"));
+  CHECK(run(R"({"z":1,"signed":{"a":1},"z":2})").error().code == Errc::duplicate_key);
+  // A callback's refusal stops the parse with its error.
+  auto refuse = [](std::string&&, Json&&) -> Status { return fail(Errc::hash_mismatch, "no"); };
+  CHECK(run(R"({"signed":{"m":{"a":1}}})", refuse).error().code == Errc::hash_mismatch);
+}

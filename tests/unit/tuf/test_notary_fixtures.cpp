@@ -18,9 +18,13 @@ void check_round_trip(const std::string& file, Result<Signed<T>> (*parse)(std::s
   auto parsed = parse(bytes);
   REQUIRE(parsed);
   // What signy would write for this payload and these signatures is exactly Notary's file.
-  CHECK(envelope_bytes(parsed->signed_json, parsed->signatures).value() == bytes);
+  CHECK(envelope_bytes(parsed->canonical, parsed->signatures) == bytes);
+  // The streamed canonical bytes are those of the DOM path.
+  auto doc = cjson::parse_strict(bytes).value();
+  CHECK(cjson::notary_canonical(doc["signed"]).value() == parsed->canonical);
   // And the typed model re-serializes to the same payload (no field lost or reordered).
-  CHECK(canonical_bytes(to_json(parsed->signed_)).value() == canonical_bytes(parsed->signed_json).value());
+  CHECK(canonical_bytes(to_json(parsed->signed_)).value() == parsed->canonical);
+  if constexpr (std::is_same_v<T, Targets>) CHECK(canonical_bytes(parsed->signed_).value() == parsed->canonical);
 }
 
 TimePoint reference_time() {
@@ -54,12 +58,47 @@ TEST_CASE("signatures cover the canonical bytes, not the file text") {
   REQUIRE(bytes.find("\\u003c") != std::string::npos);  // Go escaped '<' in the file
   auto root = parse_root(fixture("notary/repo/root.json")).value();
   auto t = parse_targets(bytes).value();
-  CHECK(verify_threshold("targets", t.signed_json, t.signatures, root.signed_.keys, root.signed_.roles.at("targets")));
+  CHECK(verify_threshold("targets", t.canonical, t.signatures, root.signed_.keys, root.signed_.roles.at("targets")));
   // The raw substring of "signed" is not what was signed.
   auto start = bytes.find(':') + 1, end = bytes.rfind(",\"signatures\"");
   auto raw = bytes.substr(start, end - start);
   const auto& key = root.signed_.keys.at(t.signatures[0].keyid);
   CHECK(!crypto::notary_verify(key, t.signatures[0].method, as_bytes(raw), t.signatures[0].sig));
+}
+
+// A writer other than Go may order keys differently or add whitespace: the streaming parser
+// gives way to the DOM path, with the same model and the same signed bytes.
+TEST_CASE("metadata not in canonical order parses through the DOM path to the same result") {
+  auto bytes = fixture("notary/repo/targets.json");
+  auto canonical_parse = parse_targets(bytes).value();
+  auto doc = nlohmann::ordered_json::parse(bytes);
+  nlohmann::ordered_json reversed = nlohmann::ordered_json::object();
+  auto& signed_obj = doc["signed"];
+  for (auto it = signed_obj.rbegin(); it != signed_obj.rend(); ++it) reversed[it.key()] = *it;
+  doc["signed"] = reversed;
+  auto text = doc.dump(2);
+  REQUIRE(text.find("\"version\"") < text.find("\"_type\""));
+  auto other = parse_targets(text);
+  REQUIRE(other);
+  CHECK(other->canonical == canonical_parse.canonical);
+  CHECK(other->signed_.targets.size() == canonical_parse.signed_.targets.size());
+  auto root = parse_root(fixture("notary/repo/root.json")).value();
+  CHECK(verify_threshold("targets", other->canonical, other->signatures, root.signed_.keys, root.signed_.roles.at("targets")));
+}
+
+TEST_CASE("a duplicate target in otherwise canonical metadata is refused, not merged") {
+  auto bytes = fixture("notary/repo/targets.json");
+  auto t = parse_targets(bytes).value();
+  REQUIRE(!t.signed_.targets.empty());
+  // Repeat the first target's entry right after itself.
+  auto pos = bytes.find("\"targets\":{") + 11;
+  auto first = t.signed_.targets.begin()->first;
+  std::string entry = "\"" + first + "\":" + cjson::notary_canonical(cjson::parse_strict(bytes).value()["signed"]["targets"][first]).value();
+  REQUIRE(bytes.compare(pos, entry.size(), entry) == 0);
+  bytes.insert(pos, entry + ",");
+  auto dup = parse_targets(bytes);
+  REQUIRE(!dup);
+  CHECK(dup.error().code == Errc::duplicate_key);
 }
 
 TEST_CASE("the whole notary-made chain verifies, delegation included") {
@@ -86,4 +125,45 @@ TEST_CASE("notary's root rotation is followed: v2 is signed by the old and the n
   // v2 alone cannot be trusted from a root that never signed it.
   auto other = TrustedSet::create(fixture("notary/repo/root.json"), reference_time()).value();
   CHECK(other.update_root(fixture("notary/rotated/2.root.json")).error().code == Errc::threshold_not_met);
+}
+
+TEST_CASE("Hashes keep sha256 and sha512 inline and visit every algorithm in name order") {
+  Hashes h;
+  CHECK(h.size() == 0);
+  CHECK(h.get("sha256").empty());
+  Bytes d32(32, 1), d64(64, 2), other{9, 9, 9};
+  h.set("sha512", d64);
+  h.set("md5", other);
+  h.set("sha256", d32);
+  h.set("sha384", other);
+  h.set("zzz", other);
+  CHECK(h.size() == 5);
+  CHECK(h.contains("sha256"));
+  CHECK(std::equal(h.get("sha512").begin(), h.get("sha512").end(), d64.begin(), d64.end()));
+  std::vector<std::string> order;
+  h.for_each([&](std::string_view alg, Hashes::View) { order.emplace_back(alg); });
+  CHECK(order == std::vector<std::string>{"md5", "sha256", "sha384", "sha512", "zzz"});
+  // A digest of the wrong size for sha256 is kept with the others, never truncated.
+  Hashes odd;
+  odd.set("sha256", other);
+  CHECK(odd.get("sha256").size() == 3);
+}
+
+TEST_CASE("the direct targets writer equals the DOM writer (custom data, other hashes, odd names)") {
+  Targets t;
+  t.version = 7;
+  t.expires = parse_rfc3339("2030-01-02T03:04:05.123456789Z").value();
+  FileMeta a = make_file_meta("a");
+  a.hashes.set("md5", Bytes{1, 2, 3});
+  FileMeta b = make_file_meta("b");
+  b.custom = nlohmann::json{{"z", 1}, {"a", {{"q\"", "<&>"}}}};
+  t.targets["plain"] = a;
+  t.targets["we\"ird\\<name>/\xc3\xbc"] = b;
+  t.targets[""] = make_file_meta("");
+  CHECK(canonical_bytes(t).value() == canonical_bytes(to_json(t)).value());
+  // And what it writes parses back to the same payload.
+  auto env = envelope_bytes(canonical_bytes(t).value(), {});
+  auto back = parse_targets(env).value();
+  CHECK(back.canonical == canonical_bytes(t).value());
+  CHECK(back.signed_.targets.size() == 3);
 }

@@ -143,6 +143,53 @@ TEST_CASE("rollback against the cached version is refused across runs") {
   CHECK(cached(cache, "timestamp") == v3);
 }
 
+// Targets roles get their floor from the cached copy only when the snapshot lists another file:
+// an older targets (or delegation) with a fresh, validly signed snapshot is still refused.
+TEST_CASE("targets and delegation rollback against the cached versions is refused") {
+  for (std::string role : {"targets", "targets/releases"}) {
+    INFO(role);
+    Simulator sim;
+    sim.add_delegation("targets/releases");
+    auto& t = role == "targets" ? sim.targets : sim.delegated["targets/releases"];
+    t.version = 5;
+    sim.publish();
+    auto v5 = role == "targets" ? sim.targets_bytes : sim.delegated_bytes["targets/releases"];
+    SimSource src(sim);
+    TempDir cache;
+    REQUIRE(Updater("g", cache.path(), src, sim.now).refresh());
+    t.version = 4;  // an older copy, re-listed by a newer snapshot
+    sim.snapshot.version += 1;
+    sim.timestamp.version += 1;
+    sim.publish();
+    auto st = Updater("g", cache.path(), src, sim.now).refresh();
+    REQUIRE(!st);
+    CHECK(st.error().code == Errc::rollback);
+    CHECK(cached(cache, role) == v5);
+  }
+}
+
+TEST_CASE("a cached targets file the snapshot still lists is neither downloaded nor rewritten") {
+  Simulator sim;
+  sim.add_target("v1", "bundle");
+  sim.publish();
+  SimSource src(sim);
+  TempDir cache;
+  REQUIRE(Updater("g", cache.path(), src, sim.now).refresh());
+  auto mtime = std::filesystem::last_write_time(cache.path() / "targets.json");
+  src.log.clear();
+  sim.timestamp.version += 1;  // a new timestamp, same snapshot and targets
+  sim.publish();
+  Updater again("g", cache.path(), src, sim.now);
+  REQUIRE(again.refresh());
+  for (const auto& fetched : src.log) CHECK(fetched.rfind("targets", 0) != 0);
+  CHECK(std::filesystem::last_write_time(cache.path() / "targets.json") == mtime);
+  REQUIRE(again.find_target("v1"));
+  auto listed = again.list_targets();
+  REQUIRE(listed.size() == 1);
+  CHECK(listed[0].name == "v1");
+  CHECK(listed[0].role == "targets");
+}
+
 TEST_CASE("endless data: a response over the size limit is refused") {
   Simulator sim;
   SimSource src(sim);
