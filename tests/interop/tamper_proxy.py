@@ -4,6 +4,9 @@ usage: tamper_proxy.py PORT UPSTREAM CA_FILE CONTROL_FILE
 The attack is read from CONTROL_FILE before every request, so one proxy serves a whole test:
   pass                 forward unchanged
   badsig ROLE          flip a bit in the first signature of ROLE's metadata
+  nosig ROLE           remove every signature of ROLE's metadata (below the threshold)
+  rotate FILE          serve FILE for every <version>.root.json, and break the timestamp's
+                       signature so that the client looks for a new root (malicious rotation)
   flip ROLE            flip a byte in the middle of ROLE's metadata (hash mismatch)
   replay ROLE FILE     serve FILE's bytes instead of ROLE's metadata (rollback / mix-and-match)
   endless ROLE         append 2 MiB to ROLE's metadata
@@ -48,10 +51,18 @@ class Proxy(http.server.BaseHTTPRequestHandler):
         attack = open(control).read().split()
         status, data = self.forward()
         role = role_of(self.path)
+        if attack and attack[0] == "rotate":
+            if re.search(r"/_trust/tuf/\d+\.root\.json$", self.path):
+                return self.reply(200, open(attack[1], "rb").read())
+            attack = ["badsig", "timestamp"]
         if status != 200 or not attack or attack[0] == "pass" or role != attack[1]:
             return self.reply(status, data)
         kind = attack[0]
-        if kind == "badsig":
+        if kind == "nosig":
+            doc = json.loads(data)
+            doc["signatures"] = []
+            data = json.dumps(doc, separators=(",", ":")).encode()
+        elif kind == "badsig":
             doc = json.loads(data)
             sig = bytearray(base64.b64decode(doc["signatures"][0]["sig"]))
             sig[0] ^= 1
