@@ -61,13 +61,26 @@ Result<crypto::PrivateKey> reuse_or_create(keystore::KeyStore& ks, const std::st
   return key;
 }
 
+// notary init --rootkey: the given encrypted PEM key becomes this trust dir's root key.
+Result<crypto::PrivateKey> import_root_key(keystore::KeyStore& ks, const fs::path& file) {
+  auto pem = read_file_limited(file, 64u << 10);
+  if (!pem) return tl::unexpected(pem.error().context("--root-key"));
+  auto info = ks.import_pem(*pem, std::string("root"), std::nullopt);
+  if (!info) return tl::unexpected(info.error().context("--root-key " + file.string()));
+  auto key = SIGNY_TRY(ks.load(info->key_id));
+  if (key.algorithm() == crypto::KeyAlgorithm::ed25519)
+    return fail(Errc::unsupported_key_type, "--root-key: Notary root keys must be ECDSA or RSA (their certificate is X.509)");
+  log::info("using the imported root key " + info->key_id);
+  return key;
+}
+
 std::int64_t unix_seconds(tuf::TimePoint t) {
   return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
 }
 
 }  // namespace
 
-Result<SignResult> sign_thick(const Context& ctx, const fs::path& file, std::string_view ref_text) {
+Result<SignResult> sign_thick(const Context& ctx, const fs::path& file, std::string_view ref_text, const SignOptions& options) {
   auto ref = SIGNY_TRY(oci::parse_reference(ref_text));
   auto coll = SIGNY_TRY(open_collection(ctx, ref.gun()));
   auto digests = SIGNY_TRY(digest_file(file));
@@ -79,7 +92,9 @@ Result<SignResult> sign_thick(const Context& ctx, const fs::path& file, std::str
   std::map<std::string, std::string> files;
   if (!refreshed && refreshed.error().code == Errc::not_found && !fs::exists(coll.cache_dir / "root.json")) {
     // First sign of this GUN: create the collection (notary client initialize).
-    auto root_key = SIGNY_TRY(reuse_or_create(ks, "root", coll.gun));
+    auto root_key_r = options.root_key_file ? import_root_key(ks, *options.root_key_file) : reuse_or_create(ks, "root", coll.gun);
+    if (!root_key_r) return tl::unexpected(root_key_r.error());
+    auto root_key = std::move(*root_key_r);
     auto targets_key = SIGNY_TRY(reuse_or_create(ks, "targets", coll.gun));
     // Snapshot and timestamp: the server's keys when it signs them (Notary), else local keys.
     std::optional<crypto::PrivateKey> snapshot_key, timestamp_key;
@@ -87,7 +102,8 @@ Result<SignResult> sign_thick(const Context& ctx, const fs::path& file, std::str
     for (const char* role : {"snapshot", "timestamp"}) {
       auto& key = std::string_view(role) == "snapshot" ? snapshot_key : timestamp_key;
       auto& pub = std::string_view(role) == "snapshot" ? snapshot_pub : timestamp_pub;
-      if (coll.remote->server_signs(role)) {
+      bool keep_local = options.local_snapshot && std::string_view(role) == "snapshot";
+      if (coll.remote->server_signs(role) && !keep_local) {
         pub = SIGNY_TRY(coll.remote->server_key(role));
       } else {
         key = SIGNY_TRY(reuse_or_create(ks, role, coll.gun));
@@ -136,6 +152,9 @@ Result<SignResult> sign_thick(const Context& ctx, const fs::path& file, std::str
     result.targets_version = 1;
   } else {
     if (!refreshed) return tl::unexpected(refreshed.error());
+    if (options.root_key_file || options.local_snapshot)
+      log::warn(std::string(options.root_key_file ? "--root-key" : "--local-snapshot") + " applies only when a collection is created; " +
+                coll.gun + " exists and keeps its keys");
     // Add the target to the trusted targets and re-sign targets, snapshot and timestamp.
     const auto& set = updater.trusted();
     const auto& root = set.root().signed_;

@@ -9,19 +9,29 @@ namespace signy::cli {
 void register_sign(Registry& r) {
   struct Opts {
     bool thick = false;
-    std::string file, ref;
+    std::string file, ref, root_key;
+    bool local_snapshot = false;
   };
   auto o = std::make_shared<Opts>();
   auto* cmd = r.app.add_subcommand("sign", "Sign a bundle as a TUF target of its collection");
   cmd->add_flag("--thick", o->thick, "FILE is a thick bundle archive (hashed as is)");
   cmd->add_option("FILE", o->file, "Bundle file")->required();
   cmd->add_option("REF", o->ref, "Reference, e.g. localhost:5000/org/app:v1 (GUN and tag)")->required();
+  cmd->add_option("--root-key", o->root_key,
+                  "When the collection is created: import this encrypted PEM root key (ECDSA or RSA; its passphrase "
+                  "from SIGNY_ROOT_PASSPHRASE) instead of the trust dir's root key");
+  cmd->add_flag("--local-snapshot", o->local_snapshot,
+                "When the collection is created on a Notary server: keep the snapshot key in the trust dir and sign "
+                "snapshots here (default: the server signs them)");
   cmd->callback([&r, o] {
     r.run = [&r, o]() -> Status {
       if (!o->thick) return fail(Errc::usage, "only thick bundles (--thick) can be signed in this version");
       keystore::EnvPromptPassphrase pass;
       auto ctx = SIGNY_TRY(make_context(r.global, pass));
-      auto res = SIGNY_TRY(api::sign_thick(ctx, o->file, o->ref));
+      api::SignOptions opts;
+      if (!o->root_key.empty()) opts.root_key_file = o->root_key;
+      opts.local_snapshot = o->local_snapshot;
+      auto res = SIGNY_TRY(api::sign_thick(ctx, o->file, o->ref, opts));
       if (r.global.output == OutputFormat::json) {
         print_json({{"gun", res.gun}, {"target", res.target}, {"length", res.digests.length},
                     {"sha256", hex_encode(res.digests.sha256)}, {"sha512", hex_encode(res.digests.sha512)},

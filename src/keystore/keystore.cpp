@@ -162,6 +162,18 @@ Result<KeyInfo> KeyStore::import_pem(std::string_view pem, std::optional<std::st
   if (encrypted) pass = SIGNY_TRY(passphrases_->get(role, "(import)", false));
   auto decoded = decode_notary_pem(pem, pass ? &*pass : nullptr);
   if (!decoded) return tl::unexpected(decoded.error().context("importing key"));
+  // Importing a key that is already here is not an error (the same key, same ID), unless the
+  // stored copy says another role.
+  std::string id = crypto::notary_public_key(decoded->key).key_id();
+  fs::path existing = private_dir() / (id + ".key");
+  if (std::error_code ec; fs::exists(existing, ec)) {
+    auto text = SIGNY_TRY(read_file_limited(existing, kMaxKeyFile));
+    auto header = SIGNY_TRY(peek_key_file(text));
+    if (header.headers["role"] != role)
+      return fail(Errc::already_exists, "key " + id + " is already in " + private_dir().string() + " with role " +
+                                            header.headers["role"].substr(0, 64));
+    return KeyInfo{id, role, header.headers["gun"], std::string(crypto::algorithm_name(decoded->key.algorithm())), existing};
+  }
   return store(decoded->key, role, gun);
 }
 

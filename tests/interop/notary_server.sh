@@ -48,4 +48,30 @@ s st verify --thick --local b3.tgz $gun:v3 >/dev/null 2>&1 || die "signy rejects
 s nt sign --thick b3.tgz $gun2:v3 >/dev/null || die "signy cannot publish with notary's keys"
 n fresh2 verify $gun2 v3 <b3.tgz >/dev/null 2>&1 || die "notary rejects signy's update of notary's collection"
 ok "both tools publish to each other's collections from a shared trust directory"
+# Creation options: --root-key imports a root key made by the notary CLI; --local-snapshot keeps
+# the snapshot key in the trust dir (root lists it, signy signs snapshots, the server only the
+# timestamp), and later signs keep doing so.
+gun3=127.0.0.1:5000/signy/options
+root_id=$(notary -d keys key generate ecdsa --role root | awk '{print $NF}')
+cp "keys/private/$root_id.key" myroot.key || die "notary key generate wrote no root key"
+s opt sign --thick --root-key myroot.key --local-snapshot b1.tgz $gun3:v1 >/dev/null || die "sign --root-key --local-snapshot"
+s opt sign --thick b2.tgz $gun3:v2 >/dev/null || die "second sign with a local snapshot key"
+root_json=$(curl -sf --cacert "$NOTARY_CA" "$NOTARY_URL/v2/$gun3/_trust/tuf/root.json")
+snap_id=$(s opt -o json key list | /usr/bin/python3 -c 'import json,sys; print(next(k["key_id"] for k in json.load(sys.stdin) if k["role"]=="snapshot"))')
+/usr/bin/python3 - "$root_json" "$snap_id" "$root_id" <<'PY' || die "root.json does not list the imported root key and the local snapshot key"
+import json, sys
+root, snap_id, root_id = json.loads(sys.argv[1])["signed"], sys.argv[2], sys.argv[3]
+assert root["roles"]["snapshot"]["keyids"] == [snap_id], (root["roles"]["snapshot"], snap_id)
+# The root role lists the certificate key; its public key is the one notary generated.
+cert_id = root["roles"]["root"]["keyids"][0]
+assert root["keys"][cert_id]["keytype"] == "ecdsa-x509"
+PY
+[[ $(s opt -o json key list) == *"\"$root_id\""* ]] || die "the imported root key $root_id is not in the trust dir"
+listed=$(n fresh3 list $gun3)
+[[ $listed == *"v1 "* && $listed == *"v2 "* ]] || die "notary list of the --local-snapshot collection: $listed"
+warn=$(s opt sign --thick --root-key myroot.key b1.tgz $gun3:v3 2>&1 >/dev/null)
+[[ $warn == *"applies only when a collection is created"* ]] || die "no warning for --root-key on an existing collection: $warn"
+printf 'not a key\n' >bad.key
+expect_fail 3 "--root-key" -- s opt2 sign --thick --root-key bad.key b1.tgz 127.0.0.1:5000/signy/bad:v1
+ok "--root-key (a notary-generated key) and --local-snapshot at creation; notary lists the collection"
 echo "$pass passed, 0 failed"

@@ -3,6 +3,7 @@
 #pragma once
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,7 +32,16 @@ struct SignResult {
 // Streams the file through SHA-256 and SHA-512 and publishes it as target <tag> of <gun>
 // (creating the collection on first use: root key reused from the trust dir, one targets key
 // shared by all collections, as Notary and the original signy do).
-Result<SignResult> sign_thick(const Context& ctx, const std::filesystem::path& file, std::string_view ref);
+struct SignOptions {
+  // Only when the collection is created (notary init --rootkey): import this encrypted PEM root
+  // key into the trust dir and use it instead of the trust dir's root key.
+  std::optional<std::filesystem::path> root_key_file;
+  // Only when the collection is created on a Notary server: keep the snapshot key in the trust
+  // dir and sign snapshots here (default: the server holds the snapshot key and signs them).
+  bool local_snapshot = false;
+};
+Result<SignResult> sign_thick(const Context& ctx, const std::filesystem::path& file, std::string_view ref,
+                              const SignOptions& options = {});
 
 struct VerifyResult {
   std::string gun, target, role;
