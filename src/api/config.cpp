@@ -1,6 +1,7 @@
 // <trust dir>/config.json, in the notary client's format (notary cmd/notary/tuf.go
 // getTrustPinning): {"trust_pinning":{"certs":{"<gun or prefix*>":["<root key id>",...]},
-// "disable_tofu":true}}. CA pinning ("ca") is not supported yet and is refused, not ignored.
+// "ca":{"<GUN prefix>":"<CA bundle PEM file>"},"disable_tofu":true}}. A relative CA path is taken
+// from the trust dir. Unknown fields are refused, not ignored.
 #include "signy/api/api.hpp"
 #include "signy/cjson/cjson.hpp"
 #include "signy/util/file.hpp"
@@ -36,7 +37,13 @@ Result<tuf::TrustPinning> load_trust_pinning(const std::filesystem::path& trust_
         }
       }
     } else if (k == "ca") {
-      return bad("CA trust pinning is not supported yet; pin root key IDs in \"certs\"");
+      if (!v.is_object()) return bad("\"ca\" is not an object");
+      for (const auto& [prefix, file] : v.items()) {
+        if (!file.is_string() || file.get_ref<const std::string&>().empty())
+          return bad("the CA of " + prefix.substr(0, 100) + " must be a file path");
+        std::filesystem::path p = file.get<std::string>();
+        pinning.ca[prefix] = p.is_absolute() ? p : trust_dir / p;
+      }
     } else {
       return bad("unknown trust_pinning field \"" + k.substr(0, 40) + "\"");
     }

@@ -221,4 +221,43 @@ Status check_root_certificate(const NotaryKey& key, std::string_view gun, std::i
   return {};
 }
 
+Status check_certificate_chain(const NotaryKey& key, std::string_view ca_bundle_pem, std::int64_t now_unix) {
+  auto untrusted = [](std::string why) { return fail(Errc::untrusted_key, "root certificate: " + why); };
+  if (!key.is_x509()) return untrusted("not an x509 key, so no CA can certify it");
+  auto chain = parse_chain(as_chars(key.public_bytes));
+  if (!chain) return untrusted(chain.error().message);
+  auto cas = parse_chain(ca_bundle_pem);
+  if (!cas) return fail(Errc::malformed_pem, "pinned CA bundle: " + cas.error().message);
+  time_t now = static_cast<time_t>(now_unix);
+  std::unique_ptr<X509_STORE, decltype(&X509_STORE_free)> store(X509_STORE_new(), X509_STORE_free);
+  std::size_t usable = 0;
+  for (auto& ca : *cas) {
+    int md = X509_get_signature_nid(ca.get());
+    EVP_PKEY* pk = X509_get0_pubkey(ca.get());
+    bool weak = md == NID_sha1WithRSAEncryption || md == NID_ecdsa_with_SHA1 || md == NID_dsaWithSHA1 ||
+                (pk && EVP_PKEY_get_base_id(pk) == EVP_PKEY_RSA && EVP_PKEY_get_bits(pk) < 2048);
+    bool current = X509_cmp_time(X509_get0_notAfter(ca.get()), &now) >= 0 && X509_cmp_time(X509_get0_notBefore(ca.get()), &now) <= 0;
+    if (weak || !current) continue;
+    if (X509_STORE_add_cert(store.get(), ca.get()) == 1) ++usable;
+  }
+  ossl::clear_errors();
+  if (usable == 0) return fail(Errc::untrusted_key, "the pinned CA bundle holds no valid CA certificate");
+  struct StackFree {
+    void operator()(STACK_OF(X509) * s) const { sk_X509_free(s); }  // the certificates stay owned by chain
+  };
+  std::unique_ptr<STACK_OF(X509), StackFree> intermediates(sk_X509_new_null());
+  for (std::size_t i = 1; i < chain->size(); ++i) sk_X509_push(intermediates.get(), (*chain)[i].get());
+  std::unique_ptr<X509_STORE_CTX, decltype(&X509_STORE_CTX_free)> ctx(X509_STORE_CTX_new(), X509_STORE_CTX_free);
+  if (!store || !intermediates || !ctx || X509_STORE_CTX_init(ctx.get(), store.get(), chain->front().get(), intermediates.get()) != 1)
+    return fail(Errc::crypto_failure, "cannot set up certificate verification");
+  X509_VERIFY_PARAM* param = X509_STORE_CTX_get0_param(ctx.get());
+  X509_VERIFY_PARAM_set_time(param, now);
+  X509_VERIFY_PARAM_set_purpose(param, X509_PURPOSE_SSL_SERVER);  // Go's default ExtKeyUsageServerAuth
+  int ok = X509_verify_cert(ctx.get());
+  int err = X509_STORE_CTX_get_error(ctx.get());
+  ossl::clear_errors();
+  if (ok != 1) return untrusted(std::string("no valid chain to the pinned CA: ") + X509_verify_cert_error_string(err));
+  return {};
+}
+
 }  // namespace signy::crypto

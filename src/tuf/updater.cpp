@@ -67,6 +67,18 @@ bool pinned_for(const TrustPinning& pinning, const std::string& gun, std::vector
   return found;
 }
 
+// notary getPinnedCAFilepathByPrefix: the longest GUN prefix with a pinned CA.
+const std::filesystem::path* pinned_ca_for(const TrustPinning& pinning, const std::string& gun) {
+  const std::filesystem::path* found = nullptr;
+  std::size_t best = 0;
+  for (const auto& [prefix, path] : pinning.ca)
+    if (gun.compare(0, prefix.size(), prefix) == 0 && (!found || prefix.size() >= best)) {
+      best = prefix.size();
+      found = &path;
+    }
+  return found;
+}
+
 }  // namespace
 
 // Notary's root certificate rules (trustpinning/certs.go ValidateRoot): the root must be signed by
@@ -116,6 +128,26 @@ Status Updater::load_root() {
     RoleKeys pinned_role{pinned, root.signed_.roles.at("root").threshold};
     auto st = verify_threshold("root (pinned keys)", root.canonical, root.signatures, root.signed_.keys, pinned_role);
     if (!st) return fail(Errc::untrusted_key, "root of " + gun_ + " is not signed by the pinned root keys: " + st.error().message);
+  } else if (const auto* ca_file = pinned_ca_for(config_.pinning, gun_)) {
+    // CA pinning (notary trustpin.go caCheck): a threshold of root keys whose certificates the
+    // pinned CA issued.
+    auto bundle = read_file_limited(*ca_file, 1u << 20);
+    if (!bundle) return tl::unexpected(bundle.error().context("pinned CA for " + gun_));
+    const auto& root = set->root();
+    const auto& role = root.signed_.roles.at("root");
+    auto now_s = std::chrono::duration_cast<std::chrono::seconds>(now_.time_since_epoch()).count();
+    RoleKeys certified{{}, role.threshold};
+    std::string why;
+    for (const auto& id : role.keyids) {
+      auto st = crypto::check_certificate_chain(root.signed_.keys.at(id), *bundle, now_s);
+      if (st) certified.keyids.push_back(id);
+      else if (st.error().code != Errc::untrusted_key) return tl::unexpected(st.error().context(ca_file->string()));
+      else why = st.error().message;
+    }
+    auto st = verify_threshold("root (keys certified by the pinned CA)", root.canonical, root.signatures, root.signed_.keys, certified);
+    if (!st)
+      return fail(Errc::untrusted_key, "root of " + gun_ + " is not signed by keys the pinned CA " + ca_file->string() +
+                                           " certified" + (why.empty() ? "" : ": " + why));
   } else if (config_.pinning.disable_tofu) {
     return fail(Errc::untrusted_key, "no trusted root for " + gun_ + " and trust on first use is disabled");
   } else {

@@ -33,8 +33,14 @@ rootid=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["signed
 echo "{\"trust_pinning\":{\"certs\":{\"$ref\":[\"$rootid\"]},\"disable_tofu\":true}}" >pinned/config.json
 out=$("$SIGNY" -d pinned $srv verify --thick --local bundle.tgz $ref:v1 2>&1)
 [[ $out == Verified* ]] || die "pinned verify: $out"
-echo '{"trust_pinning":{"ca":{"localhost":"/x.pem"}}}' >pinned/config.json
-expect_fail 3 "not supported yet" -- "$SIGNY" -d pinned $srv verify --thick --local bundle.tgz $ref:v1
+echo '{"trust_pinning":{"ca":{"localhost":5}}}' >pinned/config.json
+expect_fail 3 "must be a file path" -- "$SIGNY" -d pinned $srv verify --thick --local bundle.tgz $ref:v1
+echo '{"trust_pinning":{"cas":{}}}' >pinned/config.json
+expect_fail 3 "unknown trust_pinning field" -- "$SIGNY" -d pinned $srv verify --thick --local bundle.tgz $ref:v1
+# CA pinning (tests/interop/notary_ca_pinning.sh has the full cases): signy's own root
+# certificates are self-signed, so no CA certified them.
+mkdir -p capinned && echo "{\"trust_pinning\":{\"ca\":{\"localhost:5000/\":\"$PWD/bundle.tgz\"}}}" >capinned/config.json
+expect_fail 3 "pinned CA bundle" -- "$SIGNY" -d capinned $srv verify --thick --local bundle.tgz $ref:v1
 ok "trust pinning: first use refused, a wrong pinned key refused, the right one accepted silently"
 
 cp bundle.tgz evil.tgz && printf 'x' >>evil.tgz

@@ -54,4 +54,11 @@ NotaryKey notary_certificate_key(const PrivateKey& key, const std::string& cert_
 // not expired, not valid more than a day in the future.
 Status check_root_certificate(const NotaryKey& key, std::string_view gun, std::int64_t now_unix);
 
+// CA trust pinning (notary trustpinning/trustpin.go caCheck): the key's leaf certificate chains,
+// through the intermediates in its own PEM bundle, to one of the CA certificates in ca_bundle_pem
+// at now_unix. CA certificates that are expired, SHA-1 signed or RSA under 2048 bits are ignored
+// (notary ValidateCertificate). Like Go's Certificate.Verify with default options, a leaf whose
+// extended key usage excludes server authentication does not chain (notary refuses it too).
+Status check_certificate_chain(const NotaryKey& key, std::string_view ca_bundle_pem, std::int64_t now_unix);
+
 }  // namespace signy::crypto

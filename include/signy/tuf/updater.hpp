@@ -27,7 +27,8 @@ class MetadataSource {
 // Trust pinning (notary trustpinning): pinned root key IDs per GUN (exact or "prefix*"), and
 // whether a GUN with neither a cached nor a pinned root may be trusted on first use.
 struct TrustPinning {
-  std::map<std::string, std::vector<std::string>> certs;
+  std::map<std::string, std::vector<std::string>> certs;  // GUN or "prefix*" -> root key IDs
+  std::map<std::string, std::filesystem::path> ca;         // GUN prefix -> CA bundle (PEM)
   bool disable_tofu = false;
 };
 
