@@ -173,6 +173,9 @@ Result<SignResult> sign_thick(const Context& ctx, const fs::path& file, std::str
     targets.expires = ctx.now + kTargetsExpiry;
     targets.targets[ref.tag] = meta_of_digests(result.digests);
     auto targets_canonical = SIGNY_TRY(tuf::canonical_bytes(targets));
+    result.targets_version = targets.version;
+    targets = tuf::Targets();  // written: the model is not needed any longer
+    taken.reset();
     auto targets_bytes = SIGNY_TRY(tuf::sign_canonical(targets_canonical, {{keyid_of(targets_key, "targets"), &targets_key}}));
     targets_canonical = std::string();
     files["targets"] = std::move(targets_bytes);
@@ -201,7 +204,6 @@ Result<SignResult> sign_thick(const Context& ctx, const fs::path& file, std::str
       }
       files[role] = std::move(bytes);
     }
-    result.targets_version = targets.version;
   }
   SIGNY_TRY_VOID(coll.remote->publish(files));
   // What this command signed is trusted as is and goes to the cache (as notary's client does

@@ -38,6 +38,14 @@ class StrictSax : public nlohmann::json_sax<Json> {
   bool binary(binary_t&) override { return fail_with(Errc::malformed_json, "binary values are not JSON"); }
 
   bool start_object(std::size_t) override { return open(Json::object(), '{'); }
+  // Hands full pieces of canonical bytes to the sink (called between events).
+  void flush(bool all) {
+    if (!stream_ || !stream_->canonical_sink || !canonical_) return;
+    if (all ? canonical_->empty() : canonical_->size() < kSinkPiece) return;
+    stream_->canonical_sink(*canonical_);
+    canonical_->clear();
+  }
+  static constexpr std::size_t kSinkPiece = 64u << 10;
   bool key(string_t& k) override {
     Frame& f = frames_.back();
     if (emitting()) {
@@ -180,6 +188,7 @@ class StrictSax : public nlohmann::json_sax<Json> {
     Frame f = std::move(frames_.back());
     frames_.pop_back();
     if (f.emit) *canonical_ += bracket;
+    flush(false);
     if (f.emit_root) canonical_done = true;
     if (f.handover) {
       pending_key_ = std::move(f.member_key);
@@ -228,10 +237,12 @@ Result<StreamResult> parse_strict_stream(std::string_view text, StreamOptions& o
     if (!inside || !options.on_member) return fail(Errc::internal, "parse_strict_stream: collected object outside the canonical value");
   }
   StreamResult out;
-  out.canonical.reserve(text.size());  // canonical bytes are never longer than the document
+  if (options.canonical_sink) out.canonical.reserve(StrictSax::kSinkPiece * 2);
+  else out.canonical.reserve(text.size());  // canonical bytes are never longer than the document
   StrictSax sax(limits.max_depth, &options);
   sax.set_canonical_sink(&out.canonical);
   bool ok = Json::sax_parse(text.begin(), text.end(), &sax, nlohmann::json::input_format_t::json, true);
+  if (ok && !sax.error_) sax.flush(true);
   if (!ok || sax.error_) {
     if (sax.error_) return tl::unexpected(*sax.error_);
     return fail(Errc::malformed_json, "invalid JSON");

@@ -7,6 +7,7 @@
 #include <openssl/evp.h>
 
 #include <condition_variable>
+#include <cstdlib>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -62,6 +63,20 @@ void consume(Ring& ring, int who, EVP_MD_CTX* ctx) {
 }
 
 }  // namespace
+
+Sha256Hasher::Sha256Hasher() : ctx_(EVP_MD_CTX_new()) {
+  if (!ctx_ || EVP_DigestInit_ex(static_cast<EVP_MD_CTX*>(ctx_), EVP_sha256(), nullptr) != 1) std::abort();
+}
+Sha256Hasher::~Sha256Hasher() { EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(ctx_)); }
+void Sha256Hasher::update(std::span<const std::uint8_t> data) {
+  EVP_DigestUpdate(static_cast<EVP_MD_CTX*>(ctx_), data.data(), data.size());
+}
+Sha256 Sha256Hasher::finish() {
+  Sha256 out{};
+  unsigned len = 0;
+  EVP_DigestFinal_ex(static_cast<EVP_MD_CTX*>(ctx_), out.data(), &len);
+  return out;
+}
 
 Sha256 sha256(std::span<const std::uint8_t> data) { return one_shot<32>(EVP_sha256(), data); }
 Sha512 sha512(std::span<const std::uint8_t> data) { return one_shot<64>(EVP_sha512(), data); }

@@ -165,8 +165,9 @@ std::string PublicKey::spki_pem() const {
   return out + "-----END PUBLIC KEY-----\n";
 }
 
-Status PublicKey::verify_ecdsa_sha256_raw(std::span<const std::uint8_t> msg, std::span<const std::uint8_t> sig) const {
-  if (alg_ != KeyAlgorithm::ecdsa_p256) return fail(Errc::unsupported_scheme, "not an ECDSA key");
+namespace {
+// Notary's raw r||s ECDSA signature as DER.
+Result<Bytes> ecdsa_raw_to_der(std::span<const std::uint8_t> sig) {
   // Notary: raw r||s, each 32 bytes for P-256; any other length is refused.
   if (sig.size() != 64) return fail(Errc::bad_signature, "ECDSA signature must be 64 bytes (r||s)");
   ossl::EcdsaSig es(ECDSA_SIG_new());
@@ -182,7 +183,43 @@ Status PublicKey::verify_ecdsa_sha256_raw(std::span<const std::uint8_t> msg, std
   if (len <= 0) return fail(Errc::crypto_failure, "cannot encode ECDSA signature");
   Bytes d(der, der + len);
   OPENSSL_free(der);
-  return verify_ecdsa_sha256_der(msg, d);
+  return d;
+}
+}  // namespace
+
+Status PublicKey::verify_sha256_digest(Sha256Scheme scheme, std::span<const std::uint8_t, 32> digest,
+                                       std::span<const std::uint8_t> sig, int pss_salt_len) const {
+  bool ec = scheme == Sha256Scheme::ecdsa_raw;
+  if (ec && alg_ != KeyAlgorithm::ecdsa_p256) return fail(Errc::unsupported_scheme, "not an ECDSA key");
+  if (!ec && alg_ != KeyAlgorithm::rsa) return fail(Errc::unsupported_scheme, "not an RSA key");
+  Bytes der;
+  if (ec) {
+    auto d = ecdsa_raw_to_der(sig);
+    if (!d) return tl::unexpected(d.error());
+    der = std::move(*d);
+    sig = der;
+  }
+  std::unique_ptr<EVP_PKEY_CTX, decltype(&EVP_PKEY_CTX_free)> ctx(EVP_PKEY_CTX_new(pkey_.get(), nullptr), EVP_PKEY_CTX_free);
+  if (!ctx || EVP_PKEY_verify_init(ctx.get()) != 1 || EVP_PKEY_CTX_set_signature_md(ctx.get(), EVP_sha256()) != 1)
+    return fail(Errc::crypto_failure, "verifying: " + ossl::last_error());
+  if (scheme == Sha256Scheme::rsa_pss &&
+      (EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_PSS_PADDING) != 1 ||
+       EVP_PKEY_CTX_set_rsa_pss_saltlen(ctx.get(), pss_salt_len < 0 ? RSA_PSS_SALTLEN_AUTO : pss_salt_len) != 1 ||
+       EVP_PKEY_CTX_set_rsa_mgf1_md(ctx.get(), EVP_sha256()) != 1))
+    return fail(Errc::crypto_failure, "verifying: " + ossl::last_error());
+  if (scheme == Sha256Scheme::rsa_pkcs1v15 && EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_PADDING) != 1)
+    return fail(Errc::crypto_failure, "verifying: " + ossl::last_error());
+  int r = EVP_PKEY_verify(ctx.get(), sig.data(), sig.size(), digest.data(), digest.size());
+  ossl::clear_errors();
+  if (r != 1) return fail(Errc::bad_signature, "signature does not verify");
+  return {};
+}
+
+Status PublicKey::verify_ecdsa_sha256_raw(std::span<const std::uint8_t> msg, std::span<const std::uint8_t> sig) const {
+  if (alg_ != KeyAlgorithm::ecdsa_p256) return fail(Errc::unsupported_scheme, "not an ECDSA key");
+  auto d = ecdsa_raw_to_der(sig);
+  if (!d) return tl::unexpected(d.error());
+  return verify_ecdsa_sha256_der(msg, *d);
 }
 
 Status PublicKey::verify_ecdsa_sha256_der(std::span<const std::uint8_t> msg, std::span<const std::uint8_t> sig) const {

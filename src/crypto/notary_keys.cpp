@@ -151,6 +151,20 @@ Status notary_verify(const NotaryKey& key, std::string_view method_in, std::span
   return fail(Errc::unsupported_scheme, "signature method \"" + method.substr(0, 32) + "\" does not suit a " + key.keytype + " key");
 }
 
+Status notary_verify_sha256(const NotaryKey& key, std::string_view method_in, std::span<const std::uint8_t, 32> digest,
+                            std::span<const std::uint8_t> sig) {
+  std::string method = lower(method_in);
+  auto pub = key.public_key();
+  if (!pub) return tl::unexpected(pub.error());
+  bool ec = key.keytype == "ecdsa" || key.keytype == "ecdsa-x509";
+  bool rsa = key.keytype == "rsa" || key.keytype == "rsa-x509";
+  using S = PublicKey::Sha256Scheme;
+  if (method == "ecdsa" && ec) return pub->verify_sha256_digest(S::ecdsa_raw, digest, sig);
+  if (method == "rsapss" && rsa) return pub->verify_sha256_digest(S::rsa_pss, digest, sig, 32);
+  if (method == "rsapkcs1v15" && rsa) return pub->verify_sha256_digest(S::rsa_pkcs1v15, digest, sig);
+  return fail(Errc::unsupported_scheme, "signature method \"" + method.substr(0, 32) + "\" cannot be checked over a digest");
+}
+
 Result<std::string> make_root_certificate(const PrivateKey& key, std::string_view gun, std::int64_t not_before_unix,
                                           std::int64_t not_after_unix) {
   if (key.algorithm() == KeyAlgorithm::ed25519)

@@ -3,7 +3,9 @@
 #include <curl/curl.h>
 
 #include <algorithm>
+#include <cstring>
 #include <mutex>
+#include <vector>
 
 #include "signy/util/log.hpp"
 #include "signy/version.hpp"
@@ -120,12 +122,33 @@ Result<HttpResponse> HttpClient::get(const std::string& url, std::size_t max_bod
 Result<HttpResponse> HttpClient::post_multipart(const std::string& url, const std::vector<MultipartPart>& parts,
                                                 std::size_t max_body) {
   curl_mime* mime = curl_mime_init(impl_->curl);
+  // Each part is read from the caller's buffer as it is sent (curl_mime_data would copy it).
+  struct Source {
+    std::string_view data;
+    std::size_t pos = 0;
+  };
+  std::vector<Source> sources;
+  sources.reserve(parts.size());
+  auto read = [](char* buf, size_t size, size_t n, void* arg) -> size_t {
+    auto* src = static_cast<Source*>(arg);
+    std::size_t len = std::min(size * n, src->data.size() - src->pos);
+    std::memcpy(buf, src->data.data() + src->pos, len);
+    src->pos += len;
+    return len;
+  };
+  auto seek = [](void* arg, curl_off_t offset, int origin) -> int {
+    auto* src = static_cast<Source*>(arg);
+    if (origin != SEEK_SET || offset < 0 || static_cast<std::uint64_t>(offset) > src->data.size()) return CURL_SEEKFUNC_FAIL;
+    src->pos = static_cast<std::size_t>(offset);
+    return CURL_SEEKFUNC_OK;
+  };
   for (const auto& p : parts) {
     curl_mimepart* part = curl_mime_addpart(mime);
     curl_mime_name(part, p.name.c_str());
     curl_mime_filename(part, p.filename.c_str());
     curl_mime_type(part, p.content_type.c_str());
-    curl_mime_data(part, p.data.data(), p.data.size());
+    sources.push_back(Source{p.data});
+    curl_mime_data_cb(part, static_cast<curl_off_t>(p.data.size()), read, seek, nullptr, &sources.back());
   }
   curl_easy_setopt(impl_->curl, CURLOPT_MIMEPOST, mime);
   auto r = perform(url, max_body);

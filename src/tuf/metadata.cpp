@@ -105,12 +105,15 @@ struct Envelope {
 template <class T>
 Result<Envelope<T>> parse_envelope(std::string_view bytes, RoleType type, const std::vector<std::string>& collect_at = {},
                                    std::function<Status(std::string&&, Json&&)> on_member = {},
-                                   const std::function<void()>& reset = {}) {
+                                   const std::function<void()>& reset = {}, bool keep_canonical = true) {
   const std::string ctx(type_name(type));
   cjson::ParseLimits limits;
   limits.max_bytes = kMaxMetadataBytes;
   // One pass for Go-written (already canonical) files; the DOM path for anything else.
-  cjson::StreamOptions stream{{"signed"}, collect_at, std::move(on_member)};
+  std::optional<crypto::Sha256Hasher> hasher;
+  if (!keep_canonical) hasher.emplace();
+  cjson::StreamOptions stream{{"signed"}, collect_at, std::move(on_member), {}};
+  if (hasher) stream.canonical_sink = [&hasher](std::string_view piece) { hasher->update(as_bytes(piece)); };
   auto streamed = cjson::parse_strict_stream(bytes, stream, limits);
   Json doc;
   std::string canonical;
@@ -153,7 +156,13 @@ Result<Envelope<T>> parse_envelope(std::string_view bytes, RoleType type, const 
     auto c = cjson::notary_canonical(*sj);
     if (!c) return tl::unexpected(c.error().context(ctx));
     canonical = std::move(*c);
+    if (hasher) {
+      hasher.emplace();  // the streamed attempt may have fed part of the bytes
+      hasher->update(as_bytes(canonical));
+      canonical = std::string();
+    }
   }
+  if (hasher) out.canonical_sha256 = hasher->finish();
   out.canonical = std::move(canonical);
   env.signed_json = std::move(*sj);
   return env;
@@ -230,7 +239,7 @@ Result<Signed<Root>> parse_root(std::string_view bytes) {
   return std::move(env.out);
 }
 
-Result<Signed<Targets>> parse_targets(std::string_view bytes) {
+Result<Signed<Targets>> parse_targets(std::string_view bytes, bool keep_canonical) {
   // The targets map is filled member by member while parsing (Go-written files), or from the
   // DOM (anything else); both go through parse_file_meta.
   std::map<std::string, FileMeta> targets;
@@ -240,7 +249,7 @@ Result<Signed<Targets>> parse_targets(std::string_view bytes) {
     return {};
   };
   auto env = SIGNY_TRY(parse_envelope<Targets>(bytes, RoleType::targets, {"signed", "targets"}, add,
-                                               [&targets] { targets.clear(); }));
+                                               [&targets] { targets.clear(); }, keep_canonical));
   Json& j = env.signed_json;
   auto& t = env.out.signed_;
   auto* dom_targets = SIGNY_TRY(field(j, "targets", Json::value_t::object, "Targets"));
@@ -407,7 +416,8 @@ Result<std::string> sign_metadata(const Json& signed_json, const std::vector<Sig
 }
 
 Status verify_threshold(std::string_view role, std::string_view canonical, const std::vector<Signature>& signatures,
-                        const std::map<std::string, crypto::NotaryKey>& keys, const RoleKeys& role_keys) {
+                        const std::map<std::string, crypto::NotaryKey>& keys, const RoleKeys& role_keys,
+                        const crypto::Sha256* canonical_sha256) {
   if (role_keys.threshold < 1) return fail(Errc::threshold_not_met, std::string(role) + ": threshold below 1");
   std::set<std::string> role_ids(role_keys.keyids.begin(), role_keys.keyids.end());
   std::set<std::string> counted;  // canonical key IDs that signed
@@ -417,7 +427,10 @@ Status verify_threshold(std::string_view role, std::string_view canonical, const
     if (it == keys.end()) continue;
     // notary ErrInvalidKeyID: the key stored under an ID must hash to that ID.
     if (it->second.key_id() != sig.keyid) continue;
-    if (!crypto::notary_verify(it->second, sig.method, as_bytes(canonical), sig.sig)) continue;
+    bool by_digest = canonical.empty() && canonical_sha256;
+    if (by_digest ? !crypto::notary_verify_sha256(it->second, sig.method, *canonical_sha256, sig.sig)
+                  : !crypto::notary_verify(it->second, sig.method, as_bytes(canonical), sig.sig))
+      continue;
     counted.insert(it->second.canonical_key_id());
   }
   if (static_cast<std::int64_t>(counted.size()) < role_keys.threshold)

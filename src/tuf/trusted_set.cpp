@@ -134,20 +134,28 @@ Status TrustedSet::update_delegated_targets(std::string_view role, std::string_v
   if (meta == snapshot_->signed_.meta.end())
     return fail(Errc::hash_mismatch, std::string(role) + " is not listed in the trusted snapshot");
   SIGNY_TRY_VOID(check_file_meta(role, meta->second, bytes));
-  auto t = parse_targets(bytes);
-  if (!t) return tl::unexpected(t.error().context(std::string(role)));
-  if (role == "targets") {
-    SIGNY_TRY_VOID(verify_threshold(role, t->canonical, t->signatures, root_.signed_.keys,
-                                    root_.signed_.roles.at("targets")));
-  } else {
+  // The keys that may sign this role: the root's targets role, or the parent's delegation.
+  const std::map<std::string, crypto::NotaryKey>* keys = &root_.signed_.keys;
+  const RoleKeys* role_keys = &root_.signed_.roles.at("targets");
+  if (role != "targets") {
     const Signed<Targets>* p = targets(parent);
     if (!p) return fail(Errc::internal, std::string(role) + ": parent " + std::string(parent) + " is not trusted");
     const DelegatedRole* d = nullptr;
     for (const auto& r : p->signed_.delegations.roles)
       if (r.name == role) d = &r;
     if (!d) return fail(Errc::untrusted_key, std::string(role) + " is not delegated by " + std::string(parent));
-    SIGNY_TRY_VOID(verify_threshold(role, t->canonical, t->signatures, p->signed_.delegations.keys, d->keys));
+    keys = &p->signed_.delegations.keys;
+    role_keys = &d->keys;
   }
+  // ECDSA and RSA keys sign the SHA-256 of the canonical bytes: then only that digest is kept
+  // while parsing, not a second copy of a large role. An Ed25519 key needs the bytes.
+  bool need_bytes = false;
+  for (const auto& id : role_keys->keyids)
+    if (auto k = keys->find(id); k != keys->end() && k->second.keytype == "ed25519") need_bytes = true;
+  auto t = parse_targets(bytes, need_bytes);
+  if (!t) return tl::unexpected(t.error().context(std::string(role)));
+  SIGNY_TRY_VOID(verify_threshold(role, t->canonical, t->signatures, *keys, *role_keys,
+                                  t->canonical_sha256 ? &*t->canonical_sha256 : nullptr));
   if (auto it = versions_.find(role); it != versions_.end()) SIGNY_TRY_VOID(check_rollback(role, it->second, t->signed_.version));
   if (!allow_expired) SIGNY_TRY_VOID(check_expiry(role, t->signed_));
   versions_[std::string(role)] = t->signed_.version;

@@ -45,6 +45,9 @@ struct StreamOptions {
   std::vector<std::string> canonical_at;
   std::vector<std::string> collect_at;
   std::function<Status(std::string&& key, Json&& value)> on_member;
+  // When set, the canonical bytes go to this sink piece by piece (in order) instead of into
+  // StreamResult::canonical, which stays empty.
+  std::function<void(std::string_view)> canonical_sink;
 };
 struct StreamResult {
   Json doc;

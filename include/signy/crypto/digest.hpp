@@ -18,6 +18,20 @@ using Sha512 = std::array<std::uint8_t, 64>;
 Sha256 sha256(std::span<const std::uint8_t> data);
 Sha512 sha512(std::span<const std::uint8_t> data);
 
+// SHA-256 over data given piece by piece.
+class Sha256Hasher {
+ public:
+  Sha256Hasher();
+  ~Sha256Hasher();
+  Sha256Hasher(const Sha256Hasher&) = delete;
+  Sha256Hasher& operator=(const Sha256Hasher&) = delete;
+  void update(std::span<const std::uint8_t> data);
+  Sha256 finish();
+
+ private:
+  void* ctx_;  // EVP_MD_CTX
+};
+
 struct Digests {
   std::uint64_t length = 0;
   Sha256 sha256{};

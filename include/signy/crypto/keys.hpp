@@ -42,6 +42,13 @@ class PublicKey {
                                int salt_len = 32) const;
   Status verify_rsa_pkcs1v15_sha256(std::span<const std::uint8_t> msg, std::span<const std::uint8_t> sig) const;
 
+  // The same checks given only the message's SHA-256 (ECDSA and RSA sign the digest), so that a
+  // large message is hashed while it is produced and never held. Ed25519 signs the message
+  // itself and has no such form.
+  enum class Sha256Scheme { ecdsa_raw, rsa_pss, rsa_pkcs1v15 };
+  Status verify_sha256_digest(Sha256Scheme scheme, std::span<const std::uint8_t, 32> digest,
+                              std::span<const std::uint8_t> sig, int pss_salt_len = 32) const;
+
   EVP_PKEY* evp() const noexcept { return pkey_.get(); }  // ECDSA and RSA only
 
  private:

@@ -41,6 +41,10 @@ Result<NotarySignature> notary_sign(const PrivateKey& key, std::string keyid, st
 // Checks one signature; the method must suit the key type (case-insensitive, as Notary).
 Status notary_verify(const NotaryKey& key, std::string_view method, std::span<const std::uint8_t> msg,
                      std::span<const std::uint8_t> sig);
+// The same given only the SHA-256 of the message (ecdsa, rsapss, rsapkcs1v15); an eddsa
+// signature cannot be checked this way (Errc::unsupported_scheme).
+Status notary_verify_sha256(const NotaryKey& key, std::string_view method, std::span<const std::uint8_t, 32> digest,
+                            std::span<const std::uint8_t> sig);
 
 // A root certificate as Notary makes one for a GUN (cryptoservice/certificate.go): self-signed,
 // CN=<gun>, random serial, keyUsage digitalSignature+keyEncipherment (critical), extKeyUsage

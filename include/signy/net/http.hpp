@@ -21,8 +21,10 @@ struct HttpResponse {
   std::string body;
 };
 
+// One part of a multipart/form-data body. data is not copied: it must outlive the request.
 struct MultipartPart {
-  std::string name, filename, content_type, data;
+  std::string name, filename, content_type;
+  std::string_view data;
 };
 
 class HttpClient {

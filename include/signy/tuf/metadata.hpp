@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "signy/cjson/cjson.hpp"
+#include "signy/crypto/digest.hpp"
 #include "signy/crypto/notary_keys.hpp"
 #include "signy/tuf/time.hpp"
 #include "signy/util/encoding.hpp"
@@ -109,10 +110,13 @@ struct Timestamp : Common {
 // A parsed metadata file: the typed payload, the canonical bytes of the parsed `signed` object
 // (what the signatures cover: docker/go canonical JSON of the whole object, unknown fields
 // included, never the file text) and the signatures.
+// A large targets role may be parsed keeping only the SHA-256 of those bytes (canonical_sha256,
+// canonical left empty) when every key that may sign it is ECDSA or RSA, which sign that digest.
 template <class T>
 struct Signed {
   T signed_;
   std::string canonical;
+  std::optional<crypto::Sha256> canonical_sha256;
   std::vector<Signature> signatures;
 };
 
@@ -121,7 +125,7 @@ FileMeta make_file_meta(std::string_view bytes);
 
 // Limits and checks shared by all roles: strict JSON, `_type`, version >= 1, RFC 3339 expiry.
 Result<Signed<Root>> parse_root(std::string_view bytes);
-Result<Signed<Targets>> parse_targets(std::string_view bytes);
+Result<Signed<Targets>> parse_targets(std::string_view bytes, bool keep_canonical = true);
 Result<Signed<Snapshot>> parse_snapshot(std::string_view bytes);
 Result<Signed<Timestamp>> parse_timestamp(std::string_view bytes);
 
@@ -154,7 +158,10 @@ Result<std::string> sign_canonical(std::string_view canonical, const std::vector
 // distinct keys of the role, by canonical key ID so that two key IDs naming one key count once,
 // whose signature verifies over the canonical bytes. Unknown key IDs and bad signatures are
 // skipped; the result is Errc::threshold_not_met (with the counts) or success.
+// Given canonical_sha256 instead of the bytes (canonical empty), only ECDSA and RSA signatures
+// can be checked; an Ed25519 one then does not count.
 Status verify_threshold(std::string_view role, std::string_view canonical, const std::vector<Signature>& signatures,
-                        const std::map<std::string, crypto::NotaryKey>& keys, const RoleKeys& role_keys);
+                        const std::map<std::string, crypto::NotaryKey>& keys, const RoleKeys& role_keys,
+                        const crypto::Sha256* canonical_sha256 = nullptr);
 
 }  // namespace signy::tuf

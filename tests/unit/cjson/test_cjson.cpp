@@ -90,7 +90,7 @@ TEST_CASE("parse_strict_stream writes canonical bytes while parsing and hands ov
   StreamOptions opts{{"signed"}, {"signed", "m"}, [&](std::string&& k, Json&& v) -> Status {
                        got.emplace_back(std::move(k), std::move(v));
                        return {};
-                     }};
+                     }, {}};
   auto r = parse_strict_stream(doc, opts);
   REQUIRE(r);
   auto full = parse_strict(doc).value();
@@ -105,7 +105,7 @@ TEST_CASE("parse_strict_stream writes canonical bytes while parsing and hands ov
 
 TEST_CASE("parse_strict_stream gives way to the DOM path, and keeps every strictness rule") {
   auto run = [](std::string_view doc, std::function<Status(std::string&&, Json&&)> cb = {}) {
-    StreamOptions opts{{"signed"}, cb ? std::vector<std::string>{"signed", "m"} : std::vector<std::string>{}, cb};
+    StreamOptions opts{{"signed"}, cb ? std::vector<std::string>{"signed", "m"} : std::vector<std::string>{}, cb, {}};
     return parse_strict_stream(doc, opts);
   };
   auto ok = [](std::string&&, Json&&) -> Status { return {}; };

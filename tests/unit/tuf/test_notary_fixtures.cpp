@@ -36,8 +36,9 @@ TimePoint reference_time() {
 
 TEST_CASE("notary's files are re-serialized byte for byte") {
   check_round_trip("notary/repo/root.json", parse_root);
-  check_round_trip("notary/repo/targets.json", parse_targets);
-  check_round_trip("notary/repo/targets/releases.json", parse_targets);
+  auto targets = +[](std::string_view b) { return parse_targets(b); };
+  check_round_trip<Targets>("notary/repo/targets.json", targets);
+  check_round_trip<Targets>("notary/repo/targets/releases.json", targets);
   check_round_trip("notary/repo/snapshot.json", parse_snapshot);
   check_round_trip("notary/repo/timestamp.json", parse_timestamp);
   check_round_trip("notary/rotated/2.root.json", parse_root);
@@ -166,4 +167,44 @@ TEST_CASE("the direct targets writer equals the DOM writer (custom data, other h
   auto back = parse_targets(env).value();
   CHECK(back.canonical == canonical_bytes(t).value());
   CHECK(back.signed_.targets.size() == 3);
+}
+
+TEST_CASE("a targets role parsed for its digest only verifies the same, without the bytes") {
+  auto bytes = fixture("notary/repo/targets.json");
+  auto root = parse_root(fixture("notary/repo/root.json")).value();
+  auto full = parse_targets(bytes).value();
+  auto lean = parse_targets(bytes, false).value();
+  CHECK(lean.canonical.empty());
+  REQUIRE(lean.canonical_sha256);
+  CHECK(*lean.canonical_sha256 == crypto::sha256(as_bytes(full.canonical)));
+  CHECK(lean.signed_.targets.size() == full.signed_.targets.size());
+  const auto& role = root.signed_.roles.at("targets");
+  REQUIRE(root.signed_.keys.at(role.keyids[0]).keytype == "ecdsa");  // notary's targets keys
+  CHECK(verify_threshold("targets", lean.canonical, lean.signatures, root.signed_.keys, role, &*lean.canonical_sha256));
+  auto wrong = *lean.canonical_sha256;
+  wrong[0] ^= 1;
+  CHECK(!verify_threshold("targets", lean.canonical, lean.signatures, root.signed_.keys, role, &wrong));
+}
+
+TEST_CASE("signatures checked over a SHA-256 digest: ECDSA and RSA yes, Ed25519 never") {
+  std::string msg = "{\"signed\":\"payload\"}";
+  auto digest = crypto::sha256(as_bytes(msg));
+  for (auto alg : {crypto::KeyAlgorithm::ecdsa_p256, crypto::KeyAlgorithm::rsa, crypto::KeyAlgorithm::ed25519}) {
+    auto key = crypto::PrivateKey::generate(alg).value();
+    auto pub = crypto::notary_public_key(key);
+    auto sig = crypto::notary_sign(key, pub.key_id(), as_bytes(msg)).value();
+    INFO(sig.method);
+    REQUIRE(crypto::notary_verify(pub, sig.method, as_bytes(msg), sig.sig));
+    auto by_digest = crypto::notary_verify_sha256(pub, sig.method, digest, sig.sig);
+    if (alg == crypto::KeyAlgorithm::ed25519) {
+      CHECK(by_digest.error().code == Errc::unsupported_scheme);
+      continue;
+    }
+    CHECK(by_digest);
+    auto other = crypto::sha256(as_bytes(msg + " "));
+    CHECK(crypto::notary_verify_sha256(pub, sig.method, other, sig.sig).error().code == Errc::bad_signature);
+    if (alg == crypto::KeyAlgorithm::rsa) {  // PKCS#1 v1.5 too (notary accepts rsapkcs1v15)
+      CHECK(!crypto::notary_verify_sha256(pub, "rsapkcs1v15", digest, sig.sig));
+    }
+  }
 }
