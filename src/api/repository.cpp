@@ -84,11 +84,13 @@ Result<SignResult> sign_thick(const Context& ctx, const fs::path& file, std::str
   auto ref = SIGNY_TRY(oci::parse_reference(ref_text));
   auto coll = SIGNY_TRY(open_collection(ctx, ref.gun()));
   auto digests = SIGNY_TRY(digest_file(file));
+  log::debug("hashed " + file.string());
   SignResult result{ref.gun(), ref.tag, digests, 0, false};
   auto ks = SIGNY_TRY(keystore::KeyStore::open(ctx.trust_dir, *ctx.passphrases));
 
   tuf::Updater updater(coll.gun, coll.cache_dir, *coll.remote, ctx.now, ctx.updater);
   auto refreshed = updater.refresh();
+  log::debug("refreshed " + coll.gun);
   std::map<std::string, std::string> files;
   if (!refreshed && refreshed.error().code == Errc::not_found && !fs::exists(coll.cache_dir / "root.json")) {
     // First sign of this GUN: create the collection (notary client initialize).
@@ -179,6 +181,7 @@ Result<SignResult> sign_thick(const Context& ctx, const fs::path& file, std::str
     auto targets_bytes = SIGNY_TRY(tuf::sign_canonical(targets_canonical, {{keyid_of(targets_key, "targets"), &targets_key}}));
     targets_canonical = std::string();
     files["targets"] = std::move(targets_bytes);
+    log::debug("signed targets version " + std::to_string(result.targets_version));
     // Snapshot and timestamp are re-signed here when this trust dir holds their keys (a
     // client-managed snapshot, or a file repository); otherwise the server signs them.
     for (const char* role : {"snapshot", "timestamp"}) {
@@ -206,6 +209,7 @@ Result<SignResult> sign_thick(const Context& ctx, const fs::path& file, std::str
     }
   }
   SIGNY_TRY_VOID(coll.remote->publish(files));
+  log::debug("published " + coll.gun);
   // What this command signed is trusted as is and goes to the cache (as notary's client does
   // after a publish): the root it created (no trust on first use later), and the targets file,
   // which the next refresh then finds listed in the server's new snapshot and does not download.

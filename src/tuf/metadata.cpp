@@ -46,18 +46,25 @@ Result<std::vector<std::string>> string_list(const Json& obj, const char* name, 
   return out;
 }
 
-Result<FileMeta> parse_file_meta(const Json& j, std::string_view ctx) {
-  if (!j.is_object()) return tl::unexpected(bad(std::string(ctx) + " is not an object"));
+// `what` and `name` say where the entry is ("target" "v1"); the message is built only on error,
+// since a collection may list tens of thousands of entries.
+Result<FileMeta> parse_file_meta(const Json& j, std::string_view what, std::string_view name = {}) {
+  auto where = [&] { return std::string(what) + (name.empty() ? "" : " " + std::string(name.substr(0, 64))); };
+  if (!j.is_object()) return tl::unexpected(bad(where() + " is not an object"));
   FileMeta m;
-  m.length = SIGNY_TRY(integer(j, "length", ctx, 0));
-  auto* hashes = SIGNY_TRY(field(j, "hashes", Json::value_t::object, ctx));
-  for (const auto& [alg, h] : hashes->items()) {
-    if (!h.is_string()) return tl::unexpected(bad(std::string(ctx) + ": hash " + alg + " is not a string"));
-    auto raw = base64_decode(h.get<std::string>());
-    if (!raw) return tl::unexpected(bad(std::string(ctx) + ": hash " + alg + " is not base64"));
+  // field() and integer() messages start with ": " after their (here empty) context.
+  auto length = integer(j, "length", "", 0);
+  if (!length) return tl::unexpected(bad(where() + length.error().message));
+  m.length = *length;
+  auto hashes = field(j, "hashes", Json::value_t::object, "");
+  if (!hashes) return tl::unexpected(bad(where() + hashes.error().message));
+  for (const auto& [alg, h] : (*hashes)->items()) {
+    if (!h.is_string()) return tl::unexpected(bad(where() + ": hash " + alg + " is not a string"));
+    auto raw = base64_decode(h.get_ref<const std::string&>());
+    if (!raw) return tl::unexpected(bad(where() + ": hash " + alg + " is not base64"));
     // notary tuf/data CheckValidHashStructures: known algorithms must have their exact size.
     if ((alg == "sha256" && raw->size() != 32) || (alg == "sha512" && raw->size() != 64))
-      return tl::unexpected(bad(std::string(ctx) + ": " + alg + " hash has the wrong length"));
+      return tl::unexpected(bad(where() + ": " + alg + " hash has the wrong length"));
     m.hashes.set(alg, *raw);
   }
   if (auto it = j.find("custom"); it != j.end() && !it->is_null()) m.custom = *it;
@@ -244,7 +251,7 @@ Result<Signed<Targets>> parse_targets(std::string_view bytes, bool keep_canonica
   // DOM (anything else); both go through parse_file_meta.
   std::map<std::string, FileMeta> targets;
   auto add = [&targets](std::string&& name, Json&& m) -> Status {
-    auto meta = SIGNY_TRY(parse_file_meta(m, "target " + name.substr(0, 64)));
+    auto meta = SIGNY_TRY(parse_file_meta(m, "target", name));
     targets.emplace_hint(targets.end(), std::move(name), std::move(meta));  // sorted input: O(1)
     return {};
   };
@@ -284,7 +291,7 @@ Result<Signed<Snapshot>> parse_snapshot(std::string_view bytes) {
   auto env = SIGNY_TRY(parse_envelope<Snapshot>(bytes, RoleType::snapshot));
   auto& sn = env.out.signed_;
   auto* meta = SIGNY_TRY(field(env.signed_json, "meta", Json::value_t::object, "Snapshot"));
-  for (const auto& [role, m] : meta->items()) sn.meta[role] = SIGNY_TRY(parse_file_meta(m, "Snapshot meta " + role.substr(0, 64)));
+  for (const auto& [role, m] : meta->items()) sn.meta[role] = SIGNY_TRY(parse_file_meta(m, "Snapshot meta", role));
   // notary IsValidSnapshotStructure: root and targets are listed with a sha256.
   for (const char* must : {"root", "targets"}) {
     auto it = sn.meta.find(must);

@@ -161,14 +161,20 @@ Status Updater::load_root() {
   return {};
 }
 
-Result<std::string> Updater::fetch_pinned(std::string_view role, const FileMeta& meta) {
-  // Consistent names by sha256 (notary client fetches snapshot/targets by hash); the cached copy
-  // is used when it is exactly the listed file.
+Result<std::string> Updater::load_pinned(std::string_view role, const FileMeta& meta,
+                                         const std::function<Status(std::string_view)>& apply) {
+  // The cached copy is used when it is exactly the listed file: the trusted set's own length and
+  // hash check decides (one hashing pass); any other refusal of it is final, since a download of
+  // the same listed file would be the same bytes.
   auto path = cache_dir_ / (std::string(role) + ".json");
   auto cached = read_file_limited(path, static_cast<std::uintmax_t>(meta.length));
-  if (cached && matches(meta, *cached)) {
-    unchanged_.insert(std::string(role));
-    return cached;
+  if (cached && static_cast<std::int64_t>(cached->size()) == meta.length) {
+    auto st = apply(*cached);
+    if (st) {
+      unchanged_.insert(std::string(role));
+      return cached;
+    }
+    if (st.error().code != Errc::hash_mismatch) return tl::unexpected(st.error());
   }
   if (role != "snapshot") {
     // TUF 5.6.x rollback floor: the version of the copy verified earlier (any size up to the cap).
@@ -176,10 +182,12 @@ Result<std::string> Updater::fetch_pinned(std::string_view role, const FileMeta&
     if (old)
       if (auto m = parse_targets(*old)) set_->note_trusted_version(role, m->signed_.version);
   }
+  // Consistent names by sha256 (notary client fetches snapshot and targets by hash).
   auto sha256 = meta.hashes.get("sha256");
   if (sha256.empty()) return fail(Errc::hash_mismatch, std::string(role) + ": no sha256 listed");
   auto bytes = source_.fetch_by_hash(role, hex_encode(sha256), static_cast<std::size_t>(meta.length));
   if (!bytes) return tl::unexpected(bytes.error().context("fetching " + std::string(role)));
+  SIGNY_TRY_VOID(apply(*bytes));
   return bytes;
 }
 
@@ -226,9 +234,8 @@ Status Updater::refresh() {
     if (!ts) return tl::unexpected(ts.error().context("fetching timestamp"));
     SIGNY_TRY_VOID(set_->update_timestamp(*ts));
     ts_bytes = std::move(*ts);
-    auto sn = SIGNY_TRY(fetch_pinned("snapshot", set_->timestamp()->signed_.snapshot));
-    SIGNY_TRY_VOID(set_->update_snapshot(sn));
-    sn_bytes = std::move(sn);
+    sn_bytes = SIGNY_TRY(load_pinned("snapshot", set_->timestamp()->signed_.snapshot,
+                                     [&](std::string_view b) { return set_->update_snapshot(b); }));
     return {};
   };
   auto st = chain();
@@ -252,8 +259,9 @@ Status Updater::refresh() {
   verified_["timestamp"] = std::move(ts_bytes);
   verified_["snapshot"] = std::move(sn_bytes);
 
-  auto targets = SIGNY_TRY(fetch_pinned("targets", set_->snapshot()->signed_.meta.at("targets")));
-  SIGNY_TRY_VOID(set_->update_targets(targets));
+  auto targets = SIGNY_TRY(load_pinned("targets", set_->snapshot()->signed_.meta.at("targets"),
+                                       [&](std::string_view b) { return set_->update_targets(b); }));
+  log::debug("targets verified: " + std::to_string(targets.size()) + " bytes" + (unchanged_.contains("targets") ? " (cached)" : ""));
   verified_["targets"] = std::move(targets);
   SIGNY_TRY_VOID(walk_delegations());
   return persist();
@@ -284,16 +292,16 @@ Status Updater::walk_delegations() {
     }
     auto meta = set_->snapshot()->signed_.meta.find(item.role);
     if (meta == set_->snapshot()->signed_.meta.end()) continue;  // never published: nothing to fetch
-    auto bytes = fetch_pinned(item.role, meta->second);
-    if (!bytes) return tl::unexpected(bytes.error());
-    auto st = set_->update_delegated_targets(item.role, item.parent, *bytes);
-    if (!st) {
+    auto bytes = load_pinned(item.role, meta->second, [&](std::string_view b) {
+      return set_->update_delegated_targets(item.role, item.parent, b);
+    });
+    if (!bytes) {
       // notary: an expired or under-signed delegation is skipped, its targets invisible.
-      if (st.error().code == Errc::expired || st.error().code == Errc::threshold_not_met) {
-        warnings_.push_back("skipping " + item.role + ": " + st.error().message);
+      if (bytes.error().code == Errc::expired || bytes.error().code == Errc::threshold_not_met) {
+        warnings_.push_back("skipping " + item.role + ": " + bytes.error().message);
         continue;
       }
-      return st;
+      return tl::unexpected(bytes.error());
     }
     verified_[item.role] = std::move(*bytes);
     push_children(item.role);

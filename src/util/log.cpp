@@ -1,12 +1,14 @@
 #include "signy/util/log.hpp"
 
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <string>
 
 namespace signy::log {
 namespace {
 std::atomic<Level> g_level{Level::warn};
+const auto g_start = std::chrono::steady_clock::now();  // debug lines carry the time since start
 }
 
 void set_level(Level level) noexcept { g_level = level; }
@@ -23,6 +25,12 @@ Result<Level> parse_level(std::string_view name) {
 void write(Level level, std::string_view message) {
   if (level > g_level.load()) return;
   static constexpr const char* kNames[] = {"error", "warning", "info", "debug"};
+  if (level == Level::debug) {
+    auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - g_start).count();
+    std::fprintf(stderr, "signy: debug [%lld.%lld ms]: %.*s\n", static_cast<long long>(us / 1000),
+                 static_cast<long long>(us / 100 % 10), static_cast<int>(message.size()), message.data());
+    return;
+  }
   std::fprintf(stderr, "signy: %s: %.*s\n", kNames[static_cast<int>(level)], static_cast<int>(message.size()),
                message.data());
 }

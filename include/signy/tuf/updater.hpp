@@ -79,7 +79,10 @@ class Updater {
  private:
   Status load_root();
   Status rotate_root();
-  Result<std::string> fetch_pinned(std::string_view role, const FileMeta& meta);
+  // A role the trusted metadata pins by length and hashes, applied to the trusted set by `apply`:
+  // the cached copy if it is that file, else a download by hash. Returns the accepted bytes.
+  Result<std::string> load_pinned(std::string_view role, const FileMeta& meta,
+                                  const std::function<Status(std::string_view)>& apply);
   Status walk_delegations();
   Status persist();
 

@@ -190,6 +190,25 @@ TEST_CASE("a cached targets file the snapshot still lists is neither downloaded 
   CHECK(listed[0].role == "targets");
 }
 
+TEST_CASE("a damaged cached copy is replaced by the listed file") {
+  Simulator sim;
+  sim.add_target("v1", "bundle");
+  sim.publish();
+  SimSource src(sim);
+  TempDir cache;
+  REQUIRE(Updater("g", cache.path(), src, sim.now).refresh());
+  auto good = cached(cache, "targets");
+  auto bad = good;
+  bad[bad.size() / 2] ^= 1;  // same length, other bytes
+  REQUIRE(atomic_write(cache.path() / "targets.json", bad, 0600));
+  src.log.clear();
+  Updater again("g", cache.path(), src, sim.now);
+  REQUIRE(again.refresh());
+  CHECK(std::count_if(src.log.begin(), src.log.end(), [](const std::string& f) { return f.rfind("targets.", 0) == 0; }) == 1);
+  CHECK(cached(cache, "targets") == good);
+  CHECK(again.find_target("v1"));
+}
+
 TEST_CASE("endless data: a response over the size limit is refused") {
   Simulator sim;
   SimSource src(sim);
