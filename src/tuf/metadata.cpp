@@ -312,6 +312,57 @@ Result<Signed<Timestamp>> parse_timestamp(std::string_view bytes) {
   return std::move(env.out);
 }
 
+namespace {
+// Follows the SAX events and keeps only signed.version.
+class VersionSax : public nlohmann::json_sax<Json> {
+ public:
+  std::optional<std::int64_t> version;
+  bool null() override { return leaf(); }
+  bool boolean(bool) override { return leaf(); }
+  bool number_integer(number_integer_t v) override { return number(v); }
+  bool number_unsigned(number_unsigned_t v) override {
+    return v <= static_cast<number_unsigned_t>(INT64_MAX) ? number(static_cast<std::int64_t>(v)) : leaf();
+  }
+  bool number_float(number_float_t, const string_t&) override { return leaf(); }
+  bool string(string_t&) override { return leaf(); }
+  bool binary(binary_t&) override { return false; }
+  bool start_object(std::size_t) override { return open(); }
+  bool key(string_t& k) override {
+    key_ = k;
+    return true;
+  }
+  bool end_object() override { return close(); }
+  bool start_array(std::size_t) override { return open(); }
+  bool end_array() override { return close(); }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override { return false; }
+
+ private:
+  bool leaf() { return true; }
+  bool number(std::int64_t v) {
+    if (path_.size() == 2 && path_[1] == "signed" && key_ == "version") version = v;
+    return true;
+  }
+  bool open() {
+    if (path_.size() >= 64) return false;
+    path_.push_back(path_.empty() ? std::string() : key_);
+    return true;
+  }
+  bool close() {
+    path_.pop_back();
+    return true;
+  }
+  std::vector<std::string> path_;
+  std::string key_;
+};
+}  // namespace
+
+Result<std::int64_t> peek_version(std::string_view bytes) {
+  VersionSax sax;
+  if (!Json::sax_parse(bytes.begin(), bytes.end(), &sax, nlohmann::json::input_format_t::json, true) || !sax.version)
+    return fail(Errc::malformed_json, "no signed.version");
+  return *sax.version;
+}
+
 Json to_json(const Root& r) {
   Json keys = Json::object();
   for (const auto& [id, k] : r.keys) keys[id] = k.to_json();

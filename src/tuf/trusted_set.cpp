@@ -2,6 +2,7 @@
 
 #include <openssl/crypto.h>
 
+#include <future>
 #include <thread>
 
 #include "signy/crypto/digest.hpp"
@@ -141,17 +142,30 @@ Status TrustedSet::update_delegated_targets(std::string_view role, std::string_v
   // TUF 5.6.1 (mix-and-match): only roles the trusted snapshot lists, with its hashes and length.
   if (meta == snapshot_->signed_.meta.end())
     return fail(Errc::hash_mismatch, std::string(role) + " is not listed in the trusted snapshot");
-  SIGNY_TRY_VOID(check_file_meta(role, meta->second, bytes));
+  // The listed length first; the hashes of a large file are computed on another thread while it
+  // is parsed, and checked before anything else about it is reported or kept.
+  std::future<Status> hashed;
+  if (static_cast<std::int64_t>(bytes.size()) != meta->second.length || bytes.size() < (256u << 10))
+    SIGNY_TRY_VOID(check_file_meta(role, meta->second, bytes));
+  else
+    hashed = std::async(std::launch::async, [&] { return check_file_meta(role, meta->second, bytes); });
+  auto hashes_ok = [&]() -> Status { return hashed.valid() ? hashed.get() : Status{}; };
   // The keys that may sign this role: the root's targets role, or the parent's delegation.
   const std::map<std::string, crypto::NotaryKey>* keys = &root_.signed_.keys;
   const RoleKeys* role_keys = &root_.signed_.roles.at("targets");
   if (role != "targets") {
     const Signed<Targets>* p = targets(parent);
-    if (!p) return fail(Errc::internal, std::string(role) + ": parent " + std::string(parent) + " is not trusted");
+    if (!p) {
+      SIGNY_TRY_VOID(hashes_ok());
+      return fail(Errc::internal, std::string(role) + ": parent " + std::string(parent) + " is not trusted");
+    }
     const DelegatedRole* d = nullptr;
     for (const auto& r : p->signed_.delegations.roles)
       if (r.name == role) d = &r;
-    if (!d) return fail(Errc::untrusted_key, std::string(role) + " is not delegated by " + std::string(parent));
+    if (!d) {
+      SIGNY_TRY_VOID(hashes_ok());
+      return fail(Errc::untrusted_key, std::string(role) + " is not delegated by " + std::string(parent));
+    }
     keys = &p->signed_.delegations.keys;
     role_keys = &d->keys;
   }
@@ -161,6 +175,7 @@ Status TrustedSet::update_delegated_targets(std::string_view role, std::string_v
   for (const auto& id : role_keys->keyids)
     if (auto k = keys->find(id); k != keys->end() && k->second.keytype == "ed25519") need_bytes = true;
   auto t = parse_targets(bytes, need_bytes);
+  SIGNY_TRY_VOID(hashes_ok());
   if (!t) return tl::unexpected(t.error().context(std::string(role)));
   SIGNY_TRY_VOID(verify_threshold(role, t->canonical, t->signatures, *keys, *role_keys,
                                   t->canonical_sha256 ? &*t->canonical_sha256 : nullptr));

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <deque>
+#include <future>
 #include <set>
 
 #include "signy/crypto/digest.hpp"
@@ -176,16 +177,22 @@ Result<std::string> Updater::load_pinned(std::string_view role, const FileMeta& 
     }
     if (st.error().code != Errc::hash_mismatch) return tl::unexpected(st.error());
   }
-  if (role != "snapshot") {
-    // TUF 5.6.x rollback floor: the version of the copy verified earlier (any size up to the cap).
-    auto old = cached ? std::move(cached) : read_file_limited(path, kMaxCachedSize);
-    if (old)
-      if (auto m = parse_targets(*old)) set_->note_trusted_version(role, m->signed_.version);
-  }
+  // TUF 5.6.x rollback floor: the version of the copy verified earlier (any size up to the cap),
+  // read on a second thread while the listed file downloads.
+  std::future<std::optional<std::int64_t>> floor;
+  if (role != "snapshot")
+    floor = std::async(std::launch::async, [path, old = std::move(cached)]() mutable -> std::optional<std::int64_t> {
+      if (!old) old = read_file_limited(path, kMaxCachedSize);
+      if (!old) return std::nullopt;
+      auto v = peek_version(*old);
+      return v ? std::optional<std::int64_t>(*v) : std::nullopt;
+    });
   // Consistent names by sha256 (notary client fetches snapshot and targets by hash).
   auto sha256 = meta.hashes.get("sha256");
-  if (sha256.empty()) return fail(Errc::hash_mismatch, std::string(role) + ": no sha256 listed");
-  auto bytes = source_.fetch_by_hash(role, hex_encode(sha256), static_cast<std::size_t>(meta.length));
+  Result<std::string> bytes = sha256.empty() ? fail(Errc::hash_mismatch, std::string(role) + ": no sha256 listed")
+                                             : source_.fetch_by_hash(role, hex_encode(sha256), static_cast<std::size_t>(meta.length));
+  if (floor.valid())
+    if (auto v = floor.get()) set_->note_trusted_version(role, *v);
   if (!bytes) return tl::unexpected(bytes.error().context("fetching " + std::string(role)));
   SIGNY_TRY_VOID(apply(*bytes));
   return bytes;

@@ -129,6 +129,10 @@ Result<Signed<Targets>> parse_targets(std::string_view bytes, bool keep_canonica
 Result<Signed<Snapshot>> parse_snapshot(std::string_view bytes);
 Result<Signed<Timestamp>> parse_timestamp(std::string_view bytes);
 
+// signed.version of a metadata file, read without building anything (the rollback floor from a
+// cached copy verified earlier). The file must still be valid JSON.
+Result<std::int64_t> peek_version(std::string_view bytes);
+
 // The `signed` payload as Notary's Go structs marshal it (only the fields Notary knows).
 Json to_json(const Root& r);
 Json to_json(const Targets& t);

@@ -208,3 +208,13 @@ TEST_CASE("signatures checked over a SHA-256 digest: ECDSA and RSA yes, Ed25519 
     }
   }
 }
+
+TEST_CASE("peek_version reads signed.version and nothing else") {
+  for (const char* f : {"notary/repo/targets.json", "notary/repo/root.json", "notary/repo/snapshot.json"}) {
+    auto bytes = fixture(f);
+    CHECK(peek_version(bytes).value() == cjson::parse_strict(bytes).value()["signed"]["version"].get<std::int64_t>());
+  }
+  CHECK(peek_version(R"({"version":7,"signed":{"a":{"version":8},"version":3}})").value() == 3);
+  CHECK(peek_version(R"({"signed":{"v":[{"version":8}]}})").error().code == Errc::malformed_json);
+  CHECK(peek_version(R"({"signed":{"version":3})").error().code == Errc::malformed_json);  // truncated
+}
