@@ -10,6 +10,8 @@
 #     /_notary_server/health, exports NOTARY_URL, NOTARY_CA, NOTARY_PORT, NOTARY_PID (and
 #     NOTARY_SIGNER_PORT, NOTARY_SIGNER_PID for signer) and prints NOTARY_URL=... and NOTARY_CA=...
 #     Then: notary -d TRUSTDIR -s "$NOTARY_URL" --tlscacert "$NOTARY_CA" ...
+#     With NOTARY_HARNESS_AUTH set to a JSON object, the server is put behind that "auth" config
+#     (e.g. docker token auth; tests/interop/notary_auth.sh).
 #   notary_harness_stop
 #     Stops the processes it started (by pid). Put it in an EXIT trap.
 #
@@ -40,14 +42,15 @@ notary_harness_start() {
   fi
   mkdir -p "$dir"
   dir=$(cd "$dir" && pwd)
-  notary_harness_certs "$dir" || { echo "notary_harness_start: openssl failed" >&2; return 1; }
+  # Certificates made beforehand (notary_harness_certs DIR) are kept, e.g. for a token service.
+  [[ -f $dir/ca.crt && -f $dir/server.crt ]] || notary_harness_certs "$dir" || { echo "notary_harness_start: openssl failed" >&2; return 1; }
   NOTARY_PORT=$(notary_harness_free_port)
   local trust='{"type":"local","hostname":"","port":"","key_algorithm":"ed25519"}'
   if [[ $mode == signer ]]; then
     NOTARY_SIGNER_PORT=$(notary_harness_free_port)
     cat >"$dir/signer.json" <<JSON
 {"server":{"grpc_addr":"127.0.0.1:$NOTARY_SIGNER_PORT","tls_cert_file":"$dir/server.crt","tls_key_file":"$dir/server.key","client_ca_file":"$dir/ca.crt"},
- "logging":{"level":"error"},"storage":{"backend":"memory"}}
+ "logging":{"level":"${NOTARY_HARNESS_LOG_LEVEL:-error}"},"storage":{"backend":"memory"}}
 JSON
     # Private keys the signer holds are encrypted with the passphrase of the default alias.
     NOTARY_SIGNER_DEFAULT_ALIAS=harness NOTARY_SIGNER_HARNESS=harness-signer-passphrase \
@@ -67,10 +70,12 @@ JSON
     fi
     trust='{"type":"remote","hostname":"127.0.0.1","port":"'$NOTARY_SIGNER_PORT'","tls_ca_file":"'$dir/ca.crt'","key_algorithm":"ecdsa","tls_client_cert":"'$dir/server.crt'","tls_client_key":"'$dir/server.key'"}'
   fi
+  local auth=""
+  [[ -n ${NOTARY_HARNESS_AUTH:-} ]] && auth="\"auth\":$NOTARY_HARNESS_AUTH,"
   cat >"$dir/server.json" <<JSON
 {"server":{"http_addr":"127.0.0.1:$NOTARY_PORT","tls_key_file":"$dir/server.key","tls_cert_file":"$dir/server.crt"},
- "trust_service":$trust,
- "logging":{"level":"error"},"storage":{"backend":"memory"}}
+ "trust_service":$trust, $auth
+ "logging":{"level":"${NOTARY_HARNESS_LOG_LEVEL:-error}"},"storage":{"backend":"memory"}}
 JSON
   notary-server -config "$dir/server.json" >"$dir/server.log" 2>&1 &
   NOTARY_PID=$!

@@ -3,16 +3,37 @@
 #include <curl/curl.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstring>
 #include <mutex>
 #include <vector>
 
 #include "signy/util/log.hpp"
+#include "signy/util/secret.hpp"
 #include "signy/version.hpp"
 
 namespace signy::net {
 namespace {
 std::once_flag g_curl_init;
+
+// Keeps the WWW-Authenticate header (token auth challenges), capped.
+size_t header_cb(char* data, size_t size, size_t n, void* user) {
+  auto* out = static_cast<std::string*>(user);
+  std::size_t len = size * n;
+  std::string_view line(data, len);
+  constexpr std::string_view kName = "www-authenticate:";
+  if (line.size() > kName.size()) {
+    std::string head(line.substr(0, kName.size()));
+    for (auto& c : head) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (head == kName && out->empty()) {
+      auto value = line.substr(kName.size());
+      while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+      while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) value.remove_suffix(1);
+      out->assign(value.substr(0, 4096));
+    }
+  }
+  return len;
+}
 
 struct Sink {
   CURL* curl;
@@ -69,10 +90,29 @@ Result<HttpClient> HttpClient::create(HttpOptions options) {
   return HttpClient(std::move(impl));
 }
 
-Result<HttpResponse> HttpClient::perform(const std::string& url, std::size_t max_body) {
+const HttpOptions& HttpClient::options() const { return impl_->options; }
+
+Result<HttpResponse> HttpClient::perform(const std::string& url, std::size_t max_body, std::string_view authorization) {
   CURL* c = impl_->curl;
   const auto& o = impl_->options;
   HttpResponse resp;
+  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, header_cb);
+  curl_easy_setopt(c, CURLOPT_HEADERDATA, &resp.www_authenticate);
+  // The Authorization header for this request only; the list (holding the secret) is wiped after.
+  struct Headers {
+    curl_slist* list = nullptr;
+    std::string line;
+    ~Headers() {
+      if (list) curl_slist_free_all(list);
+      secure_wipe(line.data(), line.size());
+    }
+  } headers;
+  if (!authorization.empty()) {
+    headers.line = "Authorization: ";
+    headers.line += authorization;
+    headers.list = curl_slist_append(nullptr, headers.line.c_str());
+  }
+  curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers.list);
   Sink sink{c, &resp.body, max_body};
   curl_easy_setopt(c, CURLOPT_URL, url.c_str());
   curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
@@ -91,6 +131,7 @@ Result<HttpResponse> HttpClient::perform(const std::string& url, std::size_t max
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, write_cb);
   curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
   CURLcode rc = curl_easy_perform(c);
+  curl_easy_setopt(c, CURLOPT_HTTPHEADER, nullptr);
   if (sink.overflow || rc == CURLE_FILESIZE_EXCEEDED)
     return fail(Errc::too_large, url + ": response exceeds the " + std::to_string(max_body) + "-byte limit (endless data?)");
   if (rc == CURLE_OPERATION_TIMEDOUT)
@@ -114,13 +155,13 @@ Result<HttpResponse> HttpClient::perform(const std::string& url, std::size_t max
   return resp;
 }
 
-Result<HttpResponse> HttpClient::get(const std::string& url, std::size_t max_body) {
+Result<HttpResponse> HttpClient::get(const std::string& url, std::size_t max_body, std::string_view authorization) {
   curl_easy_setopt(impl_->curl, CURLOPT_HTTPGET, 1L);
-  return perform(url, max_body);
+  return perform(url, max_body, authorization);
 }
 
 Result<HttpResponse> HttpClient::post_multipart(const std::string& url, const std::vector<MultipartPart>& parts,
-                                                std::size_t max_body) {
+                                                std::size_t max_body, std::string_view authorization) {
   curl_mime* mime = curl_mime_init(impl_->curl);
   // Each part is read from the caller's buffer as it is sent (curl_mime_data would copy it).
   struct Source {
@@ -151,7 +192,7 @@ Result<HttpResponse> HttpClient::post_multipart(const std::string& url, const st
     curl_mime_data_cb(part, static_cast<curl_off_t>(p.data.size()), read, seek, nullptr, &sources.back());
   }
   curl_easy_setopt(impl_->curl, CURLOPT_MIMEPOST, mime);
-  auto r = perform(url, max_body);
+  auto r = perform(url, max_body, authorization);
   curl_easy_setopt(impl_->curl, CURLOPT_MIMEPOST, nullptr);
   curl_mime_free(mime);
   return r;

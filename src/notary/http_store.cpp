@@ -2,8 +2,10 @@
 //   GET  <server>/v2/<gun>/_trust/tuf/<role>.json | <role>.<sha256>.json | <version>.<role>.json
 //   GET  <server>/v2/<gun>/_trust/tuf/<timestamp|snapshot>.key
 //   POST <server>/v2/<gun>/_trust/tuf/   multipart, one part per role named "files"
+#include "signy/net/auth.hpp"
 #include "signy/notary/file_store.hpp"
 #include "signy/notary/remote.hpp"
+#include "signy/util/log.hpp"
 
 namespace signy::notary {
 namespace {
@@ -33,7 +35,8 @@ std::string describe_error(const net::HttpResponse& r) {
 
 class HttpStore : public Remote {
  public:
-  HttpStore(std::string base, net::HttpClient client) : base_(std::move(base)), client_(std::move(client)) {}
+  HttpStore(std::string base, std::string gun, net::HttpClient client)
+      : base_(std::move(base)), gun_(std::move(gun)), client_(std::move(client)) {}
 
   Result<std::string> fetch(std::string_view role, std::size_t max) override { return get(std::string(role) + ".json", max); }
   Result<std::string> fetch_by_hash(std::string_view role, std::string_view hex, std::size_t max) override {
@@ -45,7 +48,10 @@ class HttpStore : public Remote {
   Status publish(const std::map<std::string, std::string>& files) override {
     std::vector<net::MultipartPart> parts;
     for (const auto& [role, bytes] : files) parts.push_back({"files", role, "application/octet-stream", bytes});
-    auto r = client_.post_multipart(base_, parts, kMaxErrorBody);
+    // notary-server's token auth: publishing needs push and pull (notary cmd/notary/tuf.go).
+    auto r = with_auth("push,pull", [&](std::string_view authorization) {
+      return client_.post_multipart(base_, parts, kMaxErrorBody, authorization);
+    });
     if (!r) return tl::unexpected(r.error());
     if (r->status == 200) return {};
     // 400: the server refused our update (validation); anything else: the server failed.
@@ -60,15 +66,52 @@ class HttpStore : public Remote {
   }
 
  private:
+  // Sends a request; when the server answers 401 with a Bearer challenge, asks its token service
+  // for a token for the scope the challenge names (else repository:<gun>:<actions>), once per
+  // scope and command, and sends the request again with it.
+  template <class Send>
+  Result<net::HttpResponse> with_auth(const std::string& actions, const Send& send) {
+    std::string scope = "repository:" + gun_ + ":" + actions;
+    auto cached = tokens_.find(scope);
+    auto r = send(cached == tokens_.end() ? std::string_view() : cached->second.view());
+    if (!r || r->status != 401 || r->www_authenticate.empty()) return r;
+    auto challenge = net::parse_bearer_challenge(r->www_authenticate);
+    if (!challenge) return tl::unexpected(challenge.error().context(base_));
+    if (!challenge->scope.empty()) scope = challenge->scope;
+    if (cached != tokens_.end() && cached->first == scope)
+      return fail(Errc::unauthorized, base_ + ": the server refused the token for " + scope);
+    if (!credentials_looked_up_) {
+      auto found = net::find_credentials(net::url_host(base_));
+      if (!found) return tl::unexpected(found.error());
+      credentials_ = std::move(*found);
+      credentials_looked_up_ = true;
+    }
+    auto token = net::fetch_token(client_, *challenge, scope, credentials_);
+    if (!token) return tl::unexpected(token.error());
+    log::debug("got a token for " + scope + " from " + challenge->realm);
+    std::string bearer = "Bearer ";
+    bearer += token->view();
+    auto& stored = tokens_["repository:" + gun_ + ":" + actions] = SecretString(std::move(bearer));
+    auto again = send(stored.view());
+    if (again && again->status == 401)
+      return fail(Errc::unauthorized, base_ + ": the server refused the token for " + scope + " (" + describe_error(*again) + ")");
+    return again;
+  }
+
+  // notary-server: metadata needs pull; a server key needs push and pull (it may create it).
   Result<std::string> get(const std::string& name, std::size_t max) {
-    auto r = client_.get(base_ + name, max);
+    std::string actions = name.size() > 4 && name.compare(name.size() - 4, 4, ".key") == 0 ? "push,pull" : "pull";
+    auto r = with_auth(actions, [&](std::string_view authorization) { return client_.get(base_ + name, max, authorization); });
     if (!r) return tl::unexpected(r.error());
     if (r->status == 200) return std::move(r->body);
     if (r->status == 404) return fail(Errc::not_found, base_ + name + ": not found on the server");
     return fail(Errc::network, base_ + name + ": " + describe_error(*r));
   }
-  std::string base_;
+  std::string base_, gun_;
   net::HttpClient client_;
+  bool credentials_looked_up_ = false;
+  std::optional<net::Credentials> credentials_;
+  std::map<std::string, SecretString> tokens_;  // scope -> "Bearer <token>"
 };
 
 }  // namespace
@@ -89,7 +132,7 @@ Result<std::unique_ptr<Remote>> open_remote(std::string_view url_in, const std::
   while (!url.empty() && url.back() == '/') url.pop_back();
   auto client = SIGNY_TRY(net::HttpClient::create(http));
   // The GUN goes into the path unescaped, slashes included, as Notary's clients send it.
-  return std::unique_ptr<Remote>(std::make_unique<HttpStore>(url + "/v2/" + gun + "/_trust/tuf/", std::move(client)));
+  return std::unique_ptr<Remote>(std::make_unique<HttpStore>(url + "/v2/" + gun + "/_trust/tuf/", gun, std::move(client)));
 }
 
 }  // namespace signy::notary

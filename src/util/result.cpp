@@ -30,6 +30,7 @@ ErrorCategory category_of(Errc code) noexcept {
     case Errc::bad_encoding:
       return ErrorCategory::bad_input;
     case Errc::network:
+    case Errc::unauthorized:
       return ErrorCategory::network;
     case Errc::io_error:
     case Errc::not_found:
@@ -69,6 +70,7 @@ std::string_view errc_name(Errc code) noexcept {
     case Errc::wrong_passphrase: return "wrong_passphrase";
     case Errc::bad_encoding: return "bad_encoding";
     case Errc::network: return "network";
+    case Errc::unauthorized: return "unauthorized";
     case Errc::io_error: return "io_error";
     case Errc::not_found: return "not_found";
     case Errc::already_exists: return "already_exists";

@@ -19,6 +19,7 @@ struct HttpOptions {
 struct HttpResponse {
   long status = 0;
   std::string body;
+  std::string www_authenticate;  // the WWW-Authenticate header of a 401 (at most 4 KiB)
 };
 
 // One part of a multipart/form-data body. data is not copied: it must outlive the request.
@@ -35,13 +36,17 @@ class HttpClient {
   ~HttpClient();
 
   // Refuses (Errc::too_large) a body over max_body bytes, whether announced or streamed.
-  Result<HttpResponse> get(const std::string& url, std::size_t max_body);
-  Result<HttpResponse> post_multipart(const std::string& url, const std::vector<MultipartPart>& parts, std::size_t max_body);
+  // authorization: the value of an Authorization header ("Bearer ...", "Basic ..."), a secret:
+  // it is sent on this request only and never logged.
+  Result<HttpResponse> get(const std::string& url, std::size_t max_body, std::string_view authorization = {});
+  Result<HttpResponse> post_multipart(const std::string& url, const std::vector<MultipartPart>& parts, std::size_t max_body,
+                                      std::string_view authorization = {});
+  const HttpOptions& options() const;
 
  private:
   struct Impl;
   explicit HttpClient(std::unique_ptr<Impl> impl);
-  Result<HttpResponse> perform(const std::string& url, std::size_t max_body);
+  Result<HttpResponse> perform(const std::string& url, std::size_t max_body, std::string_view authorization);
   std::unique_ptr<Impl> impl_;
 };
 

@@ -44,6 +44,7 @@ enum class Errc {
   bad_encoding,
   // network
   network,
+  unauthorized,  // the server or its token service refused our credentials
   // local I/O
   io_error,
   not_found,

@@ -1,0 +1,235 @@
+#include "signy/net/auth.hpp"
+
+#include <curl/curl.h>
+
+#include <cstdlib>
+#include <filesystem>
+
+#include "signy/cjson/cjson.hpp"
+#include "signy/sys/process.hpp"
+#include "signy/util/encoding.hpp"
+#include "signy/util/file.hpp"
+#include "signy/util/log.hpp"
+
+namespace signy::net {
+namespace {
+
+constexpr std::size_t kMaxConfig = 1u << 20;
+constexpr std::size_t kMaxTokenBody = 64u << 10;
+constexpr std::size_t kMaxHelperOutput = 64u << 10;
+
+bool loopback_http(std::string_view url) {
+  for (std::string_view p : {"http://127.0.0.1:", "http://127.0.0.1/", "http://localhost:", "http://localhost/"})
+    if (url.substr(0, p.size()) == p) return true;
+  return false;
+}
+
+std::string escape(std::string_view s) {
+  char* e = curl_easy_escape(nullptr, s.data(), static_cast<int>(s.size()));
+  std::string out = e ? e : "";
+  curl_free(e);
+  return out;
+}
+
+// "user:password" -> Credentials (docker config "auth", SIGNY_AUTH).
+Result<Credentials> split_basic(std::string_view b64, const std::string& source) {
+  auto raw = base64_decode(b64);
+  if (!raw) return fail(Errc::malformed_json, source + ": the credentials are not base64 of \"user:password\"");
+  SecretString text(std::string(raw->begin(), raw->end()));
+  secure_wipe(raw->data(), raw->size());
+  auto colon = text.view().find(':');
+  if (colon == std::string_view::npos || colon == 0)
+    return fail(Errc::malformed_json, source + ": the credentials are not \"user:password\"");
+  return Credentials{SecretString(std::string(text.view().substr(0, colon))), SecretString(std::string(text.view().substr(colon + 1)))};
+}
+
+// docker-credential-<helper> get, host on stdin -> {"ServerURL","Username","Secret"}.
+Result<std::optional<Credentials>> from_helper(const std::string& helper, std::string_view host) {
+  for (char c : helper)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.')
+      return fail(Errc::malformed_json, "credential helper name \"" + helper.substr(0, 64) + "\" is not valid");
+  std::string program = "docker-credential-" + helper;
+  auto run = sys::run({program, "get"}, host, std::chrono::seconds(10), kMaxHelperOutput);
+  if (!run) return tl::unexpected(run.error().context("credential helper " + program));
+  SecretString output(std::move(run->output));
+  // docker-credential-helpers: "credentials not found in native keychain" and exit 1 = none.
+  if (run->exit_code != 0) {
+    if (output.view().find("credentials not found") != std::string_view::npos) return std::nullopt;
+    return fail(Errc::io_error, "credential helper " + program + " failed (exit " + std::to_string(run->exit_code) + ")");
+  }
+  auto j = cjson::parse_strict(output.view());
+  if (!j || !j->is_object() || !(*j)["Username"].is_string() || !(*j)["Secret"].is_string())
+    return fail(Errc::malformed_json, "credential helper " + program + " did not answer {\"Username\",\"Secret\"}");
+  std::string user = (*j)["Username"].get<std::string>(), secret = (*j)["Secret"].get<std::string>();
+  (*j)["Secret"] = "";
+  if (user == "<token>") {
+    secure_wipe(secret.data(), secret.size());
+    return fail(Errc::unsupported_value, "credential helper " + program + " holds an identity token for " + std::string(host) +
+                                              "; signy needs a username and password");
+  }
+  Credentials c{SecretString(std::move(user)), SecretString(std::move(secret))};
+  return std::optional<Credentials>(std::move(c));
+}
+
+std::string default_config_file() {
+  if (const char* d = std::getenv("DOCKER_CONFIG"); d && *d) return (std::filesystem::path(d) / "config.json").string();
+  if (const char* h = std::getenv("HOME"); h && *h) return (std::filesystem::path(h) / ".docker" / "config.json").string();
+  return {};
+}
+
+// docker config keys name a host with or without a scheme and path.
+bool same_host(std::string_view key, std::string_view host) { return url_host(key) == host; }
+
+}  // namespace
+
+std::string url_host(std::string_view url) {
+  if (auto p = url.find("://"); p != std::string_view::npos) url.remove_prefix(p + 3);
+  if (auto p = url.find('/'); p != std::string_view::npos) url = url.substr(0, p);
+  return std::string(url);
+}
+
+Result<Challenge> parse_bearer_challenge(std::string_view h) {
+  auto bad = [&](const std::string& why) {
+    return fail(Errc::malformed_json, "the server's authentication challenge " + why);
+  };
+  if (h.size() < 7 || (h.substr(0, 7) != "Bearer " && h.substr(0, 7) != "bearer "))
+    return bad("is not a Bearer token challenge");
+  h.remove_prefix(7);
+  Challenge c;
+  // RFC 7235 auth-params: name=value or name="quoted \" value", comma separated.
+  while (!h.empty()) {
+    while (!h.empty() && (h.front() == ' ' || h.front() == ',')) h.remove_prefix(1);
+    if (h.empty()) break;
+    auto eq = h.find('=');
+    if (eq == std::string_view::npos || eq == 0) return bad("is malformed");
+    std::string name(h.substr(0, eq));
+    h.remove_prefix(eq + 1);
+    std::string value;
+    if (!h.empty() && h.front() == '"') {
+      h.remove_prefix(1);
+      bool closed = false;
+      while (!h.empty()) {
+        char ch = h.front();
+        h.remove_prefix(1);
+        if (ch == '\\' && !h.empty()) {
+          value += h.front();
+          h.remove_prefix(1);
+        } else if (ch == '"') {
+          closed = true;
+          break;
+        } else {
+          value += ch;
+        }
+      }
+      if (!closed) return bad("has an unterminated quoted value");
+    } else {
+      auto end = h.find(',');
+      value = std::string(h.substr(0, end));
+      h.remove_prefix(end == std::string_view::npos ? h.size() : end);
+    }
+    for (auto& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    if (name == "realm") c.realm = value;
+    else if (name == "service") c.service = value;
+    else if (name == "scope") c.scope = value;
+  }
+  if (c.realm.empty()) return bad("names no realm");
+  if (c.realm.rfind("https://", 0) != 0 && !loopback_http(c.realm))
+    return fail(Errc::untrusted_key, "the server sends credentials to \"" + c.realm.substr(0, 100) +
+                                         "\": a token realm must be https:// (http:// only on 127.0.0.1)");
+  return c;
+}
+
+Result<std::optional<Credentials>> find_credentials(std::string_view host, std::optional<std::string> config_file) {
+  if (const char* env = std::getenv("SIGNY_AUTH"); env && *env) {
+    auto c = SIGNY_TRY(split_basic(env, "SIGNY_AUTH"));
+    return std::optional<Credentials>(std::move(c));
+  }
+  std::string path = config_file ? *config_file : default_config_file();
+  if (path.empty()) return std::nullopt;
+  auto text = read_file_limited(path, kMaxConfig);
+  if (!text) {
+    if (text.error().code == Errc::not_found) return std::nullopt;
+    return tl::unexpected(text.error());
+  }
+  SecretString secret_text(std::move(*text));  // the file may hold passwords
+  auto j = cjson::parse_strict(secret_text.view());
+  if (!j) return tl::unexpected(j.error().context(path));
+  if (!j->is_object()) return fail(Errc::malformed_json, path + ": not a JSON object");
+  // A credential helper for this host, else the default store, else the file itself.
+  if (auto it = j->find("credHelpers"); it != j->end()) {
+    if (!it->is_object()) return fail(Errc::malformed_json, path + ": \"credHelpers\" is not an object");
+    for (const auto& [key, helper] : it->items())
+      if (same_host(key, host)) {
+        if (!helper.is_string()) return fail(Errc::malformed_json, path + ": credHelpers entries must be strings");
+        return from_helper(helper.get<std::string>(), host);
+      }
+  }
+  if (auto it = j->find("credsStore"); it != j->end()) {
+    if (!it->is_string()) return fail(Errc::malformed_json, path + ": \"credsStore\" is not a string");
+    if (!it->get_ref<const std::string&>().empty()) {
+      auto c = SIGNY_TRY(from_helper(it->get<std::string>(), host));
+      if (c) return c;
+    }
+  }
+  if (auto it = j->find("auths"); it != j->end()) {
+    if (!it->is_object()) return fail(Errc::malformed_json, path + ": \"auths\" is not an object");
+    for (const auto& [key, entry] : it->items()) {
+      if (!same_host(key, host)) continue;
+      if (!entry.is_object()) return fail(Errc::malformed_json, path + ": auths entries must be objects");
+      if (entry.contains("identitytoken"))
+        return fail(Errc::unsupported_value, path + " holds an identity token for " + std::string(host) +
+                                                 "; signy needs a username and password (\"auth\")");
+      if (auto a = entry.find("auth"); a != entry.end()) {
+        if (!a->is_string()) return fail(Errc::malformed_json, path + ": \"auth\" is not a string");
+        auto c = SIGNY_TRY(split_basic(a->get_ref<const std::string&>(), path));
+        return std::optional<Credentials>(std::move(c));
+      }
+      if (entry.contains("username") && entry.contains("password") && entry["username"].is_string() && entry["password"].is_string()) {
+        Credentials c{SecretString(entry["username"].get<std::string>()), SecretString(entry["password"].get<std::string>())};
+        return std::optional<Credentials>(std::move(c));
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+Result<SecretString> fetch_token(HttpClient& client, const Challenge& challenge, std::string_view scope,
+                                 const std::optional<Credentials>& credentials) {
+  std::string url = challenge.realm + (challenge.realm.find('?') == std::string::npos ? "?" : "&");
+  url += "service=" + escape(challenge.service);
+  if (!scope.empty()) url += "&scope=" + escape(scope);
+  std::string basic;
+  if (credentials) {
+    std::string pair(credentials->username.view());
+    pair += ':';
+    pair += credentials->password.view();
+    basic = "Basic " + base64_encode(as_bytes(pair));
+    secure_wipe(pair.data(), pair.size());
+  }
+  auto r = client.get(url, kMaxTokenBody, basic);
+  secure_wipe(basic.data(), basic.size());
+  if (!r) return tl::unexpected(r.error().context("token service " + challenge.realm.substr(0, 100)));
+  SecretString body(std::move(r->body));
+  if (r->status == 401 || r->status == 403)
+    return fail(Errc::unauthorized, std::string("token service ") + challenge.realm.substr(0, 100) + " refused " +
+                                         (credentials ? "the credentials" : "an anonymous request") + " (HTTP " +
+                                         std::to_string(r->status) + ")" +
+                                         (credentials ? "" : "; give credentials in the docker config or SIGNY_AUTH"));
+  if (r->status != 200)
+    return fail(Errc::network, "token service " + challenge.realm.substr(0, 100) + ": HTTP " + std::to_string(r->status));
+  auto j = cjson::parse_strict(body.view());
+  if (!j || !j->is_object()) return fail(Errc::malformed_json, "token service answered no JSON object");
+  for (const char* field : {"token", "access_token"}) {
+    auto it = j->find(field);
+    if (it != j->end() && it->is_string() && !it->get_ref<const std::string&>().empty()) {
+      SecretString token(it->get<std::string>());
+      for (char c : token.view())
+        if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f)
+          return fail(Errc::malformed_json, "token service answered a token with control characters");
+      return token;
+    }
+  }
+  return fail(Errc::malformed_json, "token service answered no token");
+}
+
+}  // namespace signy::net

@@ -1,0 +1,106 @@
+#include "signy/sys/process.hpp"
+#include "signy/util/secret.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <optional>
+
+extern char** environ;
+
+namespace signy::sys {
+namespace {
+struct Fd {
+  int fd = -1;
+  ~Fd() { close(); }
+  void close() {
+    if (fd >= 0) ::close(fd);
+    fd = -1;
+  }
+};
+}  // namespace
+
+Result<RunResult> run(const std::vector<std::string>& argv, std::string_view input, std::chrono::milliseconds timeout,
+                      std::size_t max_output) {
+  if (argv.empty()) return fail(Errc::internal, "run: no program");
+  int in[2], out[2];
+  if (::pipe2(in, O_CLOEXEC) != 0) return fail(Errc::io_error, "pipe: " + std::string(std::strerror(errno)));
+  Fd in_r{in[0]}, in_w{in[1]};
+  if (::pipe2(out, O_CLOEXEC) != 0) return fail(Errc::io_error, "pipe: " + std::string(std::strerror(errno)));
+  Fd out_r{out[0]}, out_w{out[1]};
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_adddup2(&fa, in_r.fd, 0);
+  posix_spawn_file_actions_adddup2(&fa, out_w.fd, 1);
+  posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  pid_t pid = -1;
+  int rc = posix_spawnp(&pid, args[0], &fa, nullptr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&fa);
+  if (rc != 0) {
+    if (rc == ENOENT) return fail(Errc::not_found, argv[0] + " is not on PATH");
+    return fail(Errc::io_error, "cannot run " + argv[0] + ": " + std::strerror(rc));
+  }
+  in_r.close();
+  out_w.close();
+  ::fcntl(in_w.fd, F_SETFL, O_NONBLOCK);
+  ::fcntl(out_r.fd, F_SETFL, O_NONBLOCK);
+  ::signal(SIGPIPE, SIG_IGN);  // a helper that exits without reading must not kill us
+  RunResult result;
+  std::size_t sent = 0;
+  if (input.empty()) in_w.close();
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  std::optional<Error> error;
+  while (out_r.fd >= 0) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
+    if (left <= 0) {
+      error = Error{Errc::network, argv[0] + " did not answer within " + std::to_string(timeout.count()) + " ms"};
+      break;
+    }
+    pollfd fds[2] = {{out_r.fd, POLLIN, 0}, {in_w.fd, POLLOUT, 0}};
+    int n = ::poll(fds, in_w.fd >= 0 ? 2 : 1, static_cast<int>(left));
+    if (n < 0 && errno != EINTR) {
+      error = Error{Errc::io_error, "poll: " + std::string(std::strerror(errno))};
+      break;
+    }
+    if (in_w.fd >= 0 && (fds[1].revents & (POLLOUT | POLLERR | POLLHUP))) {
+      ssize_t w = ::write(in_w.fd, input.data() + sent, input.size() - sent);
+      if (w > 0) sent += static_cast<std::size_t>(w);
+      if (w < 0 && errno != EAGAIN) in_w.close();
+      if (sent == input.size()) in_w.close();
+    }
+    if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+      char buf[4096];
+      ssize_t r = ::read(out_r.fd, buf, sizeof buf);
+      if (r > 0) {
+        if (result.output.size() + static_cast<std::size_t>(r) > max_output) {
+          error = Error{Errc::too_large, argv[0] + " wrote more than " + std::to_string(max_output) + " bytes"};
+          break;
+        }
+        result.output.append(buf, static_cast<std::size_t>(r));
+      } else if (r == 0 || errno != EAGAIN) {
+        out_r.close();
+      }
+    }
+  }
+  if (error) ::kill(pid, SIGKILL);
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (error) {
+    secure_wipe(result.output.data(), result.output.size());
+    return tl::unexpected(*error);
+  }
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return result;
+}
+
+}  // namespace signy::sys
