@@ -259,4 +259,14 @@ Status list_targets(const Context& ctx, std::string_view gun,
   return {};
 }
 
+Status delete_collection(const Context& ctx, std::string_view gun, bool remote) {
+  if (!notary::valid_gun(gun)) return fail(Errc::usage, "invalid GUN \"" + std::string(gun.substr(0, 100)) + "\"");
+  auto coll = SIGNY_TRY(open_collection(ctx, gun));
+  if (remote) SIGNY_TRY_VOID(coll.remote->delete_collection());
+  std::error_code ec;
+  fs::remove_all(ctx.trust_dir / "tuf" / coll.gun, ec);
+  if (ec) return fail(Errc::io_error, "cannot delete the cached metadata of " + coll.gun + ": " + ec.message());
+  return {};
+}
+
 }  // namespace signy::api

@@ -40,6 +40,7 @@ void register_bundle(Registry& r);
 void register_sign(Registry& r);
 void register_verify(Registry& r);
 void register_list(Registry& r);
+void register_delete(Registry& r);
 
 Result<api::Context> make_context(const GlobalOptions& g, keystore::PassphraseSource& pass);
 

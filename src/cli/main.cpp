@@ -52,6 +52,7 @@ int main(int argc, char** argv) {
   cli::register_sign(registry);
   cli::register_verify(registry);
   cli::register_list(registry);
+  cli::register_delete(registry);
 
   try {
     app.parse(argc, argv);

@@ -160,6 +160,14 @@ Result<HttpResponse> HttpClient::get(const std::string& url, std::size_t max_bod
   return perform(url, max_body, authorization);
 }
 
+Result<HttpResponse> HttpClient::del(const std::string& url, std::size_t max_body, std::string_view authorization) {
+  curl_easy_setopt(impl_->curl, CURLOPT_HTTPGET, 1L);
+  curl_easy_setopt(impl_->curl, CURLOPT_CUSTOMREQUEST, "DELETE");
+  auto r = perform(url, max_body, authorization);
+  curl_easy_setopt(impl_->curl, CURLOPT_CUSTOMREQUEST, nullptr);
+  return r;
+}
+
 Result<HttpResponse> HttpClient::post_multipart(const std::string& url, const std::vector<MultipartPart>& parts,
                                                 std::size_t max_body, std::string_view authorization) {
   curl_mime* mime = curl_mime_init(impl_->curl);

@@ -66,6 +66,14 @@ Result<std::string> FileStore::fetch_by_version(std::string_view role, std::int6
   return read(name + ".json", max_size);
 }
 
+Status FileStore::delete_collection() {
+  std::error_code ec;
+  if (!std::filesystem::exists(dir_, ec)) return fail(Errc::not_found, dir_.string() + ": no such collection");
+  std::filesystem::remove_all(dir_, ec);
+  if (ec) return fail(Errc::io_error, "cannot delete " + dir_.string() + ": " + ec.message());
+  return {};
+}
+
 Status FileStore::publish(const std::map<std::string, std::string>& files) {
   auto write = [&](const std::string& name, const std::string& bytes) -> Status {
     auto path = dir_ / name;

@@ -57,6 +57,14 @@ class HttpStore : public Remote {
     // 400: the server refused our update (validation); anything else: the server failed.
     return fail(r->status == 400 ? Errc::bad_signature : Errc::network, "the Notary server refused the update: " + describe_error(*r));
   }
+  Status delete_collection() override {
+    // notary-server: deleting needs every action ("*"; notary cmd/notary/tuf.go admin scope).
+    auto r = with_auth("*", [&](std::string_view authorization) { return client_.del(base_, kMaxErrorBody, authorization); });
+    if (!r) return tl::unexpected(r.error());
+    if (r->status == 200) return {};
+    if (r->status == 404) return fail(Errc::not_found, base_ + ": no such collection on the server");
+    return fail(Errc::network, "the Notary server refused to delete the collection: " + describe_error(*r));
+  }
   bool server_signs(std::string_view role) const override { return role == "timestamp" || role == "snapshot"; }
   Result<crypto::NotaryKey> server_key(std::string_view role) override {
     auto body = SIGNY_TRY(get(std::string(role) + ".key", kMaxKeyBody));

@@ -79,5 +79,12 @@ expect_fail 2 "only thick bundles" -- s sign bundle.tgz $ref:v3
 expect_fail 2 "must be https://" -- s --server ftp://127.0.0.1/x list $ref
 expect_fail 4 "Couldn't connect" -- s --server https://127.0.0.1:1 -t 5 list $ref
 expect_fail 5 "No such file" -- s sign --thick missing.tgz $ref:v3
+expect_fail 2 "invalid GUN" -- s delete '../x'
 ok "usage errors for references, thin bundles, unsupported servers; unreachable server; missing files"
+
+s delete --remote $ref >/dev/null || die "delete --remote on the file repository"
+[[ ! -e $tuf ]] || die "delete --remote left the file repository's collection"
+expect_fail 5 "no root.json" -- s list $ref
+expect_fail 5 "no such collection" -- s delete --remote $ref
+ok "delete --remote removes a collection from the file repository; deleting it again is a clear error"
 echo "$pass passed, 0 failed"

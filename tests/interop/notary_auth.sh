@@ -81,5 +81,8 @@ out=$(NOTARY_AUTH=$(b64 'ci-user:ci-pass:word') notary -d t -s "$NOTARY_URL" --t
   die "notary publish behind auth: $out"
 s t verify --thick --local b3.tgz $gun:v3 >/dev/null 2>&1 || die "signy rejects what notary published behind auth"
 ok "SIGNY_AUTH; the notary CLI publishes behind the same auth and signy verifies it"
+DOCKER_CONFIG=$PWD/good s t delete --remote $gun >/dev/null || die "delete --remote behind auth"
+grep -q "scope=repository:$gun:\* user=ci-user" token-requests.log || die "no * token was asked for the delete"
+ok "delete --remote asks for the * scope"
 grep -q "ci-pass" "$srv/token.log" 2>/dev/null && die "a password reached the token service log"
 echo "$pass passed, 0 failed"

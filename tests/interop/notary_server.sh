@@ -74,4 +74,11 @@ warn=$(s opt sign --thick --root-key myroot.key b1.tgz $gun3:v3 2>&1 >/dev/null)
 printf 'not a key\n' >bad.key
 expect_fail 3 "--root-key" -- s opt2 sign --thick --root-key bad.key b1.tgz 127.0.0.1:5000/signy/bad:v1
 ok "--root-key (a notary-generated key) and --local-snapshot at creation; notary lists the collection"
+
+s opt delete --remote $gun3 >/dev/null || die "signy delete --remote"
+[[ ! -e opt/tuf/$gun3 ]] || die "delete left the cached metadata"
+! n fresh4 list $gun3 >/dev/null 2>&1 || die "notary still lists a deleted collection"
+expect_fail 5 "not found" -- s opt list $gun3
+[[ -n $(ls opt/private) ]] || die "delete removed the keys"
+ok "delete --remote removes the collection on the server and the cache, keeps the keys"
 echo "$pass passed, 0 failed"

@@ -57,6 +57,10 @@ Result<VerifyResult> verify_thick(const Context& ctx, const std::filesystem::pat
 Status list_targets(const Context& ctx, std::string_view gun,
                     const std::function<void(const std::vector<tuf::Updater::TargetView>&)>& show);
 
+// Forgets a collection: its cached metadata in the trust dir (keys are kept), and with `remote`
+// its metadata on the server (notary delete GUN --remote).
+Status delete_collection(const Context& ctx, std::string_view gun, bool remote);
+
 // Trust pinning from <trust dir>/config.json (notary's format); none when the file is absent.
 Result<tuf::TrustPinning> load_trust_pinning(const std::filesystem::path& trust_dir);
 

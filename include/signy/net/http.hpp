@@ -41,6 +41,7 @@ class HttpClient {
   Result<HttpResponse> get(const std::string& url, std::size_t max_body, std::string_view authorization = {});
   Result<HttpResponse> post_multipart(const std::string& url, const std::vector<MultipartPart>& parts, std::size_t max_body,
                                       std::string_view authorization = {});
+  Result<HttpResponse> del(const std::string& url, std::size_t max_body, std::string_view authorization = {});
   const HttpOptions& options() const;
 
  private:

@@ -22,6 +22,7 @@ class FileStore : public Remote {
   // Writes every file under its three names; the timestamp's current name is written last, so a
   // reader never sees a timestamp that points at files not yet written. Each write is atomic.
   Status publish(const std::map<std::string, std::string>& files) override;
+  Status delete_collection() override;
   bool server_signs(std::string_view) const override { return false; }  // signy holds all four keys
   Result<crypto::NotaryKey> server_key(std::string_view role) override {
     return fail(Errc::not_found, "a file repository holds no " + std::string(role) + " key");

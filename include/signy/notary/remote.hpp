@@ -20,6 +20,8 @@ class Remote : public tuf::MetadataSource {
   virtual bool server_signs(std::string_view role) const = 0;
   // The public key the server signs `role` with (GET .../<role>.key).
   virtual Result<crypto::NotaryKey> server_key(std::string_view role) = 0;
+  // Deletes the collection's metadata (notary delete --remote: DELETE .../_trust/tuf/).
+  virtual Status delete_collection() = 0;
 };
 
 // "file:///abs/path" or "https://host[:port]" ("http://" only for 127.0.0.1 and localhost).
