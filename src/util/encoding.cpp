@@ -45,7 +45,12 @@ Result<Bytes> hex_decode(std::string_view hex) {
 
 std::string base64_encode(std::span<const std::uint8_t> data) {
   std::string out;
-  out.reserve((data.size() + 2) / 3 * 4);
+  base64_encode_append(out, data);
+  return out;
+}
+
+void base64_encode_append(std::string& out, std::span<const std::uint8_t> data) {
+  out.reserve(out.size() + (data.size() + 2) / 3 * 4);
   std::size_t i = 0;
   for (; i + 3 <= data.size(); i += 3) {
     std::uint32_t v = data[i] << 16 | data[i + 1] << 8 | data[i + 2];
@@ -66,7 +71,6 @@ std::string base64_encode(std::span<const std::uint8_t> data) {
     out += kB64[v >> 6 & 63];
     out += '=';
   }
-  return out;
 }
 
 Result<Bytes> base64_decode(std::string_view in) {

@@ -25,6 +25,7 @@ std::string hex_encode(std::span<const std::uint8_t> data);
 Result<Bytes> hex_decode(std::string_view hex);
 
 std::string base64_encode(std::span<const std::uint8_t> data);
+void base64_encode_append(std::string& out, std::span<const std::uint8_t> data);
 // Strict: standard alphabet, padding required, no whitespace, canonical trailing bits.
 Result<Bytes> base64_decode(std::string_view b64);
 // For PEM bodies: ignores CR, LF, space and tab between characters, otherwise strict.

@@ -218,3 +218,34 @@ TEST_CASE("peek_version reads signed.version and nothing else") {
   CHECK(peek_version(R"({"signed":{"v":[{"version":8}]}})").error().code == Errc::malformed_json);
   CHECK(peek_version(R"({"signed":{"version":3})").error().code == Errc::malformed_json);  // truncated
 }
+
+TEST_CASE("a large targets role (entries converted on a second thread) parses like a small one") {
+  Targets t;
+  t.version = 3;
+  t.expires = parse_rfc3339("2030-01-02T03:04:05Z").value();
+  for (int i = 0; i < 4000; ++i) t.targets["bundle-" + std::to_string(100000 + i)] = make_file_meta(std::to_string(i));
+  auto canonical = canonical_bytes(t).value();
+  auto file = envelope_bytes(canonical, {});
+  REQUIRE(file.size() > (256u << 10));  // the threaded path
+  auto parsed = parse_targets(file).value();
+  CHECK(parsed.canonical == canonical);
+  CHECK(parsed.signed_.targets.size() == 4000);
+  CHECK(canonical_bytes(parsed.signed_).value() == canonical);
+  // A bad entry in the middle is reported (the first one, by name), not skipped.
+  auto name = std::string("\"bundle-102000\":{\"hashes\":{\"sha256\":\"");
+  auto bad = file;
+  auto at = bad.find(name);
+  REQUIRE(at != std::string::npos);
+  bad[at + name.size()] = '%';
+  auto r = parse_targets(bad);
+  REQUIRE(!r);
+  CHECK(r.error().code == Errc::malformed_json);
+  CHECK(r.error().message.find("bundle-102000") != std::string::npos);
+  // And a duplicate entry still falls back to the DOM path and is refused.
+  auto dup = file;
+  auto entry_end = dup.find("},\"bundle-102001\"", at);
+  REQUIRE(entry_end != std::string::npos);
+  std::string entry = dup.substr(at, entry_end + 1 - at);
+  dup.insert(entry_end + 1, "," + entry);
+  CHECK(parse_targets(dup).error().code == Errc::duplicate_key);
+}
