@@ -24,6 +24,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     auto a = canonical_bytes(to_json(t->signed_));
     auto b = canonical_bytes(t->signed_);
     if (a.has_value() != b.has_value() || (a && *a != *b)) std::abort();
+    // The one-pass parse (targets handed over as they complete) kept the DOM path's signed bytes,
+    // and the digest-only parse their SHA-256.
+    auto doc = cjson::parse_strict(text);
+    if (!doc) std::abort();
+    auto c = cjson::notary_canonical((*doc)["signed"]);
+    if (!c || *c != t->canonical) std::abort();
+    auto lean = parse_targets(text, false);
+    if (!lean || !lean->canonical_sha256 || *lean->canonical_sha256 != crypto::sha256(as_bytes(*c))) std::abort();
+    if (lean->signed_.targets.size() != t->signed_.targets.size()) std::abort();
   }
   // Streamed canonical bytes equal the DOM path's whenever streaming succeeds.
   cjson::StreamOptions opts{{"signed"}, {}, {}, {}};
