@@ -249,3 +249,47 @@ TEST_CASE("a large targets role parses like a small one; a bad entry is named") 
   dup.insert(entry_end + 1, "," + entry);
   CHECK(parse_targets(dup).error().code == Errc::duplicate_key);
 }
+
+// A document in canonical order goes through the one-pass parser, the same document out of order
+// through the DOM path: both must agree, on the model and on the error, for every entry shape.
+TEST_CASE("target entries: the one-pass path and the DOM path agree") {
+  std::string h256 = base64_encode(crypto::sha256(as_bytes(std::string("x")))),
+              h512 = base64_encode(crypto::sha512(as_bytes(std::string("x"))));
+  std::vector<std::string> entries = {
+      R"({"hashes":{"sha256":")" + h256 + R"(","sha512":")" + h512 + R"("},"length":1})",
+      R"({"custom":{"a":[1,true,null]},"hashes":{"sha256":")" + h256 + R"("},"length":1})",
+      R"({"hashes":{"md5":"AAAA","sha256":")" + h256 + R"("},"length":9007199254740992,"zzz":[1,{"q":false}]})",
+      R"({"hashes":{},"length":0})",
+      R"({"hashes":{"sha256":")" + h256 + R"("},"length":"1"})",
+      R"({"hashes":["x"],"length":1})",
+      R"({"hashes":{"sha256":5},"length":1})",
+      R"({"hashes":{"sha256":{"x":1}},"length":1})",
+      R"({"hashes":{"sha256":")" + h256 + R"("},"length":-1})",
+      R"({"hashes":{"sha256":")" + h256 + R"("},"length":9007199254740993})",
+      R"({"hashes":{"sha256":")" + h256 + R"("}})",
+      R"({"length":1})",
+      R"({"hashes":{"sha256":"%%%"},"length":1})",
+      R"({"hashes":{"sha256":"AAAA"},"length":1})",
+      R"({"hashes":{"sha256":")" + h256 + R"("},"length":null})",
+      R"({"a":1,"hashes":{"sha256":")" + h256 + R"("},"length":1})",
+      R"([1,2])",
+      R"("text")",
+  };
+  for (const auto& e : entries) {
+    INFO(e);
+    std::string canonical_doc = R"({"signatures":[],"signed":{"_type":"Targets","delegations":{"keys":{},"roles":[]},)"
+                                R"("expires":"2030-01-01T00:00:00Z","targets":{"t1":)" + e + R"(},"version":1}})";
+    std::string reordered_doc = R"({"signed":{"version":1,"targets":{"t1":)" + e +
+                                R"(},"expires":"2030-01-01T00:00:00Z","delegations":{"roles":[],"keys":{}},"_type":"Targets"},"signatures":[]})";
+    auto a = parse_targets(canonical_doc);
+    auto b = parse_targets(reordered_doc);
+    REQUIRE(a.has_value() == b.has_value());
+    if (!a) {
+      CHECK(a.error().code == b.error().code);
+      CHECK(a.error().message == b.error().message);
+      continue;
+    }
+    CHECK(a->canonical == b->canonical);
+    CHECK(canonical_bytes(a->signed_).value() == canonical_bytes(b->signed_).value());
+  }
+}
