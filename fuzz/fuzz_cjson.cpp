@@ -2,17 +2,27 @@
 // Invariants checked: no crash/UB/leak; canonical output re-parses (unless it holds raw control
 // characters, which only JCS escapes); the
 // Notary and securesystemslib encoders are idempotent (canonical(parse(canonical(x))) == canonical(x));
-// a canonical CNAB document passes check_cnab_canonical.
+// a canonical CNAB document passes check_cnab_canonical; the plain-JSON fast path accepts only
+// what nlohmann accepts, with the same events.
 #include <cstdint>
 #include <cstdlib>
 #include <string_view>
 
 #include "signy/cjson/cjson.hpp"
+#include "signy/cjson/recording_sax.hpp"
 
 using namespace signy::cjson;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   std::string_view text(reinterpret_cast<const char*>(data), size);
+  {
+    // The plain-JSON fast path accepts only what nlohmann accepts, with the same events.
+    detail::RecordingSax fast, full;
+    if (detail::fast_sax_parse(text, fast) == detail::FastParse::done) {
+      if (!Json::sax_parse(text.begin(), text.end(), &full, nlohmann::json::input_format_t::json, true)) std::abort();
+      if (fast.events != full.events) std::abort();
+    }
+  }
   ParseLimits limits;
   limits.max_bytes = 1 << 20;
   auto parsed = parse_strict(text, limits);

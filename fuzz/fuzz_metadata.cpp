@@ -35,7 +35,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (lean->signed_.targets.size() != t->signed_.targets.size()) std::abort();
   }
   // Streamed canonical bytes equal the DOM path's whenever streaming succeeds.
-  cjson::StreamOptions opts{{"signed"}, {}, {}, {}};
+  cjson::StreamOptions opts{{"signed"}, {}, {}, {}, {}};
   if (auto s = cjson::parse_strict_stream(text, opts)) {
     auto doc = cjson::parse_strict(text);
     if (!doc || !doc->is_object() || !doc->contains("signed")) std::abort();

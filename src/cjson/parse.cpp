@@ -5,6 +5,7 @@
 // The streaming variant (parse_strict_stream) serves large TUF metadata: it writes the docker/go
 // canonical bytes of one value while parsing, and hands the members of one object to a callback
 // instead of keeping them, so a 10,000-target file never exists as a whole DOM.
+#include <optional>
 #include <vector>
 
 #include "signy/cjson/cjson.hpp"
@@ -239,16 +240,29 @@ Result<StreamResult> parse_strict_stream(std::string_view text, StreamOptions& o
   StreamResult out;
   if (options.canonical_sink) out.canonical.reserve(StrictSax::kSinkPiece * 2);
   else out.canonical.reserve(text.size());  // canonical bytes are never longer than the document
-  StrictSax sax(limits.max_depth, &options);
-  sax.set_canonical_sink(&out.canonical);
-  bool ok = Json::sax_parse(text.begin(), text.end(), &sax, nlohmann::json::input_format_t::json, true);
-  if (ok && !sax.error_) sax.flush(true);
-  if (!ok || sax.error_) {
-    if (sax.error_) return tl::unexpected(*sax.error_);
+  // Plain JSON (what Notary writes for ASCII names) through the fast path; anything it does not
+  // judge is parsed again, from the start, by nlohmann.
+  std::optional<StrictSax> sax;
+  sax.emplace(limits.max_depth, &options);
+  sax->set_canonical_sink(&out.canonical);
+  bool ok;
+  auto fast = detail::fast_sax_parse(text, *sax);
+  if (fast == detail::FastParse::deferred) {
+    if (options.on_restart) options.on_restart();
+    out.canonical.clear();
+    sax.emplace(limits.max_depth, &options);
+    sax->set_canonical_sink(&out.canonical);
+    ok = Json::sax_parse(text.begin(), text.end(), &*sax, nlohmann::json::input_format_t::json, true);
+  } else {
+    ok = fast == detail::FastParse::done;
+  }
+  if (ok && !sax->error_) sax->flush(true);
+  if (!ok || sax->error_) {
+    if (sax->error_) return tl::unexpected(*sax->error_);
     return fail(Errc::malformed_json, "invalid JSON");
   }
-  if (!sax.canonical_done) return fail(Errc::not_found, "no object at the canonical path");
-  out.doc = std::move(sax.root);
+  if (!sax->canonical_done) return fail(Errc::not_found, "no object at the canonical path");
+  out.doc = std::move(sax->root);
   return out;
 }
 

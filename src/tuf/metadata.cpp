@@ -120,8 +120,12 @@ Result<Envelope<T>> parse_envelope(std::string_view bytes, RoleType type, const 
   // One pass for Go-written (already canonical) files; the DOM path for anything else.
   std::optional<crypto::Sha256Hasher> hasher;
   if (!keep_canonical) hasher.emplace();
-  cjson::StreamOptions stream{{"signed"}, collect_at, std::move(on_member), {}};
+  cjson::StreamOptions stream{{"signed"}, collect_at, std::move(on_member), {}, {}};
   if (hasher) stream.canonical_sink = [&hasher](std::string_view piece) { hasher->update(as_bytes(piece)); };
+  stream.on_restart = [&] {
+    if (reset) reset();
+    if (hasher) hasher.emplace();
+  };
   auto streamed = cjson::parse_strict_stream(bytes, stream, limits);
   Json doc;
   std::string canonical;

@@ -48,12 +48,22 @@ struct StreamOptions {
   // When set, the canonical bytes go to this sink piece by piece (in order) instead of into
   // StreamResult::canonical, which stays empty.
   std::function<void(std::string_view)> canonical_sink;
+  // Called when the parse starts over (the plain-JSON fast path gave way to the full parser):
+  // forget what on_member and canonical_sink received.
+  std::function<void()> on_restart;
 };
 struct StreamResult {
   Json doc;
   std::string canonical;
 };
 Result<StreamResult> parse_strict_stream(std::string_view text, StreamOptions& options, const ParseLimits& limits = {});
+
+namespace detail {
+// The plain-JSON fast path of parse_strict_stream: done (every event delivered), stopped (the
+// handler refused an event), or deferred (not plain JSON, or malformed: parse with nlohmann).
+enum class FastParse { done, stopped, deferred };
+FastParse fast_sax_parse(std::string_view text, nlohmann::json_sax<Json>& sax);
+}  // namespace detail
 
 // A string as docker/go canonical JSON writes it (only '"' and '\' escaped), appended to out.
 void append_notary_string(std::string& out, std::string_view s);

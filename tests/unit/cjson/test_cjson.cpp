@@ -90,7 +90,7 @@ TEST_CASE("parse_strict_stream writes canonical bytes while parsing and hands ov
   StreamOptions opts{{"signed"}, {"signed", "m"}, [&](std::string&& k, Json&& v) -> Status {
                        got.emplace_back(std::move(k), std::move(v));
                        return {};
-                     }, {}};
+                     }, {}, {}};
   auto r = parse_strict_stream(doc, opts);
   REQUIRE(r);
   auto full = parse_strict(doc).value();
@@ -105,7 +105,7 @@ TEST_CASE("parse_strict_stream writes canonical bytes while parsing and hands ov
 
 TEST_CASE("parse_strict_stream gives way to the DOM path, and keeps every strictness rule") {
   auto run = [](std::string_view doc, std::function<Status(std::string&&, Json&&)> cb = {}) {
-    StreamOptions opts{{"signed"}, cb ? std::vector<std::string>{"signed", "m"} : std::vector<std::string>{}, cb, {}};
+    StreamOptions opts{{"signed"}, cb ? std::vector<std::string>{"signed", "m"} : std::vector<std::string>{}, cb, {}, {}};
     return parse_strict_stream(doc, opts);
   };
   auto ok = [](std::string&&, Json&&) -> Status { return {}; };
@@ -122,4 +122,33 @@ TEST_CASE("parse_strict_stream gives way to the DOM path, and keeps every strict
   // A callback's refusal stops the parse with its error.
   auto refuse = [](std::string&&, Json&&) -> Status { return fail(Errc::hash_mismatch, "no"); };
   CHECK(run(R"({"signed":{"m":{"a":1}}})", refuse).error().code == Errc::hash_mismatch);
+}
+
+#include "signy/cjson/recording_sax.hpp"
+
+TEST_CASE("the plain-JSON fast path delivers nlohmann's events, and leaves everything else to it") {
+  using detail::FastParse;
+  auto both = [](std::string_view doc) {
+    detail::RecordingSax fast, full;
+    auto r = detail::fast_sax_parse(doc, fast);
+    bool ok = Json::sax_parse(doc.begin(), doc.end(), &full, nlohmann::json::input_format_t::json, true);
+    return std::tuple{r, fast.events, ok, full.events};
+  };
+  for (std::string_view doc : {R"({"a":[1,-2,0,true,false,null,"x\"\\\/\b\f\n\r\t"],"b":{},"c":[]})",
+                               " \n\t{ \"k\" : 18446744073709551615 , \"m\":-9223372036854775808 }\r\n", "[]", "7", "\"s\""}) {
+    INFO(doc);
+    auto [r, fast, ok, full] = both(doc);
+    CHECK(r == FastParse::done);
+    CHECK(ok);
+    CHECK(fast == full);
+  }
+  // Not plain JSON (\u escapes, non-ASCII, DEL, floats, -0, big numbers, leading zeros), or not
+  // JSON at all: deferred, whatever nlohmann then says.
+  for (std::string_view doc : {R"(["\u003c"])", "[\"\xc3\xbc\"]", "[\"\x7f\"]", "[1.5]", "[1e3]", "[-0]",
+                               "[18446744073709551616]", "[-9223372036854775809]", "[01]", "[1,]", "{\"a\":1,}", "[1] x",
+                               "{\"a\" 1}", "[tru]", "[\"a\x01\"]", "", "   ", "\xef\xbb\xbf[]", "[\"a", "{\"a\":1"}) {
+    INFO(doc);
+    detail::RecordingSax fast;
+    CHECK(detail::fast_sax_parse(doc, fast) == FastParse::deferred);
+  }
 }
