@@ -17,12 +17,23 @@ class StrictSax : public nlohmann::json_sax<Json> {
  public:
   StrictSax(std::size_t max_depth, StreamOptions* stream) : max_depth_(max_depth), stream_(stream) {}
 
-  bool null() override { return scalar(Json(nullptr), "null"); }
-  bool boolean(bool v) override { return scalar(Json(v), v ? "true" : "false"); }
-  bool number_integer(number_integer_t v) override { return scalar(Json(v), std::to_string(v)); }
+  bool null() override {
+    if (sunk()) return sunk_scalar("null", [&](std::size_t d) { sink()->other(d); });
+    return scalar(Json(nullptr), "null");
+  }
+  bool boolean(bool v) override {
+    if (sunk()) return sunk_scalar(v ? "true" : "false", [&](std::size_t d) { sink()->other(d); });
+    return scalar(Json(v), v ? "true" : "false");
+  }
+  bool number_integer(number_integer_t v) override {
+    if (sunk()) return sunk_scalar(std::to_string(v), [&](std::size_t d) { sink()->integer(d, v, false); });
+    return scalar(Json(v), std::to_string(v));
+  }
   bool number_unsigned(number_unsigned_t v) override {
     // Above int64, docker/go refuses the value: the DOM path reports it.
     if (emitting() && v > static_cast<number_unsigned_t>(INT64_MAX)) return not_canonical();
+    if (sunk())
+      return sunk_scalar(std::to_string(v), [&](std::size_t d) { sink()->integer(d, static_cast<std::int64_t>(v), true); });
     return scalar(Json(v), std::to_string(v));
   }
   bool number_float(number_float_t v, const string_t&) override {
@@ -33,6 +44,10 @@ class StrictSax : public nlohmann::json_sax<Json> {
     if (emitting()) {
       value_prefix();
       append_notary_string(*canonical_, v);
+    }
+    if (sunk()) {
+      sink()->string(frames_.back().sink_depth, std::move(v));
+      return true;
     }
     return put(Json(std::move(v)));
   }
@@ -49,6 +64,10 @@ class StrictSax : public nlohmann::json_sax<Json> {
   static constexpr std::size_t kSinkPiece = 64u << 10;
   bool key(string_t& k) override {
     Frame& f = frames_.back();
+    if (f.deciding) {  // a member object's first key: its events or a DOM
+      f.deciding = false;
+      if (sink()->accept(k)) f.sink_depth = 1;
+    }
     if (emitting()) {
       // Canonical bytes can be written on the fly only when keys come in sorted order (as every
       // Go-written file has them); otherwise the caller falls back to the DOM path.
@@ -61,6 +80,10 @@ class StrictSax : public nlohmann::json_sax<Json> {
     }
     // Members handed to the callback are not in the DOM: sorted order (checked above) rules out
     // duplicates among them.
+    if (f.sink_depth) {
+      sink()->key(f.sink_depth, k);
+      return true;
+    }
     if (!f.collecting && f.slot->contains(k))
       return fail_with(Errc::duplicate_key, "duplicate object key \"" + printable(k) + "\"");
     pending_key_ = std::move(k);
@@ -94,6 +117,9 @@ class StrictSax : public nlohmann::json_sax<Json> {
     bool collecting = false;     // its members go to the callback
     bool handover = false;       // it is a member of the collected object
     bool first = true;
+    bool array = false;
+    bool deciding = false;      // a member object before its first key (MemberSink::accept)
+    std::size_t sink_depth = 0;  // > 0: inside a member whose events go to the sink
     std::string last_key;
     std::string member_key;  // for handover: its key in the collected object
   };
@@ -109,11 +135,24 @@ class StrictSax : public nlohmann::json_sax<Json> {
   }
   bool not_canonical() { return fail_with(Errc::not_canonical, "not in canonical key order"); }
   bool emitting() const { return !frames_.empty() && frames_.back().emit; }
+  MemberSink* sink() const { return stream_ ? stream_->member_sink : nullptr; }
+  // Inside a member whose events go to the sink (sorted order, checked while emitting, rules out
+  // duplicate keys there).
+  bool sunk() const { return !frames_.empty() && frames_.back().sink_depth != 0; }
+  template <class F>
+  bool sunk_scalar(const std::string& text, const F& forward) {
+    if (emitting()) {
+      value_prefix();
+      *canonical_ += text;
+    }
+    forward(frames_.back().sink_depth);
+    return true;
+  }
 
   // The separator before a value in an array (object members got theirs in key()).
   void value_prefix() {
     Frame& f = frames_.back();
-    if (f.slot->is_array()) {
+    if (f.array) {
       if (!f.first) *canonical_ += ',';
       f.first = false;
     }
@@ -166,7 +205,7 @@ class StrictSax : public nlohmann::json_sax<Json> {
     } else if (stream_) {
       const Frame& parent = frames_.back();
       const auto& path = stream_->collect_at.empty() ? stream_->canonical_at : stream_->collect_at;
-      if (parent.on_path != kOff && parent.slot->is_object() && parent.on_path < path.size() &&
+      if (parent.on_path != kOff && !parent.array && parent.on_path < path.size() &&
           path[parent.on_path] == pending_key_)
         on_path = parent.on_path + 1;
     }
@@ -174,6 +213,17 @@ class StrictSax : public nlohmann::json_sax<Json> {
     bool parent_collecting = !frames_.empty() && frames_.back().collecting;
     if (parent_emit) value_prefix();
     Frame f;
+    f.array = bracket == '[';
+    if (sunk()) {  // a container inside a member that goes to the sink: nothing is built
+      std::size_t depth = frames_.back().sink_depth;
+      sink()->open(depth, f.array);
+      f.slot = &discarded_;
+      f.sink_depth = depth + 1;
+      f.emit = parent_emit;
+      if (f.emit) *canonical_ += bracket;
+      frames_.push_back(std::move(f));
+      return true;
+    }
     f.slot = place(std::move(v));
     f.on_path = on_path;
     f.emit = parent_emit;
@@ -181,6 +231,7 @@ class StrictSax : public nlohmann::json_sax<Json> {
     f.collecting = stream_ && bracket == '{' && !stream_->collect_at.empty() && on_path == stream_->collect_at.size();
     f.handover = parent_collecting;
     if (f.handover) f.member_key = pending_key_;
+    f.deciding = f.handover && bracket == '{' && sink();
     if (f.emit) *canonical_ += bracket;
     frames_.push_back(std::move(f));
     return true;
@@ -191,6 +242,15 @@ class StrictSax : public nlohmann::json_sax<Json> {
     if (f.emit) *canonical_ += bracket;
     flush(false);
     if (f.emit_root) canonical_done = true;
+    if (f.sink_depth) {
+      if (!f.handover) {
+        sink()->close(f.sink_depth - 1);  // the depth it was opened at
+        return true;
+      }
+      auto st = sink()->end(std::move(f.member_key));
+      if (!st) return fail_with(st.error().code, st.error().message);
+      return true;
+    }
     if (f.handover) {
       pending_key_ = std::move(f.member_key);
       return hand_over();
@@ -204,6 +264,7 @@ class StrictSax : public nlohmann::json_sax<Json> {
   std::vector<Frame> frames_;
   std::string pending_key_;
   Json member_;
+  Json discarded_;
 
  public:
   void set_canonical_sink(std::string* out) { canonical_ = out; }

@@ -47,30 +47,145 @@ Result<std::vector<std::string>> string_list(const Json& obj, const char* name, 
   return out;
 }
 
+// A file entry's fields as found, from a DOM or from parse events, so that both are checked by
+// the same rules (file_meta_from_parts).
+struct FileMetaParts {
+  enum class Shape { missing, ok, wrong };
+  Shape length_shape = Shape::missing;
+  std::int64_t length = 0;
+  bool length_unsigned = false;
+  Shape hashes_shape = Shape::missing;
+  std::vector<std::pair<std::string, std::optional<std::string>>> hashes;  // nullopt: not a string
+  const Json* custom = nullptr;
+};
+
 // `what` and `name` say where the entry is ("target" "v1"); the message is built only on error,
 // since a collection may list tens of thousands of entries.
-Result<FileMeta> parse_file_meta(const Json& j, std::string_view what, std::string_view name = {}) {
+Result<FileMeta> file_meta_from_parts(FileMetaParts& p, std::string_view what, std::string_view name) {
   auto where = [&] { return std::string(what) + (name.empty() ? "" : " " + std::string(name.substr(0, 64))); };
-  if (!j.is_object()) return tl::unexpected(bad(where() + " is not an object"));
+  using Shape = FileMetaParts::Shape;
   FileMeta m;
-  // field() and integer() messages start with ": " after their (here empty) context.
-  auto length = integer(j, "length", "", 0);
-  if (!length) return tl::unexpected(bad(where() + length.error().message));
-  m.length = *length;
-  auto hashes = field(j, "hashes", Json::value_t::object, "");
-  if (!hashes) return tl::unexpected(bad(where() + hashes.error().message));
-  for (const auto& [alg, h] : (*hashes)->items()) {
-    if (!h.is_string()) return tl::unexpected(bad(where() + ": hash " + alg + " is not a string"));
-    auto raw = base64_decode(h.get_ref<const std::string&>());
-    if (!raw) return tl::unexpected(bad(where() + ": hash " + alg + " is not base64"));
+  if (p.length_shape == Shape::missing) return tl::unexpected(bad(where() + ": missing \"length\""));
+  if (p.length_shape == Shape::wrong) return tl::unexpected(bad(where() + ": \"length\" has the wrong type"));
+  if (p.length_unsigned && static_cast<std::uint64_t>(p.length) > (1ull << 53))
+    return tl::unexpected(bad(where() + ": \"length\" is too large"));
+  if (p.length < 0) return tl::unexpected(bad(where() + ": \"length\" must be at least 0"));
+  m.length = p.length;
+  if (p.hashes_shape == Shape::missing) return tl::unexpected(bad(where() + ": missing \"hashes\""));
+  if (p.hashes_shape == Shape::wrong) return tl::unexpected(bad(where() + ": \"hashes\" has the wrong type"));
+  for (auto& [alg, h] : p.hashes) {
+    if (!h) return tl::unexpected(bad(where() + ": hash " + alg + " is not a string"));
+    // Digests up to SHA-512's size are decoded on the stack (tens of thousands of them).
+    std::array<std::uint8_t, 64> small{};
+    Bytes large;
+    Hashes::View raw;
+    if (auto n = base64_decode_to(*h, small)) {
+      raw = Hashes::View(small.data(), *n);
+    } else if (n.error().code == Errc::too_large) {
+      auto b = base64_decode(*h);
+      if (!b) return tl::unexpected(bad(where() + ": hash " + alg + " is not base64"));
+      large = std::move(*b);
+      raw = large;
+    } else {
+      return tl::unexpected(bad(where() + ": hash " + alg + " is not base64"));
+    }
     // notary tuf/data CheckValidHashStructures: known algorithms must have their exact size.
-    if ((alg == "sha256" && raw->size() != 32) || (alg == "sha512" && raw->size() != 64))
+    if ((alg == "sha256" && raw.size() != 32) || (alg == "sha512" && raw.size() != 64))
       return tl::unexpected(bad(where() + ": " + alg + " hash has the wrong length"));
-    m.hashes.set(alg, *raw);
+    m.hashes.set(alg, raw);
   }
-  if (auto it = j.find("custom"); it != j.end() && !it->is_null()) m.custom = *it;
+  if (p.custom && !p.custom->is_null()) m.custom = *p.custom;
   return m;
 }
+
+Result<FileMeta> parse_file_meta(const Json& j, std::string_view what, std::string_view name = {}) {
+  if (!j.is_object())
+    return tl::unexpected(bad(std::string(what) + (name.empty() ? "" : " " + std::string(name.substr(0, 64))) + " is not an object"));
+  using Shape = FileMetaParts::Shape;
+  FileMetaParts p;
+  if (auto it = j.find("length"); it != j.end()) {
+    p.length_shape = it->is_number_integer() ? Shape::ok : Shape::wrong;  // number_unsigned included
+    if (p.length_shape == Shape::ok) {
+      p.length_unsigned = it->is_number_unsigned();
+      p.length = p.length_unsigned ? static_cast<std::int64_t>(std::min<std::uint64_t>(it->get<std::uint64_t>(), INT64_MAX))
+                                   : it->get<std::int64_t>();
+    }
+  }
+  if (auto it = j.find("hashes"); it != j.end()) {
+    p.hashes_shape = it->is_object() ? Shape::ok : Shape::wrong;
+    if (it->is_object())
+      for (const auto& [alg, h] : it->items())
+        p.hashes.emplace_back(alg, h.is_string() ? std::optional<std::string>(h.get<std::string>()) : std::nullopt);
+  }
+  if (auto it = j.find("custom"); it != j.end()) p.custom = &*it;
+  return file_meta_from_parts(p, what, name);
+}
+
+// A targets entry taken from the parse events ({"hashes":{...},"length":N}, the shape Notary
+// writes), without building its DOM; an entry that starts with another key (such as "custom")
+// is left to the DOM. Both end in file_meta_from_parts.
+class FileMetaSink : public cjson::MemberSink {
+ public:
+  explicit FileMetaSink(std::map<std::string, FileMeta>& out) : out_(out) {}
+  bool accept(std::string_view first_key) override {
+    parts_ = FileMetaParts{};
+    key_.clear();
+    in_hashes_ = false;
+    return first_key == "hashes";
+  }
+  void key(std::size_t depth, std::string_view k) override {
+    if (depth == 1) key_.assign(k);
+    else if (depth == 2 && in_hashes_) alg_.assign(k);
+  }
+  void string(std::size_t depth, std::string&& v) override {
+    if (depth == 1) mark_wrong();
+    else if (depth == 2 && in_hashes_) parts_.hashes.emplace_back(std::move(alg_), std::move(v));
+  }
+  void integer(std::size_t depth, std::int64_t v, bool is_unsigned) override {
+    if (depth == 1 && key_ == "length") {
+      parts_.length_shape = FileMetaParts::Shape::ok;
+      parts_.length = v;
+      parts_.length_unsigned = is_unsigned;
+    } else if (depth == 1) {
+      mark_wrong();
+    } else if (depth == 2 && in_hashes_) {
+      parts_.hashes.emplace_back(std::move(alg_), std::nullopt);
+    }
+  }
+  void other(std::size_t depth) override {
+    if (depth == 1) mark_wrong();
+    else if (depth == 2 && in_hashes_) parts_.hashes.emplace_back(std::move(alg_), std::nullopt);
+  }
+  void open(std::size_t depth, bool array) override {
+    if (depth == 1 && key_ == "hashes" && !array) {
+      parts_.hashes_shape = FileMetaParts::Shape::ok;
+      in_hashes_ = true;
+    } else if (depth == 1) {
+      mark_wrong();
+    } else if (depth == 2 && in_hashes_) {
+      parts_.hashes.emplace_back(std::move(alg_), std::nullopt);
+    }
+  }
+  void close(std::size_t depth) override {
+    if (depth == 1) in_hashes_ = false;
+  }
+  Status end(std::string&& name) override {
+    auto meta = SIGNY_TRY(file_meta_from_parts(parts_, "target", name));
+    out_.emplace_hint(out_.end(), std::move(name), std::move(meta));  // sorted input: O(1)
+    return {};
+  }
+
+ private:
+  // A "length" or "hashes" of another type; other keys' values are not looked at (as in Go).
+  void mark_wrong() {
+    if (key_ == "length") parts_.length_shape = FileMetaParts::Shape::wrong;
+    else if (key_ == "hashes") parts_.hashes_shape = FileMetaParts::Shape::wrong;
+  }
+  std::map<std::string, FileMeta>& out_;
+  FileMetaParts parts_;
+  std::string key_, alg_;
+  bool in_hashes_ = false;
+};
 
 Json file_meta_json(const FileMeta& m) {
   Json hashes = Json::object();
@@ -113,14 +228,15 @@ struct Envelope {
 template <class T>
 Result<Envelope<T>> parse_envelope(std::string_view bytes, RoleType type, const std::vector<std::string>& collect_at = {},
                                    std::function<Status(std::string&&, Json&&)> on_member = {},
-                                   const std::function<void()>& reset = {}, bool keep_canonical = true) {
+                                   const std::function<void()>& reset = {}, bool keep_canonical = true,
+                                   cjson::MemberSink* member_sink = nullptr) {
   const std::string ctx(type_name(type));
   cjson::ParseLimits limits;
   limits.max_bytes = kMaxMetadataBytes;
   // One pass for Go-written (already canonical) files; the DOM path for anything else.
   std::optional<crypto::Sha256Hasher> hasher;
   if (!keep_canonical) hasher.emplace();
-  cjson::StreamOptions stream{{"signed"}, collect_at, std::move(on_member), {}, {}};
+  cjson::StreamOptions stream{{"signed"}, collect_at, std::move(on_member), {}, {}, member_sink};
   if (hasher) stream.canonical_sink = [&hasher](std::string_view piece) { hasher->update(as_bytes(piece)); };
   stream.on_restart = [&] {
     if (reset) reset();
@@ -252,18 +368,19 @@ Result<Signed<Root>> parse_root(std::string_view bytes) {
 }
 
 Result<Signed<Targets>> parse_targets(std::string_view bytes, bool keep_canonical) {
-  // The targets map is filled member by member while parsing (Go-written files), or from the
-  // DOM (anything else); both go through parse_file_meta. (Measured: handing the entries to a
-  // second thread, or reading them from the parse events without their small DOM, saves nothing:
-  // nlohmann's lexer dominates.)
+  // The targets map is filled entry by entry while parsing (Go-written files: from the parse
+  // events, or from a small DOM for unusual entries), or from the DOM (anything else); all go
+  // through file_meta_from_parts. (Measured: handing the entries to a second thread costs more,
+  // in cross-thread frees and a second malloc arena, than it saves.)
   std::map<std::string, FileMeta> targets;
   auto add = [&targets](std::string&& name, Json&& m) -> Status {
     auto meta = SIGNY_TRY(parse_file_meta(m, "target", name));
     targets.emplace_hint(targets.end(), std::move(name), std::move(meta));  // sorted input: O(1)
     return {};
   };
+  FileMetaSink sink(targets);
   auto env = SIGNY_TRY(parse_envelope<Targets>(bytes, RoleType::targets, {"signed", "targets"}, add,
-                                               [&targets] { targets.clear(); }, keep_canonical));
+                                               [&targets] { targets.clear(); }, keep_canonical, &sink));
   Json& j = env.signed_json;
   auto& t = env.out.signed_;
   auto* dom_targets = SIGNY_TRY(field(j, "targets", Json::value_t::object, "Targets"));

@@ -73,12 +73,13 @@ void base64_encode_append(std::string& out, std::span<const std::uint8_t> data) 
   }
 }
 
-Result<Bytes> base64_decode(std::string_view in) {
+namespace {
+// Strict RFC 4648 decoding; put(byte) receives each decoded byte.
+template <class Put>
+Status base64_decode_each(std::string_view in, const Put& put) {
   if (in.size() % 4 != 0) return fail(Errc::bad_encoding, "base64 length is not a multiple of 4");
   std::size_t pad = 0;
   if (!in.empty() && in.back() == '=') pad = (in.size() >= 2 && in[in.size() - 2] == '=') ? 2 : 1;
-  Bytes out;
-  out.reserve(in.size() / 4 * 3);
   for (std::size_t i = 0; i < in.size(); i += 4) {
     std::uint32_t v = 0;
     bool last = i + 4 == in.size();
@@ -94,14 +95,34 @@ Result<Bytes> base64_decode(std::string_view in) {
       }
       v = v << 6 | static_cast<std::uint32_t>(d);
     }
-    out.push_back(static_cast<std::uint8_t>(v >> 16));
-    if (!(last && pad == 2)) out.push_back(static_cast<std::uint8_t>(v >> 8));
-    if (!(last && pad >= 1)) out.push_back(static_cast<std::uint8_t>(v));
+    put(static_cast<std::uint8_t>(v >> 16));
+    if (!(last && pad == 2)) put(static_cast<std::uint8_t>(v >> 8));
+    if (!(last && pad >= 1)) put(static_cast<std::uint8_t>(v));
     // RFC 4648 3.5: the unused bits before the padding must be zero.
     if (last && ((pad == 2 && (v & 0xffff)) || (pad == 1 && (v & 0xff))))
       return fail(Errc::bad_encoding, "non-canonical base64 padding bits");
   }
+  return {};
+}
+}  // namespace
+
+Result<Bytes> base64_decode(std::string_view in) {
+  Bytes out;
+  out.reserve(in.size() / 4 * 3);
+  SIGNY_TRY_VOID(base64_decode_each(in, [&](std::uint8_t b) { out.push_back(b); }));
   return out;
+}
+
+Result<std::size_t> base64_decode_to(std::string_view in, std::span<std::uint8_t> out) {
+  if (in.size() / 4 * 3 > out.size() + 2) return fail(Errc::too_large, "base64 value longer than expected");
+  std::size_t n = 0;
+  bool overflow = false;
+  SIGNY_TRY_VOID(base64_decode_each(in, [&](std::uint8_t b) {
+    if (n < out.size()) out[n++] = b;
+    else overflow = true;
+  }));
+  if (overflow) return fail(Errc::too_large, "base64 value longer than expected");
+  return n;
 }
 
 Result<Bytes> base64_decode_lenient_whitespace(std::string_view in) {

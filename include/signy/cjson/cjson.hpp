@@ -41,6 +41,23 @@ Result<Json> parse_strict(std::string_view text, const ParseLimits& limits = {})
 // in canonical order (as every Go-written file has them) and its numbers integers: otherwise the
 // result is Errc::not_canonical and the caller uses parse_strict and notary_canonical instead.
 // A value missing at canonical_at gives Errc::not_found.
+// Takes the parse events of members of the collect_at object instead of a DOM, for the member
+// objects it accepts (asked at a member's first key); the others reach on_member as a DOM. Depth
+// is 1 for a member's own keys and values, 2 inside the objects and arrays they hold, and so on.
+// Canonical order and the strictness rules still apply to every member.
+class MemberSink {
+ public:
+  virtual ~MemberSink() = default;
+  virtual bool accept(std::string_view first_key) = 0;
+  virtual void key(std::size_t depth, std::string_view k) = 0;
+  virtual void string(std::size_t depth, std::string&& v) = 0;
+  virtual void integer(std::size_t depth, std::int64_t v, bool is_unsigned) = 0;
+  virtual void other(std::size_t depth) = 0;  // null or a boolean
+  virtual void open(std::size_t depth, bool array) = 0;
+  virtual void close(std::size_t depth) = 0;
+  virtual Status end(std::string&& member_key) = 0;  // the member is complete
+};
+
 struct StreamOptions {
   std::vector<std::string> canonical_at;
   std::vector<std::string> collect_at;
@@ -51,6 +68,7 @@ struct StreamOptions {
   // Called when the parse starts over (the plain-JSON fast path gave way to the full parser):
   // forget what on_member and canonical_sink received.
   std::function<void()> on_restart;
+  MemberSink* member_sink = nullptr;
 };
 struct StreamResult {
   Json doc;

@@ -28,6 +28,8 @@ std::string base64_encode(std::span<const std::uint8_t> data);
 void base64_encode_append(std::string& out, std::span<const std::uint8_t> data);
 // Strict: standard alphabet, padding required, no whitespace, canonical trailing bits.
 Result<Bytes> base64_decode(std::string_view b64);
+// The same into a caller's buffer (no allocation); Errc::too_large when it does not fit.
+Result<std::size_t> base64_decode_to(std::string_view b64, std::span<std::uint8_t> out);
 // For PEM bodies: ignores CR, LF, space and tab between characters, otherwise strict.
 Result<Bytes> base64_decode_lenient_whitespace(std::string_view b64);
 

@@ -104,3 +104,16 @@ TEST_CASE("exit codes follow the documented table") {
   CHECK(exit_code(category_of(Errc::bad_permissions)) == 5);
   CHECK(exit_code(category_of(Errc::internal)) == 6);
 }
+
+TEST_CASE("base64_decode_to decodes into a buffer with base64_decode's rules") {
+  std::array<std::uint8_t, 4> buf{};
+  CHECK(base64_decode_to("AQID", buf).value() == 3);
+  CHECK(buf[0] == 1);
+  CHECK(buf[2] == 3);
+  CHECK(base64_decode_to("AQIDBA==", buf).value() == 4);
+  CHECK(base64_decode_to("AQIDBAU=", buf).error().code == Errc::too_large);  // 5 bytes
+  CHECK(base64_decode_to("AQI", buf).error().code == Errc::bad_encoding);
+  CHECK(base64_decode_to("AQ==", buf).value() == 1);
+  CHECK(base64_decode_to("AR==", buf).error().code == Errc::bad_encoding);  // non-zero padding bits
+  CHECK(base64_decode_to("", buf).value() == 0);
+}
