@@ -137,32 +137,46 @@ Result<NotarySignature> notary_sign(const PrivateKey& key, std::string keyid, st
   return NotarySignature{std::move(keyid), method, std::move(*sig)};
 }
 
-Status notary_verify(const NotaryKey& key, std::string_view method_in, std::span<const std::uint8_t> msg,
-                     std::span<const std::uint8_t> sig) {
+namespace {
+// Notary's signature methods and the key types each suits (tuf/signed/verifiers.go).
+enum class Method { ecdsa, eddsa, rsa_pss, rsa_pkcs1v15 };
+Result<Method> method_for(const NotaryKey& key, std::string_view method_in) {
   std::string method = lower(method_in);
-  auto pub = key.public_key();
-  if (!pub) return tl::unexpected(pub.error());
   bool ec = key.keytype == "ecdsa" || key.keytype == "ecdsa-x509";
   bool rsa = key.keytype == "rsa" || key.keytype == "rsa-x509";
-  if (method == "ecdsa" && ec) return pub->verify_ecdsa_sha256_raw(msg, sig);
-  if (method == "eddsa" && key.keytype == "ed25519") return pub->verify_ed25519(msg, sig);
-  if (method == "rsapss" && rsa) return pub->verify_rsa_pss_sha256(msg, sig, 32);
-  if (method == "rsapkcs1v15" && rsa) return pub->verify_rsa_pkcs1v15_sha256(msg, sig);
+  if (method == "ecdsa" && ec) return Method::ecdsa;
+  if (method == "eddsa" && key.keytype == "ed25519") return Method::eddsa;
+  if (method == "rsapss" && rsa) return Method::rsa_pss;
+  if (method == "rsapkcs1v15" && rsa) return Method::rsa_pkcs1v15;
   return fail(Errc::unsupported_scheme, "signature method \"" + method.substr(0, 32) + "\" does not suit a " + key.keytype + " key");
+}
+}  // namespace
+
+Status notary_verify(const NotaryKey& key, std::string_view method_in, std::span<const std::uint8_t> msg,
+                     std::span<const std::uint8_t> sig) {
+  auto method = SIGNY_TRY(method_for(key, method_in));
+  auto pub = SIGNY_TRY(key.public_key());
+  switch (method) {
+    case Method::ecdsa: return pub.verify_ecdsa_sha256_raw(msg, sig);
+    case Method::eddsa: return pub.verify_ed25519(msg, sig);
+    case Method::rsa_pss: return pub.verify_rsa_pss_sha256(msg, sig, 32);
+    case Method::rsa_pkcs1v15: return pub.verify_rsa_pkcs1v15_sha256(msg, sig);
+  }
+  return fail(Errc::internal, "unknown signature method");
 }
 
 Status notary_verify_sha256(const NotaryKey& key, std::string_view method_in, std::span<const std::uint8_t, 32> digest,
                             std::span<const std::uint8_t> sig) {
-  std::string method = lower(method_in);
-  auto pub = key.public_key();
-  if (!pub) return tl::unexpected(pub.error());
-  bool ec = key.keytype == "ecdsa" || key.keytype == "ecdsa-x509";
-  bool rsa = key.keytype == "rsa" || key.keytype == "rsa-x509";
+  auto method = method_for(key, method_in);
+  if (!method || *method == Method::eddsa)
+    return fail(Errc::unsupported_scheme, "signature method \"" + lower(method_in).substr(0, 32) + "\" cannot be checked over a digest");
+  auto pub = SIGNY_TRY(key.public_key());
   using S = PublicKey::Sha256Scheme;
-  if (method == "ecdsa" && ec) return pub->verify_sha256_digest(S::ecdsa_raw, digest, sig);
-  if (method == "rsapss" && rsa) return pub->verify_sha256_digest(S::rsa_pss, digest, sig, 32);
-  if (method == "rsapkcs1v15" && rsa) return pub->verify_sha256_digest(S::rsa_pkcs1v15, digest, sig);
-  return fail(Errc::unsupported_scheme, "signature method \"" + method.substr(0, 32) + "\" cannot be checked over a digest");
+  switch (*method) {
+    case Method::ecdsa: return pub.verify_sha256_digest(S::ecdsa_raw, digest, sig);
+    case Method::rsa_pss: return pub.verify_sha256_digest(S::rsa_pss, digest, sig, 32);
+    default: return pub.verify_sha256_digest(S::rsa_pkcs1v15, digest, sig);
+  }
 }
 
 Result<std::string> make_root_certificate(const PrivateKey& key, std::string_view gun, std::int64_t not_before_unix,
