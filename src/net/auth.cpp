@@ -18,12 +18,6 @@ constexpr std::size_t kMaxConfig = 1u << 20;
 constexpr std::size_t kMaxTokenBody = 64u << 10;
 constexpr std::size_t kMaxHelperOutput = 64u << 10;
 
-bool loopback_http(std::string_view url) {
-  for (std::string_view p : {"http://127.0.0.1:", "http://127.0.0.1/", "http://localhost:", "http://localhost/"})
-    if (url.substr(0, p.size()) == p) return true;
-  return false;
-}
-
 std::string escape(std::string_view s) {
   char* e = curl_easy_escape(nullptr, s.data(), static_cast<int>(s.size()));
   std::string out = e ? e : "";
@@ -133,7 +127,7 @@ Result<Challenge> parse_bearer_challenge(std::string_view h) {
     else if (name == "scope") c.scope = value;
   }
   if (c.realm.empty()) return bad("names no realm");
-  if (c.realm.rfind("https://", 0) != 0 && !loopback_http(c.realm))
+  if (c.realm.rfind("https://", 0) != 0 && !is_loopback_http(c.realm))
     return fail(Errc::untrusted_key, "the server sends credentials to \"" + c.realm.substr(0, 100) +
                                          "\": a token realm must be https:// (http:// only on 127.0.0.1)");
   return c;

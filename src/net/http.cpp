@@ -90,6 +90,15 @@ Result<HttpClient> HttpClient::create(HttpOptions options) {
   return HttpClient(std::move(impl));
 }
 
+bool is_loopback_http(std::string_view url) {
+  for (std::string_view host : {"http://127.0.0.1", "http://localhost"}) {
+    if (url.substr(0, host.size()) != host) continue;
+    auto rest = url.substr(host.size());
+    if (rest.empty() || rest.front() == ':' || rest.front() == '/') return true;
+  }
+  return false;
+}
+
 const HttpOptions& HttpClient::options() const { return impl_->options; }
 
 Result<HttpResponse> HttpClient::perform(const std::string& url, std::size_t max_body, std::string_view authorization) {

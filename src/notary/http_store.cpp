@@ -134,8 +134,7 @@ Result<std::unique_ptr<Remote>> open_remote(std::string_view url_in, const std::
     return std::unique_ptr<Remote>(std::make_unique<FileStore>(std::move(store)));
   }
   bool https = url.rfind("https://", 0) == 0;
-  bool loopback_http = url.rfind("http://127.0.0.1", 0) == 0 || url.rfind("http://localhost", 0) == 0;
-  if (!https && !loopback_http)
+  if (!https && !net::is_loopback_http(url))
     return fail(Errc::usage, "server \"" + url.substr(0, 100) + "\" must be https:// (http:// only on 127.0.0.1) or file://");
   while (!url.empty() && url.back() == '/') url.pop_back();
   auto client = SIGNY_TRY(net::HttpClient::create(http));

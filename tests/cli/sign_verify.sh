@@ -77,6 +77,7 @@ ok "rollback, tampered targets and endless data are refused; the cache is left a
 expect_fail 2 "invalid reference" -- s verify --thick --local bundle.tgz 'a//b:v1'
 expect_fail 2 "only thick bundles" -- s sign bundle.tgz $ref:v3
 expect_fail 2 "must be https://" -- s --server ftp://127.0.0.1/x list $ref
+expect_fail 2 "must be https://" -- s --server http://127.0.0.1.example.com list $ref  # not loopback
 expect_fail 4 "Couldn't connect" -- s --server https://127.0.0.1:1 -t 5 list $ref
 expect_fail 5 "No such file" -- s sign --thick missing.tgz $ref:v3
 expect_fail 2 "invalid GUN" -- s delete '../x'

@@ -28,6 +28,10 @@ struct MultipartPart {
   std::string_view data;
 };
 
+// Plain http:// is allowed only to this machine: http://127.0.0.1 or http://localhost, with an
+// optional port and path ("http://127.0.0.1.example.com" is not loopback).
+bool is_loopback_http(std::string_view url);
+
 class HttpClient {
  public:
   static Result<HttpClient> create(HttpOptions options);

@@ -36,6 +36,15 @@ TEST_CASE("hostile challenges are refused with their own error") {
   CHECK(!parse_bearer_challenge("Bearer realm=\"" + std::string(100000, 'a') + "\""));
 }
 
+TEST_CASE("plain http is loopback only") {
+  CHECK(is_loopback_http("http://127.0.0.1"));
+  CHECK(is_loopback_http("http://127.0.0.1:4443/v2"));
+  CHECK(is_loopback_http("http://localhost/token"));
+  CHECK(!is_loopback_http("http://127.0.0.1.example.com/token"));
+  CHECK(!is_loopback_http("http://localhost.example.com"));
+  CHECK(!is_loopback_http("https://127.0.0.1"));
+}
+
 TEST_CASE("url_host keeps host and port only") {
   CHECK(url_host("https://notary.example.com:4443/v2/x") == "notary.example.com:4443");
   CHECK(url_host("notary.example.com") == "notary.example.com");
