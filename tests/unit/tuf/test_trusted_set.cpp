@@ -247,3 +247,19 @@ TEST_CASE("delegations verify against the keys their parent declares") {
   // A role the snapshot does not list is refused before anything else.
   CHECK(code_of(set2.update_delegated_targets("targets/other", "targets", forged)) == Errc::hash_mismatch);
 }
+
+TEST_CASE("a listed file of another length is refused as a length mismatch, before any hashing") {
+  Simulator sim;
+  auto set = TrustedSet::create(sim.root_bytes, sim.now).value();
+  REQUIRE(set.update_timestamp(sim.timestamp_bytes));
+  for (auto bytes : {sim.snapshot_bytes + " ", sim.snapshot_bytes.substr(0, sim.snapshot_bytes.size() - 1)}) {
+    auto st = set.update_snapshot(bytes);
+    CHECK(code_of(st) == Errc::length_mismatch);
+    CHECK(st.error().message.find("bytes, the trusted metadata lists " + std::to_string(sim.snapshot_bytes.size())) !=
+          std::string::npos);
+  }
+  REQUIRE(set.update_snapshot(sim.snapshot_bytes));
+  auto st = set.update_targets(sim.targets_bytes + "\n");
+  CHECK(code_of(st) == Errc::length_mismatch);
+  CHECK(set.targets() == nullptr);
+}

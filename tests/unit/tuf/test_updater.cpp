@@ -299,3 +299,127 @@ TEST_CASE("a rotation to a root certified for another collection is refused") {
   REQUIRE(!st);
   CHECK(st.error().code == Errc::untrusted_key);
 }
+
+// Without the key-ID check of verify_threshold, a root listing an attacker's certificate under
+// the pinned key ID would pass pinning (and its own self-signature check).
+TEST_CASE("a pinned root key ID served with another key is refused") {
+  Simulator sim("example.com/app");
+  const std::string pinned = sim.keys["root"][0].id;
+  auto attacker = testsim::make_root_key("example.com/app");  // a valid certificate for the GUN
+  REQUIRE(attacker.id != pinned);
+  sim.root.keys.erase(pinned);
+  sim.root.keys.emplace(pinned, attacker.pub);
+  sim.keys["root"][0] = testsim::SimKey{attacker.key, attacker.pub, pinned};  // signs under the pinned ID
+  sim.sign_root();
+  sim.publish();
+  SimSource src(sim);
+  TempDir cache;
+  UpdaterConfig cfg;
+  cfg.pinning.certs["example.com/app"] = {pinned};
+  cfg.pinning.disable_tofu = true;
+  auto st = Updater("example.com/app", cache.path(), src, sim.now, cfg).refresh();
+  REQUIRE(!st);
+  CHECK(st.error().code == Errc::threshold_not_met);
+  CHECK(cached(cache, "root").empty());
+  // Control: the attacker's certificate under its own ID verifies, and pinning then names it.
+  sim.root.keys.erase(pinned);
+  sim.root.keys.emplace(attacker.id, attacker.pub);
+  sim.root.roles["root"].keyids = {attacker.id};
+  sim.keys["root"][0] = std::move(attacker);
+  sim.sign_root();
+  sim.publish();
+  st = Updater("example.com/app", cache.path(), src, sim.now, cfg).refresh();
+  REQUIRE(!st);
+  CHECK(st.error().code == Errc::untrusted_key);
+  CHECK(st.error().message.find("not signed by the pinned root keys") != std::string::npos);
+}
+
+// TUF 5.3.4 (the new root's own keys): the old root's threshold alone does not make a rotation.
+TEST_CASE("a rotated root signed by the old key but under its own threshold is refused") {
+  Simulator sim;
+  SimSource src(sim);
+  TempDir cache;
+  REQUIRE(Updater("g", cache.path(), src, sim.now).refresh());
+  auto old_root = cached(cache, "root");
+  auto old_key = std::move(sim.keys["root"][0]);
+  sim.keys["root"].clear();
+  for (int i = 0; i < 2; ++i) sim.keys["root"].push_back(testsim::make_root_key("g"));
+  sim.root.roles["root"] = RoleKeys{{}, 2};
+  for (auto& k : sim.keys["root"]) {
+    sim.root.keys.emplace(k.id, k.pub);
+    sim.root.roles["root"].keyids.push_back(k.id);
+  }
+  sim.root.version = 2;
+  // The old key (the old root's threshold of 1) and one of the two new keys (threshold 2).
+  sim.root_bytes = sim.sign(to_json(sim.root), {&old_key, &sim.keys["root"][0]});
+  sim.root_history.push_back(sim.root_bytes);
+  sim.snapshot.version = 2;
+  sim.timestamp.version = 2;
+  sim.publish();
+  auto st = Updater("g", cache.path(), src, sim.now).refresh();
+  REQUIRE(!st);
+  CHECK(st.error().code == Errc::threshold_not_met);
+  CHECK(st.error().message.find("signatures by its own keys") != std::string::npos);
+  CHECK(st.error().message.find("1 valid signature(s)") != std::string::npos);
+  CHECK(cached(cache, "root") == old_root);
+  // Control: with both new keys it is followed.
+  sim.root_bytes = sim.sign(to_json(sim.root), {&old_key, &sim.keys["root"][0], &sim.keys["root"][1]});
+  sim.root_history.back() = sim.root_bytes;
+  sim.publish();
+  REQUIRE(Updater("g", cache.path(), src, sim.now).refresh());
+  CHECK(cached(cache, "root") == sim.root_bytes);
+}
+
+namespace {
+// A Notary-style root key whose certificate expired a second before `now`.
+testsim::SimKey expired_root_key(const std::string& gun, TimePoint now) {
+  auto now_s = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
+  auto k = crypto::PrivateKey::generate(crypto::KeyAlgorithm::ecdsa_p256).value();
+  auto pub = crypto::notary_certificate_key(k, crypto::make_root_certificate(k, gun, now_s - 86400, now_s - 1).value());
+  auto id = pub.key_id();
+  return testsim::SimKey{std::move(k), std::move(pub), std::move(id)};
+}
+}  // namespace
+
+// notary trustpinning/certs.go ValidateRoot: root certificates must not have expired, both on
+// first use and for a rotated root (the root metadata itself is still valid here).
+TEST_CASE("a root whose certificate expired is refused, on first use and when rotated to") {
+  Simulator sim;
+  SECTION("first use") {
+    auto ek = expired_root_key("g", sim.now);
+    sim.root.keys.erase(sim.keys["root"][0].id);
+    sim.root.keys.emplace(ek.id, ek.pub);
+    sim.root.roles["root"].keyids = {ek.id};
+    sim.keys["root"][0] = std::move(ek);
+    sim.sign_root();
+    sim.publish();
+    SimSource src(sim);
+    TempDir cache;
+    auto st = Updater("g", cache.path(), src, sim.now).refresh();
+    REQUIRE(!st);
+    CHECK(st.error().code == Errc::untrusted_key);
+    CHECK(st.error().message.find("certificate expired") != std::string::npos);
+    CHECK(cached(cache, "root").empty());
+  }
+  SECTION("rotation") {
+    SimSource src(sim);
+    TempDir cache;
+    REQUIRE(Updater("g", cache.path(), src, sim.now).refresh());
+    auto old_root = cached(cache, "root");
+    auto old_key = std::move(sim.keys["root"][0]);
+    sim.keys["root"][0] = expired_root_key("g", sim.now);
+    auto& nk = sim.keys["root"][0];
+    sim.root.keys.emplace(nk.id, nk.pub);
+    sim.root.roles["root"].keyids = {nk.id};
+    sim.root.version = 2;
+    sim.sign_root({&old_key});  // validly signed by the old and the new key
+    sim.snapshot.version = 2;
+    sim.timestamp.version = 2;
+    sim.publish();
+    auto st = Updater("g", cache.path(), src, sim.now).refresh();
+    REQUIRE(!st);
+    CHECK(st.error().code == Errc::untrusted_key);
+    CHECK(st.error().message.find("certificate expired") != std::string::npos);
+    CHECK(cached(cache, "root") == old_root);
+  }
+}

@@ -1,0 +1,97 @@
+// api::verify_thick against a file:// repository published from the TUF simulator: the checks of
+// a local bundle against its signed target (length, sha256, sha512), with their error codes.
+#include <catch2/catch.hpp>
+
+#include "signy/api/api.hpp"
+#include "signy/notary/remote.hpp"
+#include "testsupport.hpp"
+#include "unit/tuf/simulator.hpp"
+
+using namespace signy;
+
+namespace {
+
+const std::string kGun = "example.com/app";
+const std::string kBundle = "a thick bundle\n";
+
+struct Repo {
+  TempDir dir;
+  testsim::Simulator sim{kGun};
+  api::Context ctx;
+
+  Repo() {
+    ctx.trust_dir = dir.path() / "trust";
+    ctx.server = "file://" + (dir.path() / "server").string();
+    ctx.now = sim.now;
+  }
+  // Publishes the simulator's current files (root, targets, snapshot, timestamp).
+  void publish() {
+    sim.targets.version += 1;
+    sim.snapshot.version += 1;
+    sim.timestamp.version += 1;
+    sim.publish();
+    auto remote = notary::open_remote(ctx.server, kGun, ctx.http).value();
+    REQUIRE(remote->publish({{"root", sim.root_bytes},
+                             {"targets", sim.targets_bytes},
+                             {"snapshot", sim.snapshot_bytes},
+                             {"timestamp", sim.timestamp_bytes}}));
+  }
+  std::filesystem::path write(const std::string& name, const std::string& content) {
+    auto p = dir.path() / name;
+    REQUIRE(atomic_write(p, content, 0644));
+    return p;
+  }
+};
+
+Errc code_of(const Result<api::VerifyResult>& r) {
+  REQUIRE(!r);
+  return r.error().code;
+}
+
+}  // namespace
+
+TEST_CASE("verify_thick accepts the signed bundle (control for the refusals below)") {
+  Repo repo;
+  repo.sim.add_target("v1", kBundle);
+  repo.publish();
+  auto r = api::verify_thick(repo.ctx, repo.write("bundle.tgz", kBundle), kGun + ":v1");
+  REQUIRE(r);
+  CHECK(r->target == "v1");
+  CHECK(r->trusted_on_first_use);
+}
+
+TEST_CASE("verify_thick refuses a bundle of another length with Errc::length_mismatch") {
+  Repo repo;
+  repo.sim.add_target("v1", kBundle);
+  repo.publish();
+  for (auto content : {kBundle + "x", kBundle.substr(1), std::string()}) {
+    auto r = api::verify_thick(repo.ctx, repo.write("bundle.tgz", content), kGun + ":v1");
+    CHECK(code_of(r) == Errc::length_mismatch);
+    CHECK(r.error().message.find("is " + std::to_string(content.size()) + " bytes, the signed target v1 is " +
+                                 std::to_string(kBundle.size())) != std::string::npos);
+  }
+}
+
+TEST_CASE("verify_thick refuses a bundle whose sha256 is right and sha512 wrong") {
+  Repo repo;
+  auto meta = testsim::meta_of(kBundle);
+  auto sha512 = crypto::sha512(as_bytes(std::string("another bundle\n")));
+  meta.hashes.set("sha512", sha512);
+  repo.sim.targets.targets["v1"] = meta;
+  repo.publish();
+  auto r = api::verify_thick(repo.ctx, repo.write("bundle.tgz", kBundle), kGun + ":v1");
+  CHECK(code_of(r) == Errc::hash_mismatch);
+  CHECK(r.error().message.find("sha512 ") != std::string::npos);
+  CHECK(r.error().message.find(hex_encode(sha512)) != std::string::npos);
+}
+
+TEST_CASE("verify_thick refuses a bundle whose sha512 is right and sha256 wrong") {
+  Repo repo;
+  auto meta = testsim::meta_of(kBundle);
+  meta.hashes.set("sha256", crypto::sha256(as_bytes(std::string("another bundle\n"))));
+  repo.sim.targets.targets["v1"] = meta;
+  repo.publish();
+  auto r = api::verify_thick(repo.ctx, repo.write("bundle.tgz", kBundle), kGun + ":v1");
+  CHECK(code_of(r) == Errc::hash_mismatch);
+  CHECK(r.error().message.find("sha256 ") != std::string::npos);
+}
