@@ -28,8 +28,10 @@ struct MultipartPart {
   std::string_view data;
 };
 
-// Plain http:// is allowed only to this machine: http://127.0.0.1 or http://localhost, with an
-// optional port and path ("http://127.0.0.1.example.com" is not loopback).
+// Plain http:// is allowed only to this machine: a literal address in 127.0.0.0/8 (dotted decimal,
+// no leading zeros) or [::1], or `localhost` when it resolves to loopback addresses only; an
+// optional port and path; no userinfo ("http://127.0.0.1@evil/" and "http://127.0.0.1.example.com"
+// are not loopback).
 bool is_loopback_http(std::string_view url);
 
 class HttpClient {
