@@ -9,6 +9,7 @@ namespace signy::cli {
 void register_list(Registry& r) {
   auto gun = std::make_shared<std::string>();
   auto* cmd = r.app.add_subcommand("list", "List the signed targets of a collection");
+  cmd->footer("Example: signy -o json list localhost:5000/org/app");
   cmd->add_option("GUN", *gun, "Collection, e.g. localhost:5000/org/app")->required();
   cmd->callback([&r, gun] {
     r.run = [&r, gun]() -> Status {

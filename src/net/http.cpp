@@ -6,11 +6,13 @@
 #include <netinet/in.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cctype>
 #include <cstring>
 #include <mutex>
 #include <vector>
 
+#include "signy/util/file.hpp"
 #include "signy/util/log.hpp"
 #include "signy/util/secret.hpp"
 #include "signy/version.hpp"
@@ -89,6 +91,12 @@ Result<HttpClient> HttpClient::create(HttpOptions options) {
   auto impl = std::make_unique<Impl>();
   impl->curl = curl_easy_init();
   if (!impl->curl) return fail(Errc::internal, "cannot initialise libcurl");
+  // A CA file that cannot be read is the user's local file, not the network (libcurl would only
+  // say "problem with the SSL CA cert" at the first request).
+  if (!options.ca_file.empty()) {
+    auto ca = FileReader::open(options.ca_file);
+    if (!ca) return tl::unexpected(ca.error().context("--tlscacert"));
+  }
   impl->options = std::move(options);
   return HttpClient(std::move(impl));
 }
@@ -133,6 +141,14 @@ bool localhost_is_loopback() {
   }
   ::freeaddrinfo(res);
   return all;
+}
+}  // namespace
+
+namespace {
+// 250 ms, 1500 ms, 2 s, 10 s: rounded to whole seconds from 2 s.
+std::string format_wait(long long ms) {
+  if (ms < 2000) return std::to_string(ms) + " ms";
+  return std::to_string((ms + 500) / 1000) + " s";
 }
 }  // namespace
 
@@ -200,22 +216,33 @@ Result<HttpResponse> HttpClient::perform(const std::string& url, std::size_t max
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(c, CURLOPT_USERAGENT, "signy/" SIGNY_VERSION);
   curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, o.connect_timeout_seconds);
-  curl_easy_setopt(c, CURLOPT_TIMEOUT, o.timeout_seconds);
+  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, o.timeout_ms);
   // Slow retrieval: give up when fewer than 64 bytes/s arrive for 10 s (or the whole timeout).
   curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 64L);
-  curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, std::min(10L, o.timeout_seconds));
+  curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, std::clamp((o.timeout_ms + 999) / 1000, 1L, 10L));
   curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
   curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
   if (!o.ca_file.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, o.ca_file.c_str());
   curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(max_body));
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, write_cb);
   curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
+  auto started = std::chrono::steady_clock::now();
   CURLcode rc = curl_easy_perform(c);
+  auto waited = std::chrono::steady_clock::now() - started;
   curl_easy_setopt(c, CURLOPT_HTTPHEADER, nullptr);
   if (sink.overflow || rc == CURLE_FILESIZE_EXCEEDED)
     return fail(Errc::too_large, url + ": response exceeds the " + std::to_string(max_body) + "-byte limit (endless data?)");
-  if (rc == CURLE_OPERATION_TIMEDOUT)
-    return fail(Errc::network, url + ": timed out after " + std::to_string(o.timeout_seconds) + " s (slow retrieval?)");
+  if (rc == CURLE_OPERATION_TIMEDOUT) {
+    // Three limits end here (connect, the whole request, the low-speed window), so say the time
+    // really waited, measured, and which limit it was.
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(waited).count();
+    curl_off_t connect_us = 0;
+    curl_easy_getinfo(c, CURLINFO_CONNECT_TIME_T, &connect_us);
+    std::string why = connect_us == 0              ? "could not connect"
+                      : ms + 500 < o.timeout_ms    ? "fewer than 64 bytes/s: slow retrieval?"
+                                                   : "the -t/--timeout limit: slow retrieval?";
+    return fail(Errc::network, url + ": timed out after " + format_wait(ms) + " (" + why + ")");
+  }
   if (rc != CURLE_OK) return fail(Errc::network, url + ": " + curl_easy_strerror(rc));
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp.status);
   if (log::level() >= log::Level::debug) {

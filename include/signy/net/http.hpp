@@ -11,8 +11,8 @@
 namespace signy::net {
 
 struct HttpOptions {
-  std::string ca_file;          // --tlscacert: trust only this CA bundle
-  long timeout_seconds = 30;    // -t/--timeout: whole request
+  std::string ca_file;          // --tlscacert: trust only this CA bundle (must exist)
+  long timeout_ms = 30'000;     // -t/--timeout: whole request
   long connect_timeout_seconds = 10;
 };
 
@@ -36,6 +36,8 @@ bool is_loopback_http(std::string_view url);
 
 class HttpClient {
  public:
+  // Errc::not_found / io_error naming ca_file when it is set and cannot be read (local I/O, not
+  // a network error).
   static Result<HttpClient> create(HttpOptions options);
   HttpClient(HttpClient&&) noexcept;
   HttpClient& operator=(HttpClient&&) noexcept;
