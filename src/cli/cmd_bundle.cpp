@@ -13,6 +13,7 @@ constexpr std::uintmax_t kMaxBundleJson = 16u << 20;  // a bundle.json is metada
 
 void register_bundle(Registry& r) {
   auto* bundle = r.app.add_subcommand("bundle", "Work with CNAB bundle.json files");
+  bundle->footer("Example: signy bundle check bundle.json");
   bundle->require_subcommand(1);
 
   auto* check = bundle->add_subcommand("check", "Exit 0 if FILE is canonical JSON (cnab-spec 101), 3 if not");

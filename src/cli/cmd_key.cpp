@@ -28,6 +28,7 @@ nlohmann::json info_json(const keystore::KeyInfo& k) {
 
 void register_key(Registry& r) {
   auto* key = r.app.add_subcommand("key", "Manage the private keys in the trust directory");
+  key->footer("Example: signy key list");
   key->require_subcommand(1);
 
   struct GenOpts {
