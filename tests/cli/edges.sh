@@ -39,6 +39,12 @@ mkdir gone
 rc=0; out=$(cd gone && rmdir ../gone && "$SIGNY" -d rel list localhost:5000/a/b 2>&1) || rc=$?
 [[ $rc == 5 && $out == "signy: "* && $(wc -l <<<"$out") == 1 ]] || die "removed cwd: exit $rc: $out"
 no_raw "$out"
+# A std::filesystem call that throws (status() of a symlink loop in the cache, reached when the
+# server has no collection yet): local I/O, not "internal error: filesystem error: ...".
+mkdir -p loop/tuf/$ref/metadata && ln -s root.json loop/tuf/$ref/metadata/root.json
+rc=0; out=$("$SIGNY" -d loop sign --thick bundle.tgz $ref:v1 2>&1 >/dev/null) || rc=$?
+[[ $rc != 0 && $rc != 6 && $out == "signy: "* && $(wc -l <<<"$out") == 1 ]] || die "symlink loop: exit $rc: $out"
+no_raw "$out"
 # A file name that is not UTF-8 in JSON output (nlohmann refuses to dump it raw).
 printf '{"a":1}' >$'bad\xff.json'
 out=$("$SIGNY" -o json bundle check $'bad\xff.json' 2>&1) || die "json output of a non-UTF-8 file name: $out"
