@@ -19,6 +19,8 @@ struct Collection {
 };
 
 Result<Collection> open_collection(const Context& ctx, std::string_view gun) {
+  if (oci::is_bare_registry_host(gun))
+    return fail(Errc::usage, "\"" + std::string(gun) + "\" is a registry host, not a collection: a GUN is HOST/REPOSITORY");
   std::string server = ctx.server.empty() ? "file://" + (ctx.trust_dir / "server").string() : ctx.server;
   auto remote = SIGNY_TRY(notary::open_remote(server, std::string(gun), ctx.http));
   return Collection{std::string(gun), std::move(remote), ctx.trust_dir / "tuf" / gun / "metadata"};
@@ -262,8 +264,11 @@ Status list_targets(const Context& ctx, std::string_view gun,
 Status delete_collection(const Context& ctx, std::string_view gun, bool remote) {
   if (!notary::valid_gun(gun)) return fail(Errc::usage, "invalid GUN \"" + std::string(gun.substr(0, 100)) + "\"");
   auto coll = SIGNY_TRY(open_collection(ctx, gun));
-  if (remote) SIGNY_TRY_VOID(coll.remote->delete_collection());
   std::error_code ec;
+  // Nothing to forget is said, not done quietly (notary delete succeeds): exit 5, not_found.
+  if (!remote && !fs::exists(ctx.trust_dir / "tuf" / coll.gun, ec))
+    return fail(Errc::not_found, "no trust data for " + coll.gun + " in " + ctx.trust_dir.string() + " (nothing deleted)");
+  if (remote) SIGNY_TRY_VOID(coll.remote->delete_collection());
   fs::remove_all(ctx.trust_dir / "tuf" / coll.gun, ec);
   if (ec) return fail(Errc::io_error, "cannot delete the cached metadata of " + coll.gun + ": " + ec.message());
   return {};

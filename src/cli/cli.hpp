@@ -19,7 +19,7 @@ struct GlobalOptions {
   std::string log_level = "warn";
   OutputFormat output = OutputFormat::text;
   std::string tls_ca_file;     // --tlscacert
-  long timeout_seconds = 30;   // -t/--timeout
+  long timeout_ms = 30'000;    // -t/--timeout (a Go duration or seconds on the command line)
   std::string server;  // --server URL (file:///path); default file://<trust dir>/server
 
   std::filesystem::path trust_dir_path() const;

@@ -13,9 +13,11 @@ constexpr std::uintmax_t kMaxBundleJson = 16u << 20;  // a bundle.json is metada
 
 void register_bundle(Registry& r) {
   auto* bundle = r.app.add_subcommand("bundle", "Work with CNAB bundle.json files");
+  bundle->footer("Example: signy bundle check bundle.json");
   bundle->require_subcommand(1);
 
   auto* check = bundle->add_subcommand("check", "Exit 0 if FILE is canonical JSON (cnab-spec 101), 3 if not");
+  check->footer("Example: signy bundle check bundle.json");
   auto check_file = std::make_shared<std::string>();
   check->add_option("FILE", *check_file, "bundle.json")->required();
   check->callback([&r, check_file] {
@@ -32,6 +34,7 @@ void register_bundle(Registry& r) {
   });
 
   auto* canon = bundle->add_subcommand("canonicalize", "Write the canonical form of a bundle.json");
+  canon->footer("Example: signy bundle canonicalize bundle.json --out bundle.canonical.json");
   auto in = std::make_shared<std::string>();
   auto out = std::make_shared<std::string>();
   canon->add_option("FILE", *in, "bundle.json")->required();

@@ -12,6 +12,7 @@ void register_delete(Registry& r) {
   };
   auto o = std::make_shared<Opts>();
   auto* cmd = r.app.add_subcommand("delete", "Forget a collection's trust data (and delete it on the server with --remote)");
+  cmd->footer("Example: signy delete --remote localhost:5000/org/app");
   cmd->add_option("GUN", o->gun, "Collection, e.g. localhost:5000/org/app")->required();
   cmd->add_flag("--remote", o->remote, "Also delete the collection's metadata on the server (notary delete --remote)");
   cmd->callback([&r, o] {

@@ -10,6 +10,7 @@ namespace signy::cli {
 
 void register_digest(Registry& r) {
   auto* cmd = r.app.add_subcommand("digest", "Print the length, SHA-256 and SHA-512 of a file (streamed)");
+  cmd->footer("Example: signy digest bundle.tgz");
   auto file = std::make_shared<std::string>();
   cmd->add_option("FILE", *file, "File to hash")->required();
   cmd->callback([&r, file] {

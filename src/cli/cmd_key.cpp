@@ -28,6 +28,7 @@ nlohmann::json info_json(const keystore::KeyInfo& k) {
 
 void register_key(Registry& r) {
   auto* key = r.app.add_subcommand("key", "Manage the private keys in the trust directory");
+  key->footer("Example: signy key list");
   key->require_subcommand(1);
 
   struct GenOpts {
@@ -35,6 +36,7 @@ void register_key(Registry& r) {
   };
   auto gen = std::make_shared<GenOpts>();
   auto* g = key->add_subcommand("generate", "Create a key (encrypted PKCS#8, Notary's format)");
+  g->footer("Example: SIGNY_TARGETS_PASSPHRASE=... signy key generate --role targets --gun localhost:5000/org/app");
   g->add_option("--role", gen->role, "root, targets, snapshot, timestamp or targets/<name>")->required();
   g->add_option("--gun", gen->gun, "Collection the key belongs to (targets and snapshot keys)");
   g->add_option("--type", gen->type, "ecdsa (default), ed25519 or rsa")->check(CLI::IsMember({"ecdsa", "ed25519", "rsa"}));
@@ -60,6 +62,7 @@ void register_key(Registry& r) {
   });
 
   auto* l = key->add_subcommand("list", "List the keys in the trust directory (nothing is decrypted)");
+  l->footer("Example: signy -o json key list");
   l->callback([&r] {
     r.run = [&r]() -> Status {
       keystore::EnvPromptPassphrase pass;
@@ -86,6 +89,7 @@ void register_key(Registry& r) {
   };
   auto imp = std::make_shared<ImportOpts>();
   auto* i = key->add_subcommand("import", "Import a PEM private key (Notary's files, PKCS#8, SEC1, PKCS#1)");
+  i->footer("Example: SIGNY_ROOT_PASSPHRASE=... signy key import root.key --role root");
   i->add_option("FILE", imp->file, "PEM file")->required();
   i->add_option("--role", imp->role, "Role, when the file has no role header");
   i->add_option("--gun", imp->gun, "GUN, for targets and snapshot keys");
@@ -112,6 +116,7 @@ void register_key(Registry& r) {
   };
   auto exp = std::make_shared<ExportOpts>();
   auto* e = key->add_subcommand("export", "Print a key's public part as Notary key JSON or a securesystemslib key dict");
+  e->footer("Example: signy key export \"$(signy -o json key list | jq -r '.[0].key_id')\" --format in-toto");
   e->add_option("KEYID", exp->key_id, "Key ID (see signy key list)")->required();
   e->add_option("--format", exp->format, "notary (default) or in-toto")->check(CLI::IsMember({"notary", "in-toto"}));
   e->callback([&r, exp] {

@@ -3,12 +3,14 @@
 
 #include "cli/cli.hpp"
 #include "signy/util/encoding.hpp"
+#include "signy/util/text.hpp"
 
 namespace signy::cli {
 
 void register_list(Registry& r) {
   auto gun = std::make_shared<std::string>();
   auto* cmd = r.app.add_subcommand("list", "List the signed targets of a collection");
+  cmd->footer("Example: signy -o json list localhost:5000/org/app");
   cmd->add_option("GUN", *gun, "Collection, e.g. localhost:5000/org/app")->required();
   cmd->callback([&r, gun] {
     r.run = [&r, gun]() -> Status {
@@ -36,9 +38,10 @@ void register_list(Registry& r) {
           return;
         }
         std::printf("%-20s %-64s %12s  %s\n", "NAME", "DIGEST", "SIZE (BYTES)", "ROLE");
+        // Names and roles are the signers' text: control bytes escaped for the terminal.
         for (const auto& t : targets)
-          std::printf("%-20.*s %-64s %12lld  %.*s\n", static_cast<int>(t.name.size()), t.name.data(), sha(*t.meta).c_str(),
-                      static_cast<long long>(t.meta->length), static_cast<int>(t.role.size()), t.role.data());
+          std::printf("%-20s %-64s %12lld  %s\n", escape_control(t.name).c_str(), sha(*t.meta).c_str(),
+                      static_cast<long long>(t.meta->length), escape_control(t.role).c_str());
       });
     };
   });

@@ -14,6 +14,7 @@ void register_sign(Registry& r) {
   };
   auto o = std::make_shared<Opts>();
   auto* cmd = r.app.add_subcommand("sign", "Sign a bundle as a TUF target of its collection");
+  cmd->footer("Example: signy --server https://notary.example.com:4443 sign --thick bundle.tgz registry.example.com/org/app:v1");
   cmd->add_flag("--thick", o->thick, "FILE is a thick bundle archive (hashed as is)");
   cmd->add_option("FILE", o->file, "Bundle file")->required();
   cmd->add_option("REF", o->ref, "Reference, e.g. localhost:5000/org/app:v1 (GUN and tag)")->required();

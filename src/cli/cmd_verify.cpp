@@ -14,6 +14,7 @@ void register_verify(Registry& r) {
   };
   auto o = std::make_shared<Opts>();
   auto* cmd = r.app.add_subcommand("verify", "Verify a bundle against its trusted TUF target (exit 1 if refused)");
+  cmd->footer("Example: signy verify --thick --local bundle.tgz localhost:5000/org/app:v1");
   cmd->add_flag("--thick", o->thick, "FILE is a thick bundle archive");
   cmd->add_flag("--local", o->local, "Verify a local file (not pulled from a registry)");
   cmd->add_option("FILE", o->file, "Bundle file")->required();

@@ -11,6 +11,7 @@ namespace signy::cli {
 
 void register_version(Registry& r) {
   auto* cmd = r.app.add_subcommand("version", "Print the version of signy and of the libraries it uses");
+  cmd->footer("Example: signy version");
   cmd->callback([&r] {
     r.run = [&r]() -> Status {
       if (r.global.output == OutputFormat::json) {

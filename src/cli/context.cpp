@@ -4,11 +4,13 @@ namespace signy::cli {
 
 Result<api::Context> make_context(const GlobalOptions& g, keystore::PassphraseSource& pass) {
   api::Context ctx;
-  ctx.trust_dir = std::filesystem::absolute(g.trust_dir_path());
+  std::error_code ec;
+  ctx.trust_dir = std::filesystem::absolute(g.trust_dir_path(), ec);  // needs the working directory
+  if (ec) return fail(Errc::io_error, "trust directory " + g.trust_dir_path().string() + ": " + ec.message());
   ctx.server = g.server;
   ctx.passphrases = &pass;
   ctx.http.ca_file = g.tls_ca_file;
-  ctx.http.timeout_seconds = g.timeout_seconds;
+  ctx.http.timeout_ms = g.timeout_ms;
   // The one reference time for every expiry check of this command.
   ctx.now = std::chrono::time_point_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now());
   ctx.updater.pinning = SIGNY_TRY(api::load_trust_pinning(ctx.trust_dir));

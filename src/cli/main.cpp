@@ -1,11 +1,13 @@
 // signy entry point: parses the command line, runs the selected command, and maps the error's
-// category to the exit code documented in README.md ("Exit codes").
+// category to the exit code documented in README.md ("Exit codes"). Every message printed here
+// is signy's own (no library's wording) with control bytes escaped (escape_control).
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
 
 #include "cli/cli.hpp"
 #include "signy/util/log.hpp"
+#include "signy/util/text.hpp"
 
 namespace signy::cli {
 
@@ -15,34 +17,164 @@ std::filesystem::path GlobalOptions::trust_dir_path() const {
   return std::filesystem::path(home && *home ? home : ".") / ".signy";
 }
 
-void print_json(const nlohmann::json& j) { std::cout << j.dump(2) << '\n'; }
+// Invalid UTF-8 (a file name, a server's text) becomes U+FFFD instead of an exception.
+void print_json(const nlohmann::json& j) {
+  std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
+}
 
 }  // namespace signy::cli
 
 namespace {
-int report(const signy::Error& e) {
-  bool usage = e.category() == signy::ErrorCategory::usage && e.message.rfind("usage", 0) != 0;
-  std::fprintf(stderr, "signy: %s%s\n", usage ? "usage: " : "", e.message.c_str());
-  return signy::exit_code(e.category());
+using namespace signy;
+
+// Option types in words: CLI11 shows validators as "TEXT:{a,b}" or "ENUM:value in {json->1,...}".
+class Formatter : public CLI::Formatter {
+ public:
+  std::string make_option_opts(const CLI::Option* opt) const override {
+    if (!opt->get_option_text().empty() || opt->get_type_size() == 0) return CLI::Formatter::make_option_opts(opt);
+    std::string type = opt->get_type_name();
+    if (auto colon = type.find(':'); colon != std::string::npos) {
+      std::string rest = type.substr(colon + 1);
+      type = type.substr(0, colon);
+      if (rest.size() > 2 && rest.front() == '{' && rest.back() == '}' && rest.find("->") == std::string::npos) {
+        type = rest.substr(1, rest.size() - 2);  // IsMember: {ecdsa,ed25519,rsa} -> ecdsa|ed25519|rsa
+        for (auto& c : type)
+          if (c == ',') c = '|';
+      }
+    }
+    std::string out = " " + type;
+    if (!opt->get_default_str().empty()) out += " (default " + opt->get_default_str() + ")";
+    if (opt->get_required()) out += " (required)";
+    return out;
+  }
+};
+
+bool g_json_output = false;
+
+// The -o json "category" of an error: the exit code's meaning (README, "Exit codes").
+std::string_view category_name(ErrorCategory category) {
+  switch (category) {
+    case ErrorCategory::verification: return "verification";
+    case ErrorCategory::usage: return "usage";
+    case ErrorCategory::bad_input: return "bad_input";
+    case ErrorCategory::network: return "network";
+    case ErrorCategory::local_io: return "local_io";
+    case ErrorCategory::internal: break;
+  }
+  return "internal";
+}
+
+int report(const Error& e) {
+  std::string message = escape_control(e.message);
+  bool usage = e.category() == ErrorCategory::usage && message.rfind("usage", 0) != 0;
+  std::fprintf(stderr, "signy: %s%s\n", usage ? "usage: " : "", message.c_str());
+  if (g_json_output) {
+    // The same failure for programs reading -o json: one object on stdout.
+    cli::print_json({{"error",
+                      {{"code", errc_name(e.code)}, {"category", category_name(e.category())}, {"message", message}}}});
+  }
+  return exit_code(e.category());
+}
+
+// -o/--output json as given on the command line, for errors before (or while) it is parsed.
+bool json_requested(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    std::string_view a = argv[i];
+    if (a == "--") break;
+    if ((a == "-o" || a == "--output") && i + 1 < argc) {
+      std::string v = argv[++i];
+      for (auto& c : v) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      if (v == "json") return true;
+    } else if (a == "-ojson" || a == "--output=json" || a == "-o=json") {
+      return true;
+    }
+  }
+  return false;
+}
+
+// The innermost command selected on the command line ("signy key" for `signy key frobnicate`).
+const CLI::App* innermost(const CLI::App& app, std::string& name) {
+  const CLI::App* at = &app;
+  name = "signy";
+  for (;;) {
+    auto subs = at->get_subcommands();
+    if (subs.empty()) return at;
+    at = subs.front();
+    name += " " + at->get_name();
+  }
+}
+
+// CLI11's parse errors in signy's words; the offending text is quoted (and escaped by report).
+Error parse_error(const CLI::App& app, const CLI::ParseError& e) {
+  std::string cmd;
+  const CLI::App* at = innermost(app, cmd);
+  std::string see = "; see " + cmd + " --help";
+  if (dynamic_cast<const CLI::ExtrasError*>(&e) || dynamic_cast<const CLI::RequiredError*>(&e)) {
+    auto extras = app.remaining(true);  // with fallthrough, a subcommand's extras reach the top
+    if (!extras.empty()) {
+      const auto& first = extras.front();
+      if (at->get_require_subcommand_min() > 0 && !first.empty() && first.front() != '-')
+        return Error{Errc::usage, "unknown command \"" + first + "\"" + see};
+      return Error{Errc::usage, "unexpected argument \"" + first + "\"" + see};
+    }
+    if (at->get_require_subcommand_min() > 0 && at->get_subcommands().empty())
+      return Error{Errc::usage, "a command is required" + see};
+  }
+  std::string why = e.what();
+  if (dynamic_cast<const CLI::ArgumentMismatch*>(&e)) {
+    // "--timeout: 1 required TEXT missing": the option's name, in our words.
+    if (auto colon = why.find(": "); colon != std::string::npos && why.find(" required ") != std::string::npos)
+      return Error{Errc::usage, why.substr(0, colon) + " needs a value" + see};
+  }
+  if (dynamic_cast<const CLI::ValidationError*>(&e)) {
+    // IsMember: "--type: dsa not in {ecdsa,ed25519,rsa}".
+    auto colon = why.find(": "), in = why.find(" not in {");
+    if (colon != std::string::npos && in != std::string::npos && in > colon && why.back() == '}') {
+      std::string choices = why.substr(in + 9, why.size() - in - 10);
+      for (std::size_t p = 0; (p = choices.find(',', p)) != std::string::npos; p += 2) choices.replace(p, 1, ", ");
+      return Error{Errc::usage, why.substr(0, colon) + ": \"" + why.substr(colon + 2, in - colon - 2) + "\" is not one of " +
+                                    choices + see};
+    }
+  }
+  // The rest (a missing or bad value): CLI11's text names the option and the value; its
+  // "Run with --help" advice is replaced by ours.
+  if (auto run = why.find("Run with --help"); run != std::string::npos) why.erase(run);
+  while (!why.empty() && (why.back() == ' ' || why.back() == '\n')) why.pop_back();
+  return Error{Errc::usage, why + see};
+}
+
+// The text of a std::filesystem error without the library's wording: "<path>: <what>: <why>".
+Error filesystem_error(const std::filesystem::filesystem_error& e) {
+  std::string what = e.what();
+  constexpr std::string_view kPrefix = "filesystem error: ";
+  if (what.rfind(kPrefix, 0) == 0) what.erase(0, kPrefix.size());
+  if (auto bracket = what.find(" ["); bracket != std::string::npos) what.erase(bracket);
+  std::string path = e.path1().string();
+  return Error{Errc::io_error, path.empty() ? what : path + ": " + what};
 }
 }  // namespace
 
 int main(int argc, char** argv) {
-  using namespace signy;
   cli::GlobalOptions global;
   cli::Action run;
+  g_json_output = json_requested(argc, argv);
   CLI::App app{"signy: sign and verify Cloud Native Application Bundles (CNAB Security, cnab-spec 300-303)", "signy"};
+  app.formatter(std::make_shared<Formatter>());
   app.require_subcommand(1);
   app.fallthrough();
-  app.add_option("-d,--dir", global.trust_dir, "Trust directory (default ~/.signy)");
-  app.add_option("--log", global.log_level, "Log level: error, warn, info, debug")->default_val("warn");
-  app.add_option("--server", global.server, "Trust server: https://host:port (Notary) or file:///path (default file://<dir>/server)");
-  app.add_option("--tlscacert", global.tls_ca_file, "Trust only this CA for the server's TLS certificate");
-  app.add_option("-t,--timeout", global.timeout_seconds, "Network timeout in seconds")->check(CLI::Range(1, 3600));
-  std::map<std::string, cli::OutputFormat> formats{{"text", cli::OutputFormat::text},
-                                                   {"json", cli::OutputFormat::json}};
-  app.add_option("-o,--output", global.output, "Output format: text or json")
-      ->transform(CLI::CheckedTransformer(formats, CLI::ignore_case));
+  app.footer("Example: signy -d /tmp/trust sign --thick bundle.tgz localhost:5000/org/app:v1");
+  app.add_option("-d,--dir", global.trust_dir, "Trust directory (default ~/.signy)")->type_name("DIR");
+  app.add_option("--log", global.log_level, "Log level")->option_text("error|warn|info|debug (default warn)");
+  app.add_option("--server", global.server, "Trust server: https://host:port (Notary) or file:///path (default file://<dir>/server)")
+      ->type_name("URL");
+  app.add_option("--tlscacert", global.tls_ca_file, "Trust only this CA for the server's TLS certificate")->type_name("FILE");
+  std::string timeout;
+  app.add_option("-t,--timeout", timeout,
+                 "Network timeout: seconds, or a Go duration (90s, 1m30s, 250ms, 2h; at most 24h)")
+      ->option_text("DURATION (default 30s)");
+  std::string output = "text";
+  app.add_option("-o,--output", output, "Output format (json: errors too, as {\"error\": {...}} on stdout)")
+      ->option_text("text|json (default text)");
 
   cli::Registry registry{app, global, run};
   cli::register_version(registry);
@@ -64,9 +196,20 @@ int main(int argc, char** argv) {
     return 0;
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return app.exit(e);  // --version and friends
-    std::string msg = e.what();
-    std::fprintf(stderr, "signy: usage: %s (see signy --help)\n", msg.c_str());
-    return exit_code(ErrorCategory::usage);
+    return report(parse_error(app, e));
+  }
+  for (auto& c : output) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (output != "text" && output != "json")
+    return report(Error{Errc::usage, "-o/--output: \"" + output + "\" is not text or json"});
+  global.output = output == "json" ? cli::OutputFormat::json : cli::OutputFormat::text;
+  g_json_output = global.output == cli::OutputFormat::json;
+  if (!timeout.empty()) {
+    // Go durations as the original signy took them (time.ParseDuration); plain integers are seconds.
+    auto d = parse_duration(timeout);
+    if (!d) return report(d.error().context("-t/--timeout"));
+    if (*d < std::chrono::milliseconds(1) || *d > std::chrono::hours(24))
+      return report(Error{Errc::usage, "-t/--timeout: \"" + timeout + "\" is not between 1ms and 24h"});
+    global.timeout_ms = std::chrono::ceil<std::chrono::milliseconds>(*d).count();
   }
   auto lvl = log::parse_level(global.log_level);
   if (!lvl) return report(lvl.error());
@@ -77,8 +220,14 @@ int main(int argc, char** argv) {
     if (!st) return report(st.error());
   } catch (const std::bad_alloc&) {
     return report(Error{Errc::internal, "out of memory"});
+  } catch (const std::filesystem::filesystem_error& e) {
+    return report(filesystem_error(e));  // local I/O, not a bug
+  } catch (const nlohmann::json::exception& e) {
+    std::string why = e.what();  // "[json.exception.type_error.316] invalid UTF-8 byte ..."
+    if (auto end = why.find("] "); why.rfind("[json.exception", 0) == 0 && end != std::string::npos) why.erase(0, end + 2);
+    return report(Error{Errc::internal, "unexpected JSON error (a bug, please report it): " + why});
   } catch (const std::exception& e) {
-    return report(Error{Errc::internal, std::string("internal error: ") + e.what()});
+    return report(Error{Errc::internal, std::string("unexpected error (a bug, please report it): ") + e.what()});
   }
   return 0;
 }

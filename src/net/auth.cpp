@@ -129,7 +129,7 @@ Result<Challenge> parse_bearer_challenge(std::string_view h) {
   if (c.realm.empty()) return bad("names no realm");
   if (c.realm.rfind("https://", 0) != 0 && !is_loopback_http(c.realm))
     return fail(Errc::untrusted_key, "the server sends credentials to \"" + c.realm.substr(0, 100) +
-                                         "\": a token realm must be https:// (http:// only on 127.0.0.1)");
+                                         "\": a token realm must be https:// (http:// only on loopback: 127.0.0.0/8, [::1], localhost)");
   return c;
 }
 

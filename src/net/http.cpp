@@ -1,13 +1,18 @@
 #include "signy/net/http.hpp"
 
+#include <arpa/inet.h>
 #include <curl/curl.h>
+#include <netdb.h>
+#include <netinet/in.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cctype>
 #include <cstring>
 #include <mutex>
 #include <vector>
 
+#include "signy/util/file.hpp"
 #include "signy/util/log.hpp"
 #include "signy/util/secret.hpp"
 #include "signy/version.hpp"
@@ -86,17 +91,99 @@ Result<HttpClient> HttpClient::create(HttpOptions options) {
   auto impl = std::make_unique<Impl>();
   impl->curl = curl_easy_init();
   if (!impl->curl) return fail(Errc::internal, "cannot initialise libcurl");
+  // A CA file that cannot be read is the user's local file, not the network (libcurl would only
+  // say "problem with the SSL CA cert" at the first request).
+  if (!options.ca_file.empty()) {
+    auto ca = FileReader::open(options.ca_file);
+    if (!ca) return tl::unexpected(ca.error().context("--tlscacert"));
+  }
   impl->options = std::move(options);
   return HttpClient(std::move(impl));
 }
 
-bool is_loopback_http(std::string_view url) {
-  for (std::string_view host : {"http://127.0.0.1", "http://localhost"}) {
-    if (url.substr(0, host.size()) != host) continue;
-    auto rest = url.substr(host.size());
-    if (rest.empty() || rest.front() == ':' || rest.front() == '/') return true;
+namespace {
+// A dotted-quad of four decimal octets without leading zeros (the only form every parser reads
+// alike: inet_aton and curl also take 0x7f000001, 127.1 and octal 0177.0.0.1).
+bool strict_ipv4(std::string_view host, unsigned char& first) {
+  int parts = 0;
+  for (std::size_t i = 0; i <= host.size(); ++parts) {
+    auto dot = host.find('.', i);
+    auto part = host.substr(i, dot == std::string_view::npos ? std::string_view::npos : dot - i);
+    if (part.empty() || part.size() > 3 || (part.size() > 1 && part[0] == '0') ||
+        part.find_first_not_of("0123456789") != std::string_view::npos)
+      return false;
+    int v = std::stoi(std::string(part));
+    if (v > 255) return false;
+    if (parts == 0) first = static_cast<unsigned char>(v);
+    if (dot == std::string_view::npos) break;
+    i = dot + 1;
   }
-  return false;
+  return parts == 3;
+}
+
+// localhost counts only when every address it resolves to is loopback (/etc/hosts could say otherwise).
+bool localhost_is_loopback() {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* res = nullptr;
+  if (::getaddrinfo("localhost", nullptr, &hints, &res) != 0 || !res) return false;
+  bool all = true;
+  for (auto* a = res; a; a = a->ai_next) {
+    if (a->ai_family == AF_INET) {
+      auto addr = ntohl(reinterpret_cast<const sockaddr_in*>(a->ai_addr)->sin_addr.s_addr);
+      all = all && (addr >> 24) == 127;
+    } else if (a->ai_family == AF_INET6) {
+      all = all && IN6_IS_ADDR_LOOPBACK(&reinterpret_cast<const sockaddr_in6*>(a->ai_addr)->sin6_addr);
+    } else {
+      all = false;
+    }
+  }
+  ::freeaddrinfo(res);
+  return all;
+}
+}  // namespace
+
+namespace {
+// 250 ms, 1500 ms, 2 s, 10 s: rounded to whole seconds from 2 s.
+std::string format_wait(long long ms) {
+  if (ms < 2000) return std::to_string(ms) + " ms";
+  return std::to_string((ms + 500) / 1000) + " s";
+}
+}  // namespace
+
+bool is_loopback_http(std::string_view url) {
+  constexpr std::string_view kScheme = "http://";
+  if (url.size() < kScheme.size()) return false;
+  for (std::size_t i = 0; i < kScheme.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(url[i])) != kScheme[i]) return false;
+  // The authority ends at the first '/', '?' or '#' (RFC 3986 3.2); curl also ends it at '\\'.
+  auto rest = url.substr(kScheme.size());
+  auto authority = rest.substr(0, rest.find_first_of("/?#\\"));
+  // Only host[:port]: no userinfo ("http://127.0.0.1@evil/" goes to evil), no odd bytes.
+  std::string_view host = authority, port;
+  if (!authority.empty() && authority.front() == '[') {
+    auto close = authority.find(']');
+    if (close == std::string_view::npos) return false;
+    host = authority.substr(0, close + 1);
+    if (auto after = authority.substr(close + 1); !after.empty()) {
+      if (after.front() != ':' || after.size() == 1) return false;
+      port = after.substr(1);
+    }
+  } else if (auto colon = authority.find(':'); colon != std::string_view::npos) {
+    host = authority.substr(0, colon);
+    port = authority.substr(colon + 1);
+    if (port.empty()) return false;
+  }
+  if (!port.empty() && (port.size() > 5 || port.find_first_not_of("0123456789") != std::string_view::npos ||
+                        std::stol(std::string(port)) > 65535))
+    return false;
+  if (host == "[::1]") return true;
+  unsigned char first = 0;
+  if (strict_ipv4(host, first)) return first == 127;
+  std::string lower(host);
+  for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return lower == "localhost" && localhost_is_loopback();
 }
 
 const HttpOptions& HttpClient::options() const { return impl_->options; }
@@ -129,22 +216,33 @@ Result<HttpResponse> HttpClient::perform(const std::string& url, std::size_t max
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(c, CURLOPT_USERAGENT, "signy/" SIGNY_VERSION);
   curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, o.connect_timeout_seconds);
-  curl_easy_setopt(c, CURLOPT_TIMEOUT, o.timeout_seconds);
+  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, o.timeout_ms);
   // Slow retrieval: give up when fewer than 64 bytes/s arrive for 10 s (or the whole timeout).
   curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 64L);
-  curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, std::min(10L, o.timeout_seconds));
+  curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, std::clamp((o.timeout_ms + 999) / 1000, 1L, 10L));
   curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
   curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
   if (!o.ca_file.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, o.ca_file.c_str());
   curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(max_body));
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, write_cb);
   curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
+  auto started = std::chrono::steady_clock::now();
   CURLcode rc = curl_easy_perform(c);
+  auto waited = std::chrono::steady_clock::now() - started;
   curl_easy_setopt(c, CURLOPT_HTTPHEADER, nullptr);
   if (sink.overflow || rc == CURLE_FILESIZE_EXCEEDED)
     return fail(Errc::too_large, url + ": response exceeds the " + std::to_string(max_body) + "-byte limit (endless data?)");
-  if (rc == CURLE_OPERATION_TIMEDOUT)
-    return fail(Errc::network, url + ": timed out after " + std::to_string(o.timeout_seconds) + " s (slow retrieval?)");
+  if (rc == CURLE_OPERATION_TIMEDOUT) {
+    // Three limits end here (connect, the whole request, the low-speed window), so say the time
+    // really waited, measured, and which limit it was.
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(waited).count();
+    curl_off_t connect_us = 0;
+    curl_easy_getinfo(c, CURLINFO_CONNECT_TIME_T, &connect_us);
+    std::string why = connect_us == 0              ? "could not connect"
+                      : ms + 500 < o.timeout_ms    ? "fewer than 64 bytes/s: slow retrieval?"
+                                                   : "the -t/--timeout limit: slow retrieval?";
+    return fail(Errc::network, url + ": timed out after " + format_wait(ms) + " (" + why + ")");
+  }
   if (rc != CURLE_OK) return fail(Errc::network, url + ": " + curl_easy_strerror(rc));
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp.status);
   if (log::level() >= log::Level::debug) {

@@ -135,7 +135,7 @@ Result<std::unique_ptr<Remote>> open_remote(std::string_view url_in, const std::
   }
   bool https = url.rfind("https://", 0) == 0;
   if (!https && !net::is_loopback_http(url))
-    return fail(Errc::usage, "server \"" + url.substr(0, 100) + "\" must be https:// (http:// only on 127.0.0.1) or file://");
+    return fail(Errc::usage, "server \"" + url.substr(0, 100) + "\" must be https:// (http:// only on loopback: 127.0.0.0/8, [::1], localhost) or file://");
   while (!url.empty() && url.back() == '/') url.pop_back();
   auto client = SIGNY_TRY(net::HttpClient::create(http));
   // The GUN goes into the path unescaped, slashes included, as Notary's clients send it.

@@ -107,6 +107,8 @@ Result<Reference> parse_reference(std::string_view text) {
     start = s + 1;
   }
   std::string_view first = parts.front();
+  if (parts.size() == 1 && is_bare_registry_host(first))
+    return bad("\"" + std::string(first) + "\" is a registry host, not a repository: write HOST/REPOSITORY:TAG");
   bool has_domain = parts.size() > 1 && (first.find_first_of(".:") != std::string_view::npos || first == "localhost" ||
                                          first.find_first_of("ABCDEFGHIJKLMNOPQRSTUVWXYZ") != std::string_view::npos);
   if (has_domain) {
@@ -128,6 +130,11 @@ Result<Reference> parse_reference(std::string_view text) {
   if (ref.gun().size() > 255) return bad("name longer than 255 characters");
   if (ref.tag.empty()) ref.tag = "latest";
   return ref;
+}
+
+bool is_bare_registry_host(std::string_view name) {
+  return !name.empty() && name.find('/') == std::string_view::npos &&
+         (name.find_first_of(".:") != std::string_view::npos || name == "localhost");
 }
 
 }  // namespace signy::oci

@@ -42,9 +42,16 @@ Result<RunResult> run(const std::vector<std::string>& argv, std::string_view inp
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
+  // The helper leads a process group of its own, so that on the deadline everything it started
+  // (a script's children keep our pipe open) is killed with it: kill(-pgid).
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+  posix_spawnattr_setpgroup(&attr, 0);
   pid_t pid = -1;
-  int rc = posix_spawnp(&pid, args[0], &fa, nullptr, args.data(), environ);
+  int rc = posix_spawnp(&pid, args[0], &fa, &attr, args.data(), environ);
   posix_spawn_file_actions_destroy(&fa);
+  posix_spawnattr_destroy(&attr);
   if (rc != 0) {
     if (rc == ENOENT) return fail(Errc::not_found, argv[0] + " is not on PATH");
     return fail(Errc::io_error, "cannot run " + argv[0] + ": " + std::strerror(rc));
@@ -91,7 +98,8 @@ Result<RunResult> run(const std::vector<std::string>& argv, std::string_view inp
       }
     }
   }
-  if (error) ::kill(pid, SIGKILL);
+  // The group is still ours to kill: its leader is not yet reaped (a zombie at worst).
+  if (error) ::kill(-pid, SIGKILL);
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }

@@ -153,8 +153,11 @@ Status Updater::load_root() {
     return fail(Errc::untrusted_key, "no trusted root for " + gun_ + " and trust on first use is disabled");
   } else {
     tofu_ = true;
-    log::warn("trusting the root of " + gun_ + " on first use (root key " +
-              set->root().signed_.roles.at("root").keyids.front().substr(0, 16) + "...); pin it to avoid this");
+    // The full ID, as <trust dir>/config.json pins it (notary trustpin.go certs), and how.
+    const auto& root_id = set->root().signed_.roles.at("root").keyids.front();
+    log::warn("trusting the root of " + gun_ + " on first use (root key " + root_id +
+              "); to pin it, put in <trust dir>/config.json: {\"trust_pinning\":{\"certs\":{\"" + gun_ + "\":[\"" + root_id +
+              "\"]}}}");
   }
   set_ = std::move(*set);
   root_bytes_ = *bytes;

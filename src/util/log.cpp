@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <string>
 
+#include "signy/util/text.hpp"
+
 namespace signy::log {
 namespace {
 std::atomic<Level> g_level{Level::warn};
@@ -22,8 +24,11 @@ Result<Level> parse_level(std::string_view name) {
   return fail(Errc::usage, "unknown log level \"" + std::string(name) + "\" (error, warn, info, debug)");
 }
 
-void write(Level level, std::string_view message) {
+void write(Level level, std::string_view raw) {
   if (level > g_level.load()) return;
+  // Warnings quote file names and servers' text: no control byte reaches the terminal raw.
+  std::string escaped = escape_control(raw);
+  std::string_view message = escaped;
   static constexpr const char* kNames[] = {"error", "warning", "info", "debug"};
   if (level == Level::debug) {
     auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - g_start).count();

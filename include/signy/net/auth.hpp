@@ -22,7 +22,7 @@ namespace signy::net {
 struct Challenge {
   std::string realm, service, scope;
 };
-// Parses a Bearer challenge. The realm must be https:// (http:// only on 127.0.0.1/localhost).
+// Parses a Bearer challenge. The realm must be https:// (http:// only on loopback: net::is_loopback_http).
 Result<Challenge> parse_bearer_challenge(std::string_view www_authenticate);
 
 struct Credentials {

@@ -11,8 +11,8 @@
 namespace signy::net {
 
 struct HttpOptions {
-  std::string ca_file;          // --tlscacert: trust only this CA bundle
-  long timeout_seconds = 30;    // -t/--timeout: whole request
+  std::string ca_file;          // --tlscacert: trust only this CA bundle (must exist)
+  long timeout_ms = 30'000;     // -t/--timeout: whole request
   long connect_timeout_seconds = 10;
 };
 
@@ -28,12 +28,16 @@ struct MultipartPart {
   std::string_view data;
 };
 
-// Plain http:// is allowed only to this machine: http://127.0.0.1 or http://localhost, with an
-// optional port and path ("http://127.0.0.1.example.com" is not loopback).
+// Plain http:// is allowed only to this machine: a literal address in 127.0.0.0/8 (dotted decimal,
+// no leading zeros) or [::1], or `localhost` when it resolves to loopback addresses only; an
+// optional port and path; no userinfo ("http://127.0.0.1@evil/" and "http://127.0.0.1.example.com"
+// are not loopback).
 bool is_loopback_http(std::string_view url);
 
 class HttpClient {
  public:
+  // Errc::not_found / io_error naming ca_file when it is set and cannot be read (local I/O, not
+  // a network error).
   static Result<HttpClient> create(HttpOptions options);
   HttpClient(HttpClient&&) noexcept;
   HttpClient& operator=(HttpClient&&) noexcept;

@@ -24,7 +24,7 @@ class Remote : public tuf::MetadataSource {
   virtual Status delete_collection() = 0;
 };
 
-// "file:///abs/path" or "https://host[:port]" ("http://" only for 127.0.0.1 and localhost).
+// "file:///abs/path" or "https://host[:port]" ("http://" only on loopback: net::is_loopback_http).
 Result<std::unique_ptr<Remote>> open_remote(std::string_view url, const std::string& gun, const net::HttpOptions& http);
 
 }  // namespace signy::notary

@@ -25,4 +25,9 @@ struct Reference {
 // outside the grammar, names over 255 characters, and tags over 128.
 Result<Reference> parse_reference(std::string_view text);
 
+// A name of one component that names a registry, not a repository on it: "localhost",
+// "localhost:5000", "registry.example.com", "127.0.0.1:5000" (a '.' or a ':' port, or localhost).
+// As a GUN or a reference it is a mistake: a collection needs a repository path.
+bool is_bare_registry_host(std::string_view name);
+
 }  // namespace signy::oci

@@ -1,6 +1,7 @@
 // Running a helper program (docker credential helpers): no shell, the program found on PATH,
 // its standard input given, its standard output captured up to a cap, a deadline after which it
-// is killed. Standard error goes to /dev/null (helpers may print secrets there).
+// is killed with every process it started (its own process group). Standard error goes to
+// /dev/null (helpers may print secrets there).
 #pragma once
 #include <chrono>
 #include <string>

@@ -37,3 +37,18 @@ TEST_CASE("invalid references are usage errors with the reason") {
   CHECK(!parse_reference("example.com/" + std::string(260, 'a')));
   CHECK(!parse_reference("example.com/a:" + std::string(129, 't')));
 }
+
+TEST_CASE("a bare registry host is not a repository") {
+  for (const char* host : {"localhost", "localhost:5000", "registry.example.com", "127.0.0.1:5000", "[::1]:5000"})
+    CHECK(is_bare_registry_host(host));
+  for (const char* gun : {"localhost:5000/app", "registry.example.com/org/app", "alpine", "docker.io/library/alpine", ""})
+    CHECK(!is_bare_registry_host(gun));
+  for (const char* ref : {"localhost:5000", "registry.example.com", "registry.example.com:v1", "127.0.0.1:5000"}) {
+    INFO(ref);
+    auto r = parse_reference(ref);
+    REQUIRE(!r);
+    CHECK(r.error().code == Errc::usage);
+    CHECK(r.error().message.find("registry host") != std::string::npos);
+  }
+  CHECK(parse_reference("alpine:3.18"));
+}

@@ -1,5 +1,11 @@
 // Running helper programs: input given, output captured and capped, a deadline, no shell.
+#include <signal.h>
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
+#include <cstdlib>
+#include <fstream>
+#include <thread>
 
 #include "signy/sys/process.hpp"
 
@@ -24,4 +30,37 @@ TEST_CASE("a missing, endless or stalled helper is an error of its own") {
   CHECK(std::chrono::steady_clock::now() - t0 < 5s);
   // A helper that never reads a large input does not block us.
   CHECK(sys::run({"true"}, std::string(1 << 20, 'x'), 5s, 1024));
+}
+
+TEST_CASE("a helper that hangs is killed with its whole process group") {
+  // The helper starts a sleeping child that keeps standard output open, as a shell script
+  // helper calling another program does, then hangs itself.
+  char tmpl[] = "/tmp/signy-pgid-XXXXXX";
+  int fd = ::mkstemp(tmpl);
+  REQUIRE(fd >= 0);
+  ::close(fd);
+  std::string pidfile = tmpl;
+  auto t0 = std::chrono::steady_clock::now();
+  auto r = sys::run({"sh", "-c", "sleep 30 & echo $! >" + pidfile + "; wait"}, "", 300ms, 1024);
+  CHECK(r.error().code == Errc::network);
+  CHECK(std::chrono::steady_clock::now() - t0 < 5s);
+  std::ifstream in(pidfile);
+  pid_t child = 0;
+  in >> child;
+  ::unlink(pidfile.c_str());
+  REQUIRE(child > 0);
+  // Dead: no such process, or a zombie (its new parent may reap it late, or never in a container).
+  auto dead = [child] {
+    std::ifstream stat("/proc/" + std::to_string(child) + "/stat");
+    std::string pid, comm, state;
+    if (!(stat >> pid >> comm >> state)) return true;
+    return state == "Z" || state == "X";
+  };
+  bool gone = false;
+  for (int i = 0; i < 50 && !gone; ++i) {
+    gone = dead();
+    if (!gone) std::this_thread::sleep_for(20ms);
+  }
+  if (!gone) ::kill(child, SIGKILL);
+  CHECK(gone);
 }
