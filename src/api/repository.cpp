@@ -224,12 +224,19 @@ Result<SignResult> sign_thick(const Context& ctx, const fs::path& file, std::str
 Result<VerifyResult> verify_thick(const Context& ctx, const fs::path& file, std::string_view ref_text) {
   auto ref = SIGNY_TRY(oci::parse_reference(ref_text));
   auto coll = SIGNY_TRY(open_collection(ctx, ref.gun()));
+  auto reader = SIGNY_TRY(FileReader::open(file));  // a FIFO or a device is refused before any download
   tuf::Updater updater(coll.gun, coll.cache_dir, *coll.remote, ctx.now, ctx.updater);
   auto st = updater.refresh();
   if (!st) return tl::unexpected(st.error().context(coll.gun));
   auto target = updater.find_target(ref.tag);
   if (!target) return fail(Errc::untrusted_key, coll.gun + " has no signed target \"" + ref.tag + "\"");
-  auto digests = SIGNY_TRY(digest_file(file));
+  // Bounded: a file of another size is refused unread, and the hashing pass stops one byte after
+  // the signed length should the file grow meanwhile (issue 7 item 4).
+  if (static_cast<std::int64_t>(reader.size()) != target->meta.length)
+    return fail(Errc::length_mismatch, file.string() + " is " + std::to_string(reader.size()) + " bytes, the signed target " +
+                                           ref.tag + " is " + std::to_string(target->meta.length));
+  reader.limit(static_cast<std::uint64_t>(target->meta.length));
+  auto digests = SIGNY_TRY(crypto::digest_stream([&reader](std::span<std::uint8_t> buf) { return reader.read(buf); }));
   VerifyResult result{coll.gun, ref.tag, target->role, digests, updater.used_tofu(), updater.warnings()};
   const auto& d = result.digests;
   if (static_cast<std::int64_t>(d.length) != target->meta.length)

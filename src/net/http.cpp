@@ -8,6 +8,7 @@
 #include <mutex>
 #include <vector>
 
+#include "signy/util/file.hpp"
 #include "signy/util/log.hpp"
 #include "signy/util/secret.hpp"
 #include "signy/version.hpp"
@@ -86,6 +87,9 @@ Result<HttpClient> HttpClient::create(HttpOptions options) {
   auto impl = std::make_unique<Impl>();
   impl->curl = curl_easy_init();
   if (!impl->curl) return fail(Errc::internal, "cannot initialise libcurl");
+  // libcurl opens the CA file itself: at least refuse a FIFO or a device it would block on.
+  if (!options.ca_file.empty())
+    if (auto st = check_regular_file(options.ca_file); !st) return tl::unexpected(st.error().context("--tlscacert"));
   impl->options = std::move(options);
   return HttpClient(std::move(impl));
 }
