@@ -41,7 +41,11 @@ mkfifo pinned/config.json
 expect_refused "$PWD/pinned/config.json" FIFO -- timeout 10 "$SIGNY" -d pinned list $ref
 rm pinned/config.json && ln -s /dev/zero pinned/config.json
 expect_refused "$PWD/pinned/config.json" "character device" -- timeout 10 "$SIGNY" -d pinned list $ref
-ok "config.json as a FIFO or a device is refused"
+# A dangling symlink is not a missing config.json: dropping its pins (or disable_tofu) silently
+# would weaken trust, so it is an error too.
+rm pinned/config.json && ln -s "$PWD/gone.json" pinned/config.json
+expect_fail 5 "$PWD/pinned/config.json: dangling symbolic link" -- timeout 10 "$SIGNY" -d pinned list $ref
+ok "config.json as a FIFO, a device or a dangling symlink is refused"
 
 # Metadata of the file:// repository: a FIFO or a device served as timestamp.json.
 tuf=trust/server/$ref/_trust/tuf
