@@ -39,6 +39,30 @@ Result<crypto::Digests> digest_file(const fs::path& file) {
   return crypto::digest_stream([&reader](std::span<std::uint8_t> buf) { return reader.read(buf); });
 }
 
+// A digest pinned in the reference (REF@sha256:HEX, REF@sha512:HEX; issue 7 item 3) must be the
+// file's (sign) and the signed target's (verify).
+Status check_pinned_file(const oci::Reference& ref, const crypto::Digests& d, const fs::path& file) {
+  if (!ref.digest) return {};
+  auto alg = ref.digest_algorithm();
+  auto got = alg == "sha256" ? hex_encode(d.sha256) : hex_encode(d.sha512);
+  if (got != ref.digest_hex())
+    return fail(Errc::hash_mismatch, file.string() + ": " + std::string(alg) + " " + got + " differs from the " +
+                                         std::string(alg) + " pinned in the reference " + std::string(ref.digest_hex()));
+  return {};
+}
+
+Status check_pinned_target(const oci::Reference& ref, const tuf::FileMeta& meta) {
+  if (!ref.digest) return {};
+  std::string alg(ref.digest_algorithm());
+  auto want = meta.hashes.get(alg);
+  if (want.empty())
+    return fail(Errc::hash_mismatch, "the signed target " + ref.tag + " lists no " + alg + " to compare with the pinned digest");
+  if (hex_encode(want) != ref.digest_hex())
+    return fail(Errc::hash_mismatch, "the signed target " + ref.tag + " has " + alg + " " + hex_encode(want) + ", not the pinned " +
+                                         std::string(ref.digest_hex()));
+  return {};
+}
+
 // A private key for `role` whose canonical ID is one of the role's key IDs in root.
 Result<crypto::PrivateKey> key_for_role(const keystore::KeyStore& ks, const tuf::Root& root, const std::string& role) {
   for (const auto& id : root.roles.at(role).keyids) {
@@ -87,6 +111,7 @@ Result<SignResult> sign_thick(const Context& ctx, const fs::path& file, std::str
   auto coll = SIGNY_TRY(open_collection(ctx, ref.gun()));
   auto digests = SIGNY_TRY(digest_file(file));
   log::debug("hashed " + file.string());
+  SIGNY_TRY_VOID(check_pinned_file(ref, digests, file));  // before any key is created or anything published
   SignResult result{ref.gun(), ref.tag, digests, 0, false};
   auto ks = SIGNY_TRY(keystore::KeyStore::open(ctx.trust_dir, *ctx.passphrases));
 
@@ -226,12 +251,20 @@ Result<SignResult> sign_thick(const Context& ctx, const fs::path& file, std::str
 Result<VerifyResult> verify_thick(const Context& ctx, const fs::path& file, std::string_view ref_text) {
   auto ref = SIGNY_TRY(oci::parse_reference(ref_text));
   auto coll = SIGNY_TRY(open_collection(ctx, ref.gun()));
+  auto reader = SIGNY_TRY(FileReader::open(file));  // a FIFO or a device is refused before any download
   tuf::Updater updater(coll.gun, coll.cache_dir, *coll.remote, ctx.now, ctx.updater);
   auto st = updater.refresh();
   if (!st) return tl::unexpected(st.error().context(coll.gun));
   auto target = updater.find_target(ref.tag);
   if (!target) return fail(Errc::untrusted_key, coll.gun + " has no signed target \"" + ref.tag + "\"");
-  auto digests = SIGNY_TRY(digest_file(file));
+  SIGNY_TRY_VOID(check_pinned_target(ref, target->meta));
+  // Bounded: a file of another size is refused unread, and the hashing pass stops one byte after
+  // the signed length should the file grow meanwhile (issue 7 item 4).
+  if (static_cast<std::int64_t>(reader.size()) != target->meta.length)
+    return fail(Errc::length_mismatch, file.string() + " is " + std::to_string(reader.size()) + " bytes, the signed target " +
+                                           ref.tag + " is " + std::to_string(target->meta.length));
+  reader.limit(static_cast<std::uint64_t>(target->meta.length));
+  auto digests = SIGNY_TRY(crypto::digest_stream([&reader](std::span<std::uint8_t> buf) { return reader.read(buf); }));
   VerifyResult result{coll.gun, ref.tag, target->role, digests, updater.used_tofu(), updater.warnings()};
   const auto& d = result.digests;
   if (static_cast<std::int64_t>(d.length) != target->meta.length)

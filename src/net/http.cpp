@@ -91,12 +91,9 @@ Result<HttpClient> HttpClient::create(HttpOptions options) {
   auto impl = std::make_unique<Impl>();
   impl->curl = curl_easy_init();
   if (!impl->curl) return fail(Errc::internal, "cannot initialise libcurl");
-  // A CA file that cannot be read is the user's local file, not the network (libcurl would only
-  // say "problem with the SSL CA cert" at the first request).
-  if (!options.ca_file.empty()) {
-    auto ca = FileReader::open(options.ca_file);
-    if (!ca) return tl::unexpected(ca.error().context("--tlscacert"));
-  }
+  // libcurl opens the CA file itself: at least refuse a FIFO or a device it would block on.
+  if (!options.ca_file.empty())
+    if (auto st = check_regular_file(options.ca_file); !st) return tl::unexpected(st.error().context("--tlscacert"));
   impl->options = std::move(options);
   return HttpClient(std::move(impl));
 }

@@ -71,6 +71,16 @@ bool valid_digest(std::string_view d) {
 
 }  // namespace
 
+std::string_view Reference::digest_algorithm() const {
+  if (!digest) return {};
+  return std::string_view(*digest).substr(0, digest->find(':'));
+}
+
+std::string_view Reference::digest_hex() const {
+  if (!digest) return {};
+  return std::string_view(*digest).substr(digest->find(':') + 1);
+}
+
 std::string Reference::str() const {
   std::string s = gun() + ":" + tag;
   if (digest) s += "@" + *digest;

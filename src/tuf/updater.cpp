@@ -107,17 +107,25 @@ Updater::Updater(std::string gun, std::filesystem::path cache_dir, MetadataSourc
     : gun_(std::move(gun)), cache_dir_(std::move(cache_dir)), source_(source), now_(reference_time), config_(std::move(config)) {}
 
 Status Updater::load_root() {
-  auto cached = read_file_limited(cache_dir_ / "root.json", config_.max_root_size);
+  // A cached root defines trust (notary bootstrapClient); pinning applies to first use. It is the
+  // trust anchor, so it fails closed (issue 7 item 5): only a missing root.json is a first use; one
+  // that is present but unreadable, not a regular file, too large, unparsable or not signed by a
+  // threshold of its own keys is never replaced by whatever the server serves.
+  auto path = cache_dir_ / "root.json";
+  auto damaged = [&](const Error& e) {
+    return fail(Errc::damaged_trust_anchor, "the cached trusted root " + path.string() + " cannot be used (" + e.message +
+                                                "); to forget it and trust the collection's root anew, run `signy delete " +
+                                                gun_ + "`");
+  };
+  auto cached = read_file_limited(path, config_.max_root_size);
   if (cached) {
-    // A cached root defines trust (notary bootstrapClient); pinning applies to first use.
     auto set = TrustedSet::create(*cached, now_);
-    if (set) {
-      set_ = std::move(*set);
-      root_bytes_ = std::move(*cached);
-      return {};
-    }
-    log::warn("cached root for " + gun_ + " does not verify (" + set.error().message + "); fetching it again");
+    if (!set) return damaged(set.error());
+    set_ = std::move(*set);
+    root_bytes_ = std::move(*cached);
+    return {};
   }
+  if (cached.error().code != Errc::not_found) return damaged(cached.error());
   auto bytes = source_.fetch("root", config_.max_root_size);
   if (!bytes) return tl::unexpected(bytes.error().context("fetching root for " + gun_));
   auto set = TrustedSet::create(*bytes, now_);

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -19,18 +20,52 @@ struct Fd {
     if (fd >= 0) ::close(fd);
   }
 };
+
+const char* file_kind(mode_t mode) {
+  if (S_ISDIR(mode)) return "directory";
+  if (S_ISFIFO(mode)) return "FIFO";
+  if (S_ISCHR(mode)) return "character device";
+  if (S_ISBLK(mode)) return "block device";
+  if (S_ISSOCK(mode)) return "socket";
+  if (S_ISLNK(mode)) return "symbolic link";
+  return "unknown file type";
+}
+
+Error not_regular(const fs::path& path, mode_t mode) {
+  return Error{Errc::io_error, path.string() + ": not a regular file (" + file_kind(mode) + ")"};
+}
+
+// A missing file is not_found, unless the name exists as a symlink to nothing: callers that treat
+// "absent" specially (the cached root: first use) must not take a dangling link for absence.
+Error open_error(const fs::path& path, int err) {
+  struct stat lst {};
+  if (err == ENOENT && ::lstat(path.c_str(), &lst) == 0 && S_ISLNK(lst.st_mode))
+    return Error{Errc::io_error, "cannot open " + path.string() + ": dangling symbolic link"};
+  return Error{err == ENOENT ? Errc::not_found : Errc::io_error, "cannot open " + path.string() + ": " + errno_text(err)};
+}
+
+// Opens a regular file for reading (issue 7 item 4). O_NONBLOCK: opening a FIFO that has no writer
+// returns at once instead of blocking. stat(2) first spares a device the open itself; fstat(2) of
+// the descriptor is what decides (the name may have changed in between). O_NONBLOCK is then
+// cleared: regular files ignore it, but nothing downstream should see a non-blocking descriptor.
+Result<int> open_regular(const fs::path& path, struct stat& st) {
+  if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) return tl::unexpected(not_regular(path, st.st_mode));
+  int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0) return tl::unexpected(open_error(path, errno));
+  Fd f{fd};
+  if (::fstat(fd, &st) != 0) return fail(Errc::io_error, "cannot stat " + path.string() + ": " + errno_text(errno));
+  if (!S_ISREG(st.st_mode)) return tl::unexpected(not_regular(path, st.st_mode));
+  int flags = ::fcntl(fd, F_GETFL);
+  if (flags < 0 || ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) != 0)
+    return fail(Errc::io_error, "cannot read " + path.string() + ": " + errno_text(errno));
+  f.fd = -1;
+  return fd;
+}
 }  // namespace
 
 Result<std::string> read_file_limited(const fs::path& path, std::uintmax_t max_size) {
-  Fd f{::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY)};
-  if (f.fd < 0) {
-    int err = errno;
-    return fail(err == ENOENT ? Errc::not_found : Errc::io_error,
-                "cannot open " + path.string() + ": " + errno_text(err));
-  }
   struct stat st {};
-  if (::fstat(f.fd, &st) != 0) return fail(Errc::io_error, "cannot stat " + path.string());
-  if (!S_ISREG(st.st_mode)) return fail(Errc::io_error, path.string() + " is not a regular file");
+  Fd f{SIGNY_TRY(open_regular(path, st))};
   if (static_cast<std::uintmax_t>(st.st_size) > max_size)
     return fail(Errc::too_large, path.string() + " is larger than " + std::to_string(max_size) + " bytes");
   std::string out;
@@ -53,6 +88,13 @@ Result<std::string> read_file_limited(const fs::path& path, std::uintmax_t max_s
     return fail(Errc::too_large, path.string() + " is larger than " + std::to_string(max_size) + " bytes");
   out.resize(done);
   return out;
+}
+
+Status check_regular_file(const fs::path& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return tl::unexpected(open_error(path, errno));
+  if (!S_ISREG(st.st_mode)) return tl::unexpected(not_regular(path, st.st_mode));
+  return {};
 }
 
 Status atomic_write(const fs::path& path, std::string_view data, unsigned mode) {
@@ -122,19 +164,10 @@ Status check_private_file(const fs::path& path) {
 namespace signy {
 
 Result<FileReader> FileReader::open(const fs::path& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
-  if (fd < 0) {
-    int err = errno;
-    return fail(err == ENOENT ? Errc::not_found : Errc::io_error,
-                "cannot open " + path.string() + ": " + std::strerror(err));
-  }
   struct stat st {};
-  if (::fstat(fd, &st) != 0 || S_ISDIR(st.st_mode)) {
-    ::close(fd);
-    return fail(Errc::io_error, "cannot read " + path.string() + ": not a file");
-  }
+  int fd = SIGNY_TRY(open_regular(path, st));
   ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-  return FileReader(fd, path);
+  return FileReader(fd, path, static_cast<std::uint64_t>(st.st_size));
 }
 
 FileReader::~FileReader() {
@@ -142,9 +175,17 @@ FileReader::~FileReader() {
 }
 
 Result<std::size_t> FileReader::read(std::span<std::uint8_t> buf) {
+  auto longer = [&] {
+    return fail(Errc::io_error, path_.string() + ": longer than " + std::to_string(limit_) + " bytes" +
+                                    (limit_ >= size_ ? " (it grew while it was read)" : ""));
+  };
+  if (read_ > limit_) return longer();
+  // At the limit, one more byte tells a longer file from one that ends there.
+  std::uint8_t probe = 0;
+  std::span<std::uint8_t> into = read_ == limit_ ? std::span<std::uint8_t>(&probe, 1) : buf.first(std::min<std::uint64_t>(buf.size(), limit_ - read_));
   std::size_t done = 0;
-  while (done < buf.size()) {
-    ssize_t n = ::read(fd_, buf.data() + done, buf.size() - done);
+  while (done < into.size()) {
+    ssize_t n = ::read(fd_, into.data() + done, into.size() - done);
     if (n < 0) {
       if (errno == EINTR) continue;
       return fail(Errc::io_error, "cannot read " + path_.string() + ": " + std::strerror(errno));
@@ -152,6 +193,8 @@ Result<std::size_t> FileReader::read(std::span<std::uint8_t> buf) {
     if (n == 0) break;
     done += static_cast<std::size_t>(n);
   }
+  read_ += done;
+  if (read_ > limit_) return longer();
   return done;
 }
 

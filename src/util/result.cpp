@@ -37,6 +37,7 @@ ErrorCategory category_of(Errc code) noexcept {
     case Errc::already_exists:
     case Errc::bad_permissions:
     case Errc::no_passphrase:
+    case Errc::damaged_trust_anchor:
       return ErrorCategory::local_io;
     case Errc::crypto_failure:
     case Errc::internal:
@@ -76,6 +77,7 @@ std::string_view errc_name(Errc code) noexcept {
     case Errc::already_exists: return "already_exists";
     case Errc::bad_permissions: return "bad_permissions";
     case Errc::no_passphrase: return "no_passphrase";
+    case Errc::damaged_trust_anchor: return "damaged_trust_anchor";
     case Errc::crypto_failure: return "crypto_failure";
     case Errc::internal: return "internal";
   }

@@ -17,7 +17,7 @@ head -c $((3 * 1048576 + 5)) /dev/urandom >odd
 ok "digest of an empty file and of a file spanning several chunks"
 expect_fail 5 "No such file" -- "$SIGNY" digest missing-file
 mkdir adir
-expect_fail 5 "not a file" -- "$SIGNY" digest adir
+expect_fail 5 "adir: not a regular file (directory)" -- "$SIGNY" digest adir
 expect_fail 2 "usage" -- "$SIGNY" digest
 expect_fail 2 "usage" -- "$SIGNY" -o yaml digest empty
 expect_fail 2 "usage" -- "$SIGNY" --log loud version

@@ -14,9 +14,12 @@ struct Reference {
   std::string domain;  // "docker.io" after normalisation of Docker Hub names
   std::string path;    // "library/alpine"
   std::string tag;     // "latest" when none was given
-  std::optional<std::string> digest;  // "sha256:<hex>" when given
+  std::optional<std::string> digest;  // "sha256:<hex>" or "sha512:<hex>" (lowercase) when given
 
   std::string gun() const { return domain + "/" + path; }
+  // The pinned digest's parts ("sha256", "<hex>"); empty when none was given.
+  std::string_view digest_algorithm() const;
+  std::string_view digest_hex() const;
   std::string str() const;  // normalised form
 };
 

@@ -10,8 +10,17 @@
 
 namespace signy {
 
+// Reading files (issue 7 item 4): every file is opened with O_NONBLOCK (a FIFO without a writer
+// cannot block the open), must be a regular file by fstat(2) of the opened descriptor (a FIFO,
+// device, socket or directory is refused: "<path>: not a regular file (FIFO)", Errc::io_error),
+// and is read with a cap.
+
 // Reads a whole (small) file, refusing anything larger than max_size bytes.
 Result<std::string> read_file_limited(const std::filesystem::path& path, std::uintmax_t max_size);
+
+// The same refusal for a file another library opens (a CA bundle libcurl reads): stat(2) only,
+// so it narrows the window rather than closing it.
+Status check_regular_file(const std::filesystem::path& path);
 
 // Writes data to path atomically with the given permission bits (e.g. 0600).
 Status atomic_write(const std::filesystem::path& path, std::string_view data, unsigned mode);
@@ -27,23 +36,38 @@ Status check_private_file(const std::filesystem::path& path);
 
 namespace signy {
 
-// A file opened for one sequential read pass (for streaming digests): never reads it whole.
+// A regular file opened for one sequential read pass (for streaming digests): never reads it
+// whole, and never more than a limit: its size when opened unless limit() sets another.
 class FileReader {
  public:
   static Result<FileReader> open(const std::filesystem::path& path);
-  FileReader(FileReader&& other) noexcept : fd_(other.fd_), path_(std::move(other.path_)) { other.fd_ = -1; }
+  FileReader(FileReader&& other) noexcept
+      : fd_(other.fd_), path_(std::move(other.path_)), size_(other.size_), limit_(other.limit_), read_(other.read_) {
+    other.fd_ = -1;
+  }
   FileReader& operator=(FileReader&&) = delete;
   FileReader(const FileReader&) = delete;
   ~FileReader();
 
-  // Returns the number of bytes read into buf, 0 at end of file.
+  // Returns the number of bytes read into buf, 0 at end of file. At most limit() bytes are
+  // delivered; when the file holds more, the read after them fails ("<path>: longer than N
+  // bytes", Errc::io_error), having taken one byte more from the file to tell.
   Result<std::size_t> read(std::span<std::uint8_t> buf);
   const std::filesystem::path& path() const { return path_; }
+  // The file's size when it was opened (fstat).
+  std::uint64_t size() const { return size_; }
+  void limit(std::uint64_t max_bytes) { limit_ = max_bytes; }
+  // Bytes taken from the file so far (delivered, plus the one that told it was longer).
+  std::uint64_t bytes_read() const { return read_; }
 
  private:
-  FileReader(int fd, std::filesystem::path path) : fd_(fd), path_(std::move(path)) {}
+  FileReader(int fd, std::filesystem::path path, std::uint64_t size)
+      : fd_(fd), path_(std::move(path)), size_(size), limit_(size) {}
   int fd_;
   std::filesystem::path path_;
+  std::uint64_t size_ = 0;
+  std::uint64_t limit_ = 0;
+  std::uint64_t read_ = 0;
 };
 
 }  // namespace signy

@@ -51,6 +51,7 @@ enum class Errc {
   already_exists,
   bad_permissions,
   no_passphrase,
+  damaged_trust_anchor,  // a cached root.json that exists but cannot be used (never trusted anew)
   // internal
   crypto_failure,
   internal,
