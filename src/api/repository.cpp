@@ -5,6 +5,7 @@
 #include "signy/notary/file_store.hpp"
 #include "signy/notary/remote.hpp"
 #include "signy/oci/reference.hpp"
+#include "signy/tuf/editor.hpp"
 #include "signy/util/file.hpp"
 #include "signy/util/log.hpp"
 
@@ -91,19 +92,20 @@ Result<SignResult> sign_thick(const Context& ctx, const fs::path& file, std::str
   tuf::Updater updater(coll.gun, coll.cache_dir, *coll.remote, ctx.now, ctx.updater);
   auto refreshed = updater.refresh();
   log::debug("refreshed " + coll.gun);
-  std::map<std::string, std::string> files;
+  // The keystore gives the keys, the editor edits and signs, the remote publishes.
+  std::optional<crypto::PrivateKey> root_key, targets_key, snapshot_key, timestamp_key;
+  std::optional<tuf::RepositoryEditor> editor;
   if (!refreshed && refreshed.error().code == Errc::not_found && !fs::exists(coll.cache_dir / "root.json")) {
     // First sign of this GUN: create the collection (notary client initialize).
     auto root_key_r = options.root_key_file ? import_root_key(ks, *options.root_key_file) : reuse_or_create(ks, "root", coll.gun);
     if (!root_key_r) return tl::unexpected(root_key_r.error());
-    auto root_key = std::move(*root_key_r);
-    auto targets_key = SIGNY_TRY(reuse_or_create(ks, "targets", coll.gun));
+    root_key = std::move(*root_key_r);
+    targets_key = SIGNY_TRY(reuse_or_create(ks, "targets", coll.gun));
     // Snapshot and timestamp: the server's keys when it signs them (Notary), else local keys.
-    std::optional<crypto::PrivateKey> snapshot_key, timestamp_key;
-    std::optional<crypto::NotaryKey> snapshot_pub, timestamp_pub;
+    tuf::RepositoryEditor::NewKeys keys;
     for (const char* role : {"snapshot", "timestamp"}) {
       auto& key = std::string_view(role) == "snapshot" ? snapshot_key : timestamp_key;
-      auto& pub = std::string_view(role) == "snapshot" ? snapshot_pub : timestamp_pub;
+      auto& pub = std::string_view(role) == "snapshot" ? keys.snapshot : keys.timestamp;
       bool keep_local = options.local_snapshot && std::string_view(role) == "snapshot";
       if (coll.remote->server_signs(role) && !keep_local) {
         pub = SIGNY_TRY(coll.remote->server_key(role));
@@ -112,76 +114,20 @@ Result<SignResult> sign_thick(const Context& ctx, const fs::path& file, std::str
         pub = crypto::notary_public_key(*key);
       }
     }
-    auto cert = SIGNY_TRY(crypto::make_root_certificate(root_key, coll.gun, unix_seconds(ctx.now),
+    auto cert = SIGNY_TRY(crypto::make_root_certificate(*root_key, coll.gun, unix_seconds(ctx.now),
                                                         unix_seconds(ctx.now + kRootExpiry)));
-    auto root_pub = crypto::notary_certificate_key(root_key, cert);
-    tuf::Root root;
-    root.expires = ctx.now + kRootExpiry;
-    std::map<std::string, std::string> ids;
-    auto add = [&](const std::string& role, const crypto::NotaryKey& k) {
-      auto id = k.key_id();
-      root.keys.emplace(id, k);
-      root.roles[role] = tuf::RoleKeys{{id}, 1};
-      ids[role] = id;
-    };
-    add("root", root_pub);
-    add("targets", crypto::notary_public_key(targets_key));
-    add("snapshot", *snapshot_pub);
-    add("timestamp", *timestamp_pub);
-    tuf::Targets targets;
-    targets.expires = ctx.now + kTargetsExpiry;
-    targets.targets[ref.tag] = meta_of_digests(result.digests);
-    auto root_bytes = SIGNY_TRY(tuf::sign_metadata(tuf::to_json(root), {{ids["root"], &root_key}}));
-    auto targets_bytes = SIGNY_TRY(tuf::sign_metadata(tuf::to_json(targets), {{ids["targets"], &targets_key}}));
-    files["root"] = std::move(root_bytes);
-    files["targets"] = std::move(targets_bytes);
-    if (snapshot_key) {
-      tuf::Snapshot snapshot;
-      snapshot.expires = ctx.now + kSnapshotExpiry;
-      snapshot.meta["root"] = tuf::make_file_meta(files["root"]);
-      snapshot.meta["targets"] = tuf::make_file_meta(files["targets"]);
-      auto bytes = SIGNY_TRY(tuf::sign_metadata(tuf::to_json(snapshot), {{ids["snapshot"], &*snapshot_key}}));
-      files["snapshot"] = std::move(bytes);
-    }
-    if (timestamp_key) {
-      tuf::Timestamp ts;
-      ts.expires = ctx.now + kTimestampExpiry;
-      ts.snapshot = tuf::make_file_meta(files["snapshot"]);
-      auto bytes = SIGNY_TRY(tuf::sign_metadata(tuf::to_json(ts), {{ids["timestamp"], &*timestamp_key}}));
-      files["timestamp"] = std::move(bytes);
-    }
+    keys.root = crypto::notary_certificate_key(*root_key, cert);
+    keys.targets = crypto::notary_public_key(*targets_key);
+    editor = tuf::RepositoryEditor::create(keys, ctx.now);
     result.initialized = true;
-    result.targets_version = 1;
   } else {
     if (!refreshed) return tl::unexpected(refreshed.error());
     if (options.root_key_file || options.local_snapshot)
       log::warn(std::string(options.root_key_file ? "--root-key" : "--local-snapshot") + " applies only when a collection is created; " +
                 coll.gun + " exists and keeps its keys");
-    // Add the target to the trusted targets and re-sign targets, snapshot and timestamp.
     const auto& set = updater.trusted();
     const auto& root = set.root().signed_;
-    auto targets_key = SIGNY_TRY(key_for_role(ks, root, "targets"));
-    auto keyid_of = [&](const crypto::PrivateKey& k, const std::string& role) {
-      auto canonical = crypto::notary_public_key(k).key_id();
-      for (const auto& id : root.roles.at(role).keyids)
-        if (root.keys.at(id).canonical_key_id() == canonical) return id;
-      return canonical;
-    };
-    // Moved out of the updater, not copied: a collection may list tens of thousands of targets.
-    auto taken = updater.take_targets();
-    if (!taken) return fail(Errc::internal, "no trusted targets after a refresh");
-    tuf::Targets targets = std::move(taken->signed_);
-    targets.version += 1;
-    targets.expires = ctx.now + kTargetsExpiry;
-    targets.targets[ref.tag] = meta_of_digests(result.digests);
-    auto targets_canonical = SIGNY_TRY(tuf::canonical_bytes(targets));
-    result.targets_version = targets.version;
-    targets = tuf::Targets();  // written: the model is not needed any longer
-    taken.reset();
-    auto targets_bytes = SIGNY_TRY(tuf::sign_canonical(targets_canonical, {{keyid_of(targets_key, "targets"), &targets_key}}));
-    targets_canonical = std::string();
-    files["targets"] = std::move(targets_bytes);
-    log::debug("signed targets version " + std::to_string(result.targets_version));
+    targets_key = SIGNY_TRY(key_for_role(ks, root, "targets"));
     // Snapshot and timestamp are re-signed here when this trust dir holds their keys (a
     // client-managed snapshot, or a file repository); otherwise the server signs them.
     for (const char* role : {"snapshot", "timestamp"}) {
@@ -190,24 +136,28 @@ Result<SignResult> sign_thick(const Context& ctx, const fs::path& file, std::str
         if (key.error().code == Errc::not_found && coll.remote->server_signs(role)) continue;
         return tl::unexpected(key.error());
       }
-      std::string bytes;
-      if (std::string_view(role) == "snapshot") {
-        tuf::Snapshot snapshot = set.snapshot()->signed_;
-        snapshot.version += 1;
-        snapshot.expires = ctx.now + kSnapshotExpiry;
-        snapshot.meta["targets"] = tuf::make_file_meta(files["targets"]);
-        bytes = SIGNY_TRY(tuf::sign_metadata(tuf::to_json(snapshot), {{keyid_of(*key, role), &*key}}));
-      } else {
-        if (!files.contains("snapshot")) continue;  // nothing new to time-stamp locally
-        tuf::Timestamp ts = set.timestamp()->signed_;
-        ts.version += 1;
-        ts.expires = ctx.now + kTimestampExpiry;
-        ts.snapshot = tuf::make_file_meta(files["snapshot"]);
-        bytes = SIGNY_TRY(tuf::sign_metadata(tuf::to_json(ts), {{keyid_of(*key, role), &*key}}));
-      }
-      files[role] = std::move(bytes);
+      (std::string_view(role) == "snapshot" ? snapshot_key : timestamp_key) = std::move(*key);
     }
+    // Moved out of the updater, not copied: a collection may list tens of thousands of targets.
+    auto taken = updater.take_targets();
+    if (!taken) return fail(Errc::internal, "no trusted targets after a refresh");
+    editor = tuf::RepositoryEditor::open(root, std::move(taken->signed_), set.snapshot() ? &set.snapshot()->signed_ : nullptr,
+                                         set.timestamp() ? &set.timestamp()->signed_ : nullptr, ctx.now);
   }
+  editor->set_target(ref.tag, meta_of_digests(result.digests));
+  tuf::Signers signers;
+  if (root_key && result.initialized) signers.root = {&*root_key};
+  signers.targets = {&*targets_key};
+  if (snapshot_key) signers.snapshot = {&*snapshot_key};
+  if (timestamp_key) signers.timestamp = {&*timestamp_key};
+  // Signs, then checks every signature against root's keys and thresholds: nothing is published
+  // unless each role verifies as clients will verify it.
+  auto out = std::move(*editor).sign(signers);
+  editor.reset();
+  if (!out) return tl::unexpected(out.error().context(coll.gun));
+  result.targets_version = out->targets_version;
+  log::debug("signed targets version " + std::to_string(result.targets_version));
+  const auto& files = out->files;
   SIGNY_TRY_VOID(coll.remote->publish(files));
   log::debug("published " + coll.gun);
   // What this command signed is trusted as is and goes to the cache (as notary's client does

@@ -65,7 +65,7 @@ Status delete_collection(const Context& ctx, std::string_view gun, bool remote);
 Result<tuf::TrustPinning> load_trust_pinning(const std::filesystem::path& trust_dir);
 
 // Notary's default expiries (notary const.go NotaryDefaultExpiries).
-inline constexpr auto kRootExpiry = std::chrono::hours(24 * 3650);
+inline constexpr auto kRootExpiry = std::chrono::hours(24 * 3650);  // tuf::kDefaultRootExpiry
 inline constexpr auto kTargetsExpiry = std::chrono::hours(24 * 1095);
 inline constexpr auto kSnapshotExpiry = std::chrono::hours(24 * 1095);
 inline constexpr auto kTimestampExpiry = std::chrono::hours(24 * 14);
