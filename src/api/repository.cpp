@@ -49,9 +49,9 @@ Result<crypto::PrivateKey> key_for_role(const keystore::KeyStore& ks, const tuf:
   return fail(Errc::not_found, "none of the " + role + " keys of this collection is in " + ks.dir().string());
 }
 
-// Reuses a key of this role (and GUN for snapshot/timestamp), else creates one.
+// Reuses this collection's snapshot or timestamp key (same role and GUN), else creates one.
 Result<crypto::PrivateKey> reuse_or_create(keystore::KeyStore& ks, const std::string& role, const std::string& gun) {
-  auto found = SIGNY_TRY(ks.find(role, role == "targets" || role == "root" ? std::string_view() : std::string_view(gun)));
+  auto found = SIGNY_TRY(ks.find(role, gun));
   if (found) {
     log::info("using the existing " + role + " key " + found->key_id);
     return ks.load(found->key_id);
@@ -59,6 +59,54 @@ Result<crypto::PrivateKey> reuse_or_create(keystore::KeyStore& ks, const std::st
   auto key = SIGNY_TRY(crypto::PrivateKey::generate(crypto::KeyAlgorithm::ecdsa_p256));
   auto info = SIGNY_TRY(ks.store(key, role, gun));
   log::info("created the " + role + " key " + info.key_id);
+  return key;
+}
+
+Result<std::vector<keystore::KeyInfo>> keys_with_role(const keystore::KeyStore& ks, std::string_view role) {
+  auto all = SIGNY_TRY(ks.list());
+  std::vector<keystore::KeyInfo> out;
+  for (auto& k : all)
+    if (k.role == role) out.push_back(std::move(k));
+  return out;
+}
+
+// A key named by --root-key-id / --targets-key: it must be in the store with that role.
+Result<crypto::PrivateKey> named_key(const keystore::KeyStore& ks, std::string_view role, const std::string& key_id,
+                                     std::string_view option) {
+  for (const auto& k : SIGNY_TRY(keys_with_role(ks, role)))
+    if (k.key_id == key_id) return ks.load(key_id);
+  return fail(Errc::not_found, std::string(option) + ": no " + std::string(role) + " key " + key_id.substr(0, 64) + " in " +
+                                   (ks.dir() / "private").string() + " (see signy key list)");
+}
+
+// The root key of a new collection, when neither --root-key nor --root-key-id names one: the trust
+// dir's only root key, or a new one when it has none. With several, the choice is the user's
+// (Notary takes the first it finds, which may be another collection's key).
+Result<crypto::PrivateKey> default_root_key(keystore::KeyStore& ks) {
+  auto roots = SIGNY_TRY(keys_with_role(ks, "root"));
+  if (roots.size() == 1) {
+    log::info("using the trust dir's root key " + roots[0].key_id);
+    return ks.load(roots[0].key_id);
+  }
+  if (roots.size() > 1) {
+    std::string ids;
+    for (const auto& k : roots) ids += (ids.empty() ? "" : ", ") + k.key_id;
+    return fail(Errc::usage, "the trust dir holds " + std::to_string(roots.size()) + " root keys (" + ids +
+                                 "): choose the new collection's root key with --root-key-id KEYID");
+  }
+  auto key = SIGNY_TRY(crypto::PrivateKey::generate(crypto::KeyAlgorithm::ecdsa_p256));
+  auto info = SIGNY_TRY(ks.store(key, "root", ""));
+  log::info("created the root key " + info.key_id);
+  return key;
+}
+
+// A new collection's targets key: the one --targets-key names, else a new key for this GUN
+// (notary client initialize creates one per collection).
+Result<crypto::PrivateKey> new_targets_key(keystore::KeyStore& ks, const SignOptions& options, const std::string& gun) {
+  if (options.targets_key_id) return named_key(ks, "targets", *options.targets_key_id, "--targets-key");
+  auto key = SIGNY_TRY(crypto::PrivateKey::generate(crypto::KeyAlgorithm::ecdsa_p256));
+  auto info = SIGNY_TRY(ks.store(key, "targets", gun));
+  log::info("created the targets key " + info.key_id + " for " + gun);
   return key;
 }
 
@@ -97,10 +145,13 @@ Result<SignResult> sign_thick(const Context& ctx, const fs::path& file, std::str
   std::optional<tuf::RepositoryEditor> editor;
   if (!refreshed && refreshed.error().code == Errc::not_found && !fs::exists(coll.cache_dir / "root.json")) {
     // First sign of this GUN: create the collection (notary client initialize).
-    auto root_key_r = options.root_key_file ? import_root_key(ks, *options.root_key_file) : reuse_or_create(ks, "root", coll.gun);
+    if (options.root_key_file && options.root_key_id) return fail(Errc::usage, "give --root-key or --root-key-id, not both");
+    auto root_key_r = options.root_key_file ? import_root_key(ks, *options.root_key_file)
+                      : options.root_key_id ? named_key(ks, "root", *options.root_key_id, "--root-key-id")
+                                            : default_root_key(ks);
     if (!root_key_r) return tl::unexpected(root_key_r.error());
     root_key = std::move(*root_key_r);
-    targets_key = SIGNY_TRY(reuse_or_create(ks, "targets", coll.gun));
+    targets_key = SIGNY_TRY(new_targets_key(ks, options, coll.gun));
     // Snapshot and timestamp: the server's keys when it signs them (Notary), else local keys.
     tuf::RepositoryEditor::NewKeys keys;
     for (const char* role : {"snapshot", "timestamp"}) {
@@ -122,9 +173,12 @@ Result<SignResult> sign_thick(const Context& ctx, const fs::path& file, std::str
     result.initialized = true;
   } else {
     if (!refreshed) return tl::unexpected(refreshed.error());
-    if (options.root_key_file || options.local_snapshot)
-      log::warn(std::string(options.root_key_file ? "--root-key" : "--local-snapshot") + " applies only when a collection is created; " +
-                coll.gun + " exists and keeps its keys");
+    const std::pair<bool, const char*> creation_only[] = {{options.root_key_file.has_value(), "--root-key"},
+                                                          {options.root_key_id.has_value(), "--root-key-id"},
+                                                          {options.targets_key_id.has_value(), "--targets-key"},
+                                                          {options.local_snapshot, "--local-snapshot"}};
+    for (auto [given, option] : creation_only)
+      if (given) log::warn(std::string(option) + " applies only when a collection is created; " + coll.gun + " exists and keeps its keys");
     const auto& set = updater.trusted();
     const auto& root = set.root().signed_;
     targets_key = SIGNY_TRY(key_for_role(ks, root, "targets"));

@@ -30,12 +30,17 @@ struct SignResult {
   bool initialized = false;  // the collection was created by this command
 };
 // Streams the file through SHA-256 and SHA-512 and publishes it as target <tag> of <gun>
-// (creating the collection on first use: root key reused from the trust dir, one targets key
-// shared by all collections, as Notary and the original signy do).
+// (creating the collection on first use: the trust dir's only root key, or a new one, or the one
+// --root-key/--root-key-id names; a new targets key of its own unless --targets-key names one).
+// Every signature is checked against root's keys before anything is published.
 struct SignOptions {
   // Only when the collection is created (notary init --rootkey): import this encrypted PEM root
   // key into the trust dir and use it instead of the trust dir's root key.
   std::optional<std::filesystem::path> root_key_file;
+  // Only when the collection is created: the root key (--root-key-id) or targets key
+  // (--targets-key) in the trust dir to use, by key ID. Without --root-key-id the trust dir must
+  // hold at most one root key; without --targets-key a new targets key is made for the GUN.
+  std::optional<std::string> root_key_id, targets_key_id;
   // Only when the collection is created on a Notary server: keep the snapshot key in the trust
   // dir and sign snapshots here (default: the server holds the snapshot key and signs them).
   bool local_snapshot = false;
