@@ -225,6 +225,96 @@ Result<SignResult> sign_thick(const Context& ctx, const fs::path& file, std::str
   return result;
 }
 
+Result<RotateResult> rotate_key(const Context& ctx, std::string_view gun_in, std::string_view role_in, const RotateOptions& options) {
+  std::string gun(gun_in), role(role_in);
+  if (!notary::valid_gun(gun)) return fail(Errc::usage, "invalid GUN \"" + gun.substr(0, 100) + "\"");
+  if (role != "root" && role != "targets" && role != "snapshot" && role != "timestamp")
+    return fail(Errc::usage, "cannot rotate the key of role \"" + role.substr(0, 64) + "\": only root, targets, snapshot and timestamp");
+  auto coll = SIGNY_TRY(open_collection(ctx, gun));
+  // notary client.go checkRotationInput: the server may hold snapshot and timestamp keys only,
+  // and a Notary server always holds the timestamp key.
+  bool notary_server = coll.remote->server_signs("timestamp");
+  if (options.server_managed && role != "snapshot" && role != "timestamp")
+    return fail(Errc::usage, "only the snapshot and timestamp keys can be server-managed, not " + role);
+  if (options.server_managed && !notary_server)
+    return fail(Errc::usage, "a file:// repository has no server to hold the " + role + " key: rotate it without --server-managed");
+  if (!options.server_managed && role == "timestamp" && notary_server)
+    return fail(Errc::usage, "the Notary server holds the timestamp key: rotate it with --server-managed (-r)");
+  auto ks = SIGNY_TRY(keystore::KeyStore::open(ctx.trust_dir, *ctx.passphrases));
+  tuf::Updater updater(coll.gun, coll.cache_dir, *coll.remote, ctx.now, ctx.updater);
+  if (auto st = updater.refresh(); !st) {
+    if (st.error().code == Errc::not_found && !fs::exists(coll.cache_dir / "root.json"))
+      return fail(Errc::not_found, "no trust collection " + gun + " to rotate a key of (signy sign creates one)");
+    return tl::unexpected(st.error().context(gun));
+  }
+  const auto& set = updater.trusted();
+  const auto& root = set.root().signed_;
+  // Root is re-signed in every case: its current key signs (and the old one too for root).
+  auto root_key = SIGNY_TRY(key_for_role(ks, root, "root"));
+  RotateResult result{gun, role, "", "", options.server_managed, 0};
+  std::optional<crypto::PrivateKey> new_key;
+  crypto::NotaryKey new_pub;
+  if (options.server_managed) {
+    new_pub = SIGNY_TRY(coll.remote->rotate_server_key(role));
+    log::info("the server rotated its " + role + " key to " + new_pub.key_id());
+  } else {
+    new_key = SIGNY_TRY(crypto::PrivateKey::generate(crypto::KeyAlgorithm::ecdsa_p256));
+    if (role == "root") {
+      auto cert = SIGNY_TRY(crypto::make_root_certificate(*new_key, gun, unix_seconds(ctx.now), unix_seconds(ctx.now + kRootExpiry)));
+      new_pub = crypto::notary_certificate_key(*new_key, cert);
+    } else {
+      new_pub = crypto::notary_public_key(*new_key);
+    }
+  }
+  result.key_id = new_pub.key_id();
+  // The keys of the roles that are re-signed but not rotated: this trust dir's, else the server's.
+  std::optional<crypto::PrivateKey> targets_key, snapshot_key, timestamp_key;
+  for (const char* r : {"snapshot", "timestamp"}) {
+    if (r == role) continue;
+    auto key = key_for_role(ks, root, r);
+    if (!key) {
+      if (key.error().code == Errc::not_found && coll.remote->server_signs(r)) continue;
+      return tl::unexpected(key.error());
+    }
+    (std::string_view(r) == "snapshot" ? snapshot_key : timestamp_key) = std::move(*key);
+  }
+  auto taken = updater.take_targets();
+  if (!taken) return fail(Errc::internal, "no trusted targets after a refresh");
+  auto editor = tuf::RepositoryEditor::open(root, std::move(taken->signed_), set.snapshot() ? &set.snapshot()->signed_ : nullptr,
+                                            set.timestamp() ? &set.timestamp()->signed_ : nullptr, ctx.now);
+  taken.reset();
+  SIGNY_TRY_VOID(editor.replace_role_keys(role, {new_pub}));
+  tuf::Signers signers;
+  signers.root = {role == "root" ? &*new_key : &root_key};
+  if (role == "root") signers.previous_root = {&root_key};
+  if (role == "targets") signers.targets = {&*new_key};
+  if (role == "snapshot" && new_key) signers.snapshot = {&*new_key};
+  else if (snapshot_key) signers.snapshot = {&*snapshot_key};
+  if (role == "timestamp" && new_key) signers.timestamp = {&*new_key};
+  else if (timestamp_key) signers.timestamp = {&*timestamp_key};
+  auto out = std::move(editor).sign(signers);
+  if (!out) return tl::unexpected(out.error().context(gun));
+  result.root_version = out->root_version;
+  // The new private key is stored before anything is published: a published root must never
+  // name a key this trust dir has lost.
+  if (new_key) result.stored_key_id = SIGNY_TRY(ks.store(*new_key, role, gun)).key_id;
+  SIGNY_TRY_VOID(coll.remote->publish(out->files));
+  log::debug("published the rotation of " + role + " for " + gun);
+  SIGNY_TRY_VOID(make_private_dirs(coll.cache_dir));
+  for (const char* r : {"root", "targets", "snapshot", "timestamp"}) {
+    auto path = coll.cache_dir / (std::string(r) + ".json");
+    if (auto it = out->files.find(r); it != out->files.end()) {
+      SIGNY_TRY_VOID(atomic_write(path, it->second, 0600));
+    } else if ((role == "snapshot" || role == "timestamp") && (std::string_view(r) == "snapshot" || std::string_view(r) == "timestamp")) {
+      // TUF 5.3.11: after a snapshot or timestamp key rotation the cached copies signed by the
+      // old key are not a rollback reference any longer; the next refresh fetches the server's.
+      std::error_code ec;
+      fs::remove(path, ec);
+    }
+  }
+  return result;
+}
+
 Result<VerifyResult> verify_thick(const Context& ctx, const fs::path& file, std::string_view ref_text) {
   auto ref = SIGNY_TRY(oci::parse_reference(ref_text));
   auto coll = SIGNY_TRY(open_collection(ctx, ref.gun()));

@@ -48,6 +48,23 @@ struct SignOptions {
 Result<SignResult> sign_thick(const Context& ctx, const std::filesystem::path& file, std::string_view ref,
                               const SignOptions& options = {});
 
+// Key rotation (notary key rotate GUN ROLE [-r]; notary client.go RotateKey): a new key for
+// root, targets, snapshot or timestamp, listed in a new root version that the root key signs (for
+// root: the old and the new root keys, TUF 5.3.4), the rotated role re-signed with its new key,
+// then published. server_managed asks the Notary server to rotate its snapshot or timestamp key
+// (POST .../<role>.key). New local keys go to the trust dir (with the GUN); old keys are kept there.
+struct RotateOptions {
+  bool server_managed = false;
+};
+struct RotateResult {
+  std::string gun, role;
+  std::string key_id;  // the new key as root lists it (for root: its certificate's key ID)
+  std::string stored_key_id;  // the new private key's ID in the trust dir (empty when server-managed)
+  bool server_managed = false;
+  std::int64_t root_version = 0;
+};
+Result<RotateResult> rotate_key(const Context& ctx, std::string_view gun, std::string_view role, const RotateOptions& options = {});
+
 struct VerifyResult {
   std::string gun, target, role;
   crypto::Digests digests;
