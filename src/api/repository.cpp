@@ -240,6 +240,7 @@ Result<RotateResult> rotate_key(const Context& ctx, std::string_view gun_in, std
     return fail(Errc::usage, "a file:// repository has no server to hold the " + role + " key: rotate it without --server-managed");
   if (!options.server_managed && role == "timestamp" && notary_server)
     return fail(Errc::usage, "the Notary server holds the timestamp key: rotate it with --server-managed (-r)");
+  if (options.server_managed && options.key_file) return fail(Errc::usage, "--key and --server-managed exclude each other");
   auto ks = SIGNY_TRY(keystore::KeyStore::open(ctx.trust_dir, *ctx.passphrases));
   tuf::Updater updater(coll.gun, coll.cache_dir, *coll.remote, ctx.now, ctx.updater);
   if (auto st = updater.refresh(); !st) {
@@ -258,7 +259,27 @@ Result<RotateResult> rotate_key(const Context& ctx, std::string_view gun_in, std
     new_pub = SIGNY_TRY(coll.remote->rotate_server_key(role));
     log::info("the server rotated its " + role + " key to " + new_pub.key_id());
   } else {
-    new_key = SIGNY_TRY(crypto::PrivateKey::generate(crypto::KeyAlgorithm::ecdsa_p256));
+    if (options.key_file) {
+      auto pem = read_file_limited(*options.key_file, 64u << 10);
+      if (!pem) return tl::unexpected(pem.error().context("--key"));
+      // The file's own role and GUN headers win (a key of another role is refused below).
+      auto header = keystore::peek_key_file(*pem);
+      if (!header) return tl::unexpected(header.error().context("--key " + options.key_file->string()));
+      auto has = [&](const char* h) { return header->headers.contains(h) && !header->headers[h].empty(); };
+      auto info = ks.import_pem(*pem, has("role") ? std::nullopt : std::optional<std::string>(role),
+                                has("gun") || !keystore::role_has_gun(role) ? std::nullopt : std::optional<std::string>(gun));
+      if (!info) return tl::unexpected(info.error().context("--key " + options.key_file->string()));
+      if (info->role != role)
+        return fail(Errc::usage, "--key: key " + info->key_id + " is a " + info->role.substr(0, 64) + " key, not a " + role + " key");
+      new_key = SIGNY_TRY(ks.load(info->key_id));
+      if (role == "root" && new_key->algorithm() == crypto::KeyAlgorithm::ed25519)
+        return fail(Errc::unsupported_key_type, "--key: Notary root keys must be ECDSA or RSA (their certificate is X.509)");
+      if (!tuf::RepositoryEditor::key_id_in_role(root, role, *new_key).empty())
+        return fail(Errc::usage, "--key: key " + info->key_id + " is already the " + role + " key of " + gun);
+      result.stored_key_id = info->key_id;
+    } else {
+      new_key = SIGNY_TRY(crypto::PrivateKey::generate(crypto::KeyAlgorithm::ecdsa_p256));
+    }
     if (role == "root") {
       auto cert = SIGNY_TRY(crypto::make_root_certificate(*new_key, gun, unix_seconds(ctx.now), unix_seconds(ctx.now + kRootExpiry)));
       new_pub = crypto::notary_certificate_key(*new_key, cert);
@@ -297,7 +318,7 @@ Result<RotateResult> rotate_key(const Context& ctx, std::string_view gun_in, std
   result.root_version = out->root_version;
   // The new private key is stored before anything is published: a published root must never
   // name a key this trust dir has lost.
-  if (new_key) result.stored_key_id = SIGNY_TRY(ks.store(*new_key, role, gun)).key_id;
+  if (new_key && !options.key_file) result.stored_key_id = SIGNY_TRY(ks.store(*new_key, role, gun)).key_id;
   SIGNY_TRY_VOID(coll.remote->publish(out->files));
   log::debug("published the rotation of " + role + " for " + gun);
   SIGNY_TRY_VOID(make_private_dirs(coll.cache_dir));

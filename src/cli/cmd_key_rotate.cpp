@@ -1,4 +1,4 @@
-// signy key rotate GUN ROLE [--server-managed]
+// signy key rotate GUN ROLE [--server-managed] [--key FILE]
 #include <iostream>
 
 #include "cli/cli.hpp"
@@ -7,7 +7,7 @@ namespace signy::cli {
 
 void register_key_rotate(Registry& r, CLI::App& key) {
   struct Opts {
-    std::string gun, role;
+    std::string gun, role, key_file;
     bool server_managed = false;
   };
   auto o = std::make_shared<Opts>();
@@ -17,12 +17,16 @@ void register_key_rotate(Registry& r, CLI::App& key) {
   cmd->add_option("ROLE", o->role, "root, targets, snapshot or timestamp")->required();
   cmd->add_flag("-r,--server-managed", o->server_managed,
                 "Ask the Notary server to rotate its snapshot or timestamp key (the timestamp key is always the server's)");
+  cmd->add_option("--key", o->key_file,
+                  "Rotate to this PEM private key (imported into the trust dir) instead of a new one; root keys encrypted, "
+                  "ECDSA or RSA");
   cmd->callback([&r, o] {
     r.run = [&r, o]() -> Status {
       keystore::EnvPromptPassphrase pass;
       auto ctx = SIGNY_TRY(make_context(r.global, pass));
       api::RotateOptions opts;
       opts.server_managed = o->server_managed;
+      if (!o->key_file.empty()) opts.key_file = o->key_file;
       auto res = SIGNY_TRY(api::rotate_key(ctx, o->gun, o->role, opts));
       if (r.global.output == OutputFormat::json) {
         print_json({{"gun", res.gun}, {"role", res.role}, {"key_id", res.key_id}, {"stored_key_id", res.stored_key_id},

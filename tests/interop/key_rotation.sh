@@ -48,6 +48,19 @@ f sign --thick b2.tgz $gun:v2 >/dev/null || die "sign after the rotations"
 [[ $(f -o json key list | grep -c '"role": "targets"') == 2 ]] || die "the old targets key was not kept"
 ok "file://: targets, snapshot, timestamp and root rotated; a client with the old root follows; old keys kept"
 
+# --key FILE: rotate to a given key (notary key rotate --key), imported into the trust dir.
+"$SIGNY" -d k key generate --role targets >/dev/null
+given=$("$SIGNY" -d k -o json key list | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["key_id"])')
+cp k/private/$given.key given.key
+f key rotate $gun targets --key given.key >/dev/null || die "key rotate --key"
+[[ $(root_of $tuf/root.json targets) == *" $given" ]] || die "root does not list the given targets key $given"
+[[ $(f -o json key list) == *"$given"* ]] || die "the given key was not imported"
+f sign --thick b1.tgz $gun:v3 >/dev/null || die "sign with the given targets key"
+c verify --thick --local b1.tgz $gun:v3 >/dev/null || die "the client does not follow the rotation to the given key"
+expect_fail 2 "is already the targets key of $gun" -- f key rotate $gun targets --key given.key
+expect_fail 2 "is a targets key, not a snapshot key" -- f key rotate $gun snapshot --key given.key
+ok "key rotate --key FILE rotates to a given key"
+
 expect_fail 2 "no server to hold the timestamp key" -- f key rotate $gun timestamp -r
 expect_fail 2 "only the snapshot and timestamp keys can be server-managed" -- f key rotate $gun targets --server-managed
 expect_fail 2 "only root, targets, snapshot and timestamp" -- f key rotate $gun targets/releases

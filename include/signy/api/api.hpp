@@ -55,6 +55,9 @@ Result<SignResult> sign_thick(const Context& ctx, const std::filesystem::path& f
 // (POST .../<role>.key). New local keys go to the trust dir (with the GUN); old keys are kept there.
 struct RotateOptions {
   bool server_managed = false;
+  // Rotate to this PEM private key (notary key rotate --key): imported into the trust dir with the
+  // role (and GUN), instead of a new key. Root keys must be encrypted, ECDSA or RSA.
+  std::optional<std::filesystem::path> key_file;
 };
 struct RotateResult {
   std::string gun, role;
