@@ -20,6 +20,8 @@ void register_key_rotate(Registry& r, CLI::App& key) {
   cmd->add_option("--key", o->key_file,
                   "Rotate to this PEM private key (imported into the trust dir) instead of a new one; root keys encrypted, "
                   "ECDSA or RSA");
+  cmd->footer("\nExample:\n  signy key rotate localhost:5000/org/app targets\n  signy --server https://notary:4443 key rotate "
+              "localhost:5000/org/app snapshot -r");
   cmd->callback([&r, o] {
     r.run = [&r, o]() -> Status {
       keystore::EnvPromptPassphrase pass;
