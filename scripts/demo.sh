@@ -15,9 +15,10 @@ export SIGNY_ROOT_PASSPHRASE=demo-root-passphrase SIGNY_TARGETS_PASSPHRASE=demo-
 signy=./build/signy
 set -x
 $signy -d "$trust" key generate --role root
-$signy -d "$trust" key generate --role targets --gun localhost:5000/demo/bundle
+targets_key=$($signy -d "$trust" key generate --role targets --gun localhost:5000/demo/bundle | tee /dev/stderr | awk '{print $NF}')
 $signy -d "$trust" digest fixtures/cnab/thick.tgz
-$signy -d "$trust" sign --thick fixtures/cnab/thick.tgz localhost:5000/demo/bundle:v1
+# A new collection gets a new targets key unless --targets-key names one (here the one just made).
+$signy -d "$trust" sign --thick --targets-key "$targets_key" fixtures/cnab/thick.tgz localhost:5000/demo/bundle:v1
 $signy -d "$trust" verify --thick --local fixtures/cnab/thick.tgz localhost:5000/demo/bundle:v1
 $signy -d "$trust" list localhost:5000/demo/bundle
 $signy -d "$trust" key list

@@ -5,6 +5,7 @@
 #include "signy/notary/file_store.hpp"
 #include "signy/notary/remote.hpp"
 #include "signy/oci/reference.hpp"
+#include "signy/tuf/editor.hpp"
 #include "signy/util/file.hpp"
 #include "signy/util/log.hpp"
 
@@ -74,9 +75,9 @@ Result<crypto::PrivateKey> key_for_role(const keystore::KeyStore& ks, const tuf:
   return fail(Errc::not_found, "none of the " + role + " keys of this collection is in " + ks.dir().string());
 }
 
-// Reuses a key of this role (and GUN for snapshot/timestamp), else creates one.
+// Reuses this collection's snapshot or timestamp key (same role and GUN), else creates one.
 Result<crypto::PrivateKey> reuse_or_create(keystore::KeyStore& ks, const std::string& role, const std::string& gun) {
-  auto found = SIGNY_TRY(ks.find(role, role == "targets" || role == "root" ? std::string_view() : std::string_view(gun)));
+  auto found = SIGNY_TRY(ks.find(role, gun));
   if (found) {
     log::info("using the existing " + role + " key " + found->key_id);
     return ks.load(found->key_id);
@@ -84,6 +85,54 @@ Result<crypto::PrivateKey> reuse_or_create(keystore::KeyStore& ks, const std::st
   auto key = SIGNY_TRY(crypto::PrivateKey::generate(crypto::KeyAlgorithm::ecdsa_p256));
   auto info = SIGNY_TRY(ks.store(key, role, gun));
   log::info("created the " + role + " key " + info.key_id);
+  return key;
+}
+
+Result<std::vector<keystore::KeyInfo>> keys_with_role(const keystore::KeyStore& ks, std::string_view role) {
+  auto all = SIGNY_TRY(ks.list());
+  std::vector<keystore::KeyInfo> out;
+  for (auto& k : all)
+    if (k.role == role) out.push_back(std::move(k));
+  return out;
+}
+
+// A key named by --root-key-id / --targets-key: it must be in the store with that role.
+Result<crypto::PrivateKey> named_key(const keystore::KeyStore& ks, std::string_view role, const std::string& key_id,
+                                     std::string_view option) {
+  for (const auto& k : SIGNY_TRY(keys_with_role(ks, role)))
+    if (k.key_id == key_id) return ks.load(key_id);
+  return fail(Errc::not_found, std::string(option) + ": no " + std::string(role) + " key " + key_id.substr(0, 64) + " in " +
+                                   (ks.dir() / "private").string() + " (see signy key list)");
+}
+
+// The root key of a new collection, when neither --root-key nor --root-key-id names one: the trust
+// dir's only root key, or a new one when it has none. With several, the choice is the user's
+// (Notary takes the first it finds, which may be another collection's key).
+Result<crypto::PrivateKey> default_root_key(keystore::KeyStore& ks) {
+  auto roots = SIGNY_TRY(keys_with_role(ks, "root"));
+  if (roots.size() == 1) {
+    log::info("using the trust dir's root key " + roots[0].key_id);
+    return ks.load(roots[0].key_id);
+  }
+  if (roots.size() > 1) {
+    std::string ids;
+    for (const auto& k : roots) ids += (ids.empty() ? "" : ", ") + k.key_id;
+    return fail(Errc::usage, "the trust dir holds " + std::to_string(roots.size()) + " root keys (" + ids +
+                                 "): choose the new collection's root key with --root-key-id KEYID");
+  }
+  auto key = SIGNY_TRY(crypto::PrivateKey::generate(crypto::KeyAlgorithm::ecdsa_p256));
+  auto info = SIGNY_TRY(ks.store(key, "root", ""));
+  log::info("created the root key " + info.key_id);
+  return key;
+}
+
+// A new collection's targets key: the one --targets-key names, else a new key for this GUN
+// (notary client initialize creates one per collection).
+Result<crypto::PrivateKey> new_targets_key(keystore::KeyStore& ks, const SignOptions& options, const std::string& gun) {
+  if (options.targets_key_id) return named_key(ks, "targets", *options.targets_key_id, "--targets-key");
+  auto key = SIGNY_TRY(crypto::PrivateKey::generate(crypto::KeyAlgorithm::ecdsa_p256));
+  auto info = SIGNY_TRY(ks.store(key, "targets", gun));
+  log::info("created the targets key " + info.key_id + " for " + gun);
   return key;
 }
 
@@ -118,19 +167,23 @@ Result<SignResult> sign_thick(const Context& ctx, const fs::path& file, std::str
   tuf::Updater updater(coll.gun, coll.cache_dir, *coll.remote, ctx.now, ctx.updater);
   auto refreshed = updater.refresh();
   log::debug("refreshed " + coll.gun);
-  std::map<std::string, std::string> files;
+  // The keystore gives the keys, the editor edits and signs, the remote publishes.
+  std::optional<crypto::PrivateKey> root_key, targets_key, snapshot_key, timestamp_key;
+  std::optional<tuf::RepositoryEditor> editor;
   if (!refreshed && refreshed.error().code == Errc::not_found && !fs::exists(coll.cache_dir / "root.json")) {
     // First sign of this GUN: create the collection (notary client initialize).
-    auto root_key_r = options.root_key_file ? import_root_key(ks, *options.root_key_file) : reuse_or_create(ks, "root", coll.gun);
+    if (options.root_key_file && options.root_key_id) return fail(Errc::usage, "give --root-key or --root-key-id, not both");
+    auto root_key_r = options.root_key_file ? import_root_key(ks, *options.root_key_file)
+                      : options.root_key_id ? named_key(ks, "root", *options.root_key_id, "--root-key-id")
+                                            : default_root_key(ks);
     if (!root_key_r) return tl::unexpected(root_key_r.error());
-    auto root_key = std::move(*root_key_r);
-    auto targets_key = SIGNY_TRY(reuse_or_create(ks, "targets", coll.gun));
+    root_key = std::move(*root_key_r);
+    targets_key = SIGNY_TRY(new_targets_key(ks, options, coll.gun));
     // Snapshot and timestamp: the server's keys when it signs them (Notary), else local keys.
-    std::optional<crypto::PrivateKey> snapshot_key, timestamp_key;
-    std::optional<crypto::NotaryKey> snapshot_pub, timestamp_pub;
+    tuf::RepositoryEditor::NewKeys keys;
     for (const char* role : {"snapshot", "timestamp"}) {
       auto& key = std::string_view(role) == "snapshot" ? snapshot_key : timestamp_key;
-      auto& pub = std::string_view(role) == "snapshot" ? snapshot_pub : timestamp_pub;
+      auto& pub = std::string_view(role) == "snapshot" ? keys.snapshot : keys.timestamp;
       bool keep_local = options.local_snapshot && std::string_view(role) == "snapshot";
       if (coll.remote->server_signs(role) && !keep_local) {
         pub = SIGNY_TRY(coll.remote->server_key(role));
@@ -139,76 +192,23 @@ Result<SignResult> sign_thick(const Context& ctx, const fs::path& file, std::str
         pub = crypto::notary_public_key(*key);
       }
     }
-    auto cert = SIGNY_TRY(crypto::make_root_certificate(root_key, coll.gun, unix_seconds(ctx.now),
+    auto cert = SIGNY_TRY(crypto::make_root_certificate(*root_key, coll.gun, unix_seconds(ctx.now),
                                                         unix_seconds(ctx.now + kRootExpiry)));
-    auto root_pub = crypto::notary_certificate_key(root_key, cert);
-    tuf::Root root;
-    root.expires = ctx.now + kRootExpiry;
-    std::map<std::string, std::string> ids;
-    auto add = [&](const std::string& role, const crypto::NotaryKey& k) {
-      auto id = k.key_id();
-      root.keys.emplace(id, k);
-      root.roles[role] = tuf::RoleKeys{{id}, 1};
-      ids[role] = id;
-    };
-    add("root", root_pub);
-    add("targets", crypto::notary_public_key(targets_key));
-    add("snapshot", *snapshot_pub);
-    add("timestamp", *timestamp_pub);
-    tuf::Targets targets;
-    targets.expires = ctx.now + kTargetsExpiry;
-    targets.targets[ref.tag] = meta_of_digests(result.digests);
-    auto root_bytes = SIGNY_TRY(tuf::sign_metadata(tuf::to_json(root), {{ids["root"], &root_key}}));
-    auto targets_bytes = SIGNY_TRY(tuf::sign_metadata(tuf::to_json(targets), {{ids["targets"], &targets_key}}));
-    files["root"] = std::move(root_bytes);
-    files["targets"] = std::move(targets_bytes);
-    if (snapshot_key) {
-      tuf::Snapshot snapshot;
-      snapshot.expires = ctx.now + kSnapshotExpiry;
-      snapshot.meta["root"] = tuf::make_file_meta(files["root"]);
-      snapshot.meta["targets"] = tuf::make_file_meta(files["targets"]);
-      auto bytes = SIGNY_TRY(tuf::sign_metadata(tuf::to_json(snapshot), {{ids["snapshot"], &*snapshot_key}}));
-      files["snapshot"] = std::move(bytes);
-    }
-    if (timestamp_key) {
-      tuf::Timestamp ts;
-      ts.expires = ctx.now + kTimestampExpiry;
-      ts.snapshot = tuf::make_file_meta(files["snapshot"]);
-      auto bytes = SIGNY_TRY(tuf::sign_metadata(tuf::to_json(ts), {{ids["timestamp"], &*timestamp_key}}));
-      files["timestamp"] = std::move(bytes);
-    }
+    keys.root = crypto::notary_certificate_key(*root_key, cert);
+    keys.targets = crypto::notary_public_key(*targets_key);
+    editor = tuf::RepositoryEditor::create(keys, ctx.now);
     result.initialized = true;
-    result.targets_version = 1;
   } else {
     if (!refreshed) return tl::unexpected(refreshed.error());
-    if (options.root_key_file || options.local_snapshot)
-      log::warn(std::string(options.root_key_file ? "--root-key" : "--local-snapshot") + " applies only when a collection is created; " +
-                coll.gun + " exists and keeps its keys");
-    // Add the target to the trusted targets and re-sign targets, snapshot and timestamp.
+    const std::pair<bool, const char*> creation_only[] = {{options.root_key_file.has_value(), "--root-key"},
+                                                          {options.root_key_id.has_value(), "--root-key-id"},
+                                                          {options.targets_key_id.has_value(), "--targets-key"},
+                                                          {options.local_snapshot, "--local-snapshot"}};
+    for (auto [given, option] : creation_only)
+      if (given) log::warn(std::string(option) + " applies only when a collection is created; " + coll.gun + " exists and keeps its keys");
     const auto& set = updater.trusted();
     const auto& root = set.root().signed_;
-    auto targets_key = SIGNY_TRY(key_for_role(ks, root, "targets"));
-    auto keyid_of = [&](const crypto::PrivateKey& k, const std::string& role) {
-      auto canonical = crypto::notary_public_key(k).key_id();
-      for (const auto& id : root.roles.at(role).keyids)
-        if (root.keys.at(id).canonical_key_id() == canonical) return id;
-      return canonical;
-    };
-    // Moved out of the updater, not copied: a collection may list tens of thousands of targets.
-    auto taken = updater.take_targets();
-    if (!taken) return fail(Errc::internal, "no trusted targets after a refresh");
-    tuf::Targets targets = std::move(taken->signed_);
-    targets.version += 1;
-    targets.expires = ctx.now + kTargetsExpiry;
-    targets.targets[ref.tag] = meta_of_digests(result.digests);
-    auto targets_canonical = SIGNY_TRY(tuf::canonical_bytes(targets));
-    result.targets_version = targets.version;
-    targets = tuf::Targets();  // written: the model is not needed any longer
-    taken.reset();
-    auto targets_bytes = SIGNY_TRY(tuf::sign_canonical(targets_canonical, {{keyid_of(targets_key, "targets"), &targets_key}}));
-    targets_canonical = std::string();
-    files["targets"] = std::move(targets_bytes);
-    log::debug("signed targets version " + std::to_string(result.targets_version));
+    targets_key = SIGNY_TRY(key_for_role(ks, root, "targets"));
     // Snapshot and timestamp are re-signed here when this trust dir holds their keys (a
     // client-managed snapshot, or a file repository); otherwise the server signs them.
     for (const char* role : {"snapshot", "timestamp"}) {
@@ -217,24 +217,28 @@ Result<SignResult> sign_thick(const Context& ctx, const fs::path& file, std::str
         if (key.error().code == Errc::not_found && coll.remote->server_signs(role)) continue;
         return tl::unexpected(key.error());
       }
-      std::string bytes;
-      if (std::string_view(role) == "snapshot") {
-        tuf::Snapshot snapshot = set.snapshot()->signed_;
-        snapshot.version += 1;
-        snapshot.expires = ctx.now + kSnapshotExpiry;
-        snapshot.meta["targets"] = tuf::make_file_meta(files["targets"]);
-        bytes = SIGNY_TRY(tuf::sign_metadata(tuf::to_json(snapshot), {{keyid_of(*key, role), &*key}}));
-      } else {
-        if (!files.contains("snapshot")) continue;  // nothing new to time-stamp locally
-        tuf::Timestamp ts = set.timestamp()->signed_;
-        ts.version += 1;
-        ts.expires = ctx.now + kTimestampExpiry;
-        ts.snapshot = tuf::make_file_meta(files["snapshot"]);
-        bytes = SIGNY_TRY(tuf::sign_metadata(tuf::to_json(ts), {{keyid_of(*key, role), &*key}}));
-      }
-      files[role] = std::move(bytes);
+      (std::string_view(role) == "snapshot" ? snapshot_key : timestamp_key) = std::move(*key);
     }
+    // Moved out of the updater, not copied: a collection may list tens of thousands of targets.
+    auto taken = updater.take_targets();
+    if (!taken) return fail(Errc::internal, "no trusted targets after a refresh");
+    editor = tuf::RepositoryEditor::open(root, std::move(taken->signed_), set.snapshot() ? &set.snapshot()->signed_ : nullptr,
+                                         set.timestamp() ? &set.timestamp()->signed_ : nullptr, ctx.now);
   }
+  editor->set_target(ref.tag, meta_of_digests(result.digests));
+  tuf::Signers signers;
+  if (root_key && result.initialized) signers.root = {&*root_key};
+  signers.targets = {&*targets_key};
+  if (snapshot_key) signers.snapshot = {&*snapshot_key};
+  if (timestamp_key) signers.timestamp = {&*timestamp_key};
+  // Signs, then checks every signature against root's keys and thresholds: nothing is published
+  // unless each role verifies as clients will verify it.
+  auto out = std::move(*editor).sign(signers);
+  editor.reset();
+  if (!out) return tl::unexpected(out.error().context(coll.gun));
+  result.targets_version = out->targets_version;
+  log::debug("signed targets version " + std::to_string(result.targets_version));
+  const auto& files = out->files;
   SIGNY_TRY_VOID(coll.remote->publish(files));
   log::debug("published " + coll.gun);
   // What this command signed is trusted as is and goes to the cache (as notary's client does
@@ -245,6 +249,117 @@ Result<SignResult> sign_thick(const Context& ctx, const fs::path& file, std::str
   for (const char* role : {"root", "targets", "snapshot", "timestamp"})
     if (auto it = files.find(role); it != files.end())
       SIGNY_TRY_VOID(atomic_write(coll.cache_dir / (std::string(role) + ".json"), it->second, 0600));
+  return result;
+}
+
+Result<RotateResult> rotate_key(const Context& ctx, std::string_view gun_in, std::string_view role_in, const RotateOptions& options) {
+  std::string gun(gun_in), role(role_in);
+  if (!notary::valid_gun(gun)) return fail(Errc::usage, "invalid GUN \"" + gun.substr(0, 100) + "\"");
+  if (role != "root" && role != "targets" && role != "snapshot" && role != "timestamp")
+    return fail(Errc::usage, "cannot rotate the key of role \"" + role.substr(0, 64) + "\": only root, targets, snapshot and timestamp");
+  auto coll = SIGNY_TRY(open_collection(ctx, gun));
+  // notary client.go checkRotationInput: the server may hold snapshot and timestamp keys only,
+  // and a Notary server always holds the timestamp key.
+  bool notary_server = coll.remote->server_signs("timestamp");
+  if (options.server_managed && role != "snapshot" && role != "timestamp")
+    return fail(Errc::usage, "only the snapshot and timestamp keys can be server-managed, not " + role);
+  if (options.server_managed && !notary_server)
+    return fail(Errc::usage, "a file:// repository has no server to hold the " + role + " key: rotate it without --server-managed");
+  if (!options.server_managed && role == "timestamp" && notary_server)
+    return fail(Errc::usage, "the Notary server holds the timestamp key: rotate it with --server-managed (-r)");
+  if (options.server_managed && options.key_file) return fail(Errc::usage, "--key and --server-managed exclude each other");
+  auto ks = SIGNY_TRY(keystore::KeyStore::open(ctx.trust_dir, *ctx.passphrases));
+  tuf::Updater updater(coll.gun, coll.cache_dir, *coll.remote, ctx.now, ctx.updater);
+  if (auto st = updater.refresh(); !st) {
+    if (st.error().code == Errc::not_found && !fs::exists(coll.cache_dir / "root.json"))
+      return fail(Errc::not_found, "no trust collection " + gun + " to rotate a key of (signy sign creates one)");
+    return tl::unexpected(st.error().context(gun));
+  }
+  const auto& set = updater.trusted();
+  const auto& root = set.root().signed_;
+  // Root is re-signed in every case: its current key signs (and the old one too for root).
+  auto root_key = SIGNY_TRY(key_for_role(ks, root, "root"));
+  RotateResult result{gun, role, "", "", options.server_managed, 0};
+  std::optional<crypto::PrivateKey> new_key;
+  crypto::NotaryKey new_pub;
+  if (options.server_managed) {
+    new_pub = SIGNY_TRY(coll.remote->rotate_server_key(role));
+    log::info("the server rotated its " + role + " key to " + new_pub.key_id());
+  } else {
+    if (options.key_file) {
+      auto pem = read_file_limited(*options.key_file, 64u << 10);
+      if (!pem) return tl::unexpected(pem.error().context("--key"));
+      // The file's own role and GUN headers win (a key of another role is refused below).
+      auto header = keystore::peek_key_file(*pem);
+      if (!header) return tl::unexpected(header.error().context("--key " + options.key_file->string()));
+      auto has = [&](const char* h) { return header->headers.contains(h) && !header->headers[h].empty(); };
+      auto info = ks.import_pem(*pem, has("role") ? std::nullopt : std::optional<std::string>(role),
+                                has("gun") || !keystore::role_has_gun(role) ? std::nullopt : std::optional<std::string>(gun));
+      if (!info) return tl::unexpected(info.error().context("--key " + options.key_file->string()));
+      if (info->role != role)
+        return fail(Errc::usage, "--key: key " + info->key_id + " is a " + info->role.substr(0, 64) + " key, not a " + role + " key");
+      new_key = SIGNY_TRY(ks.load(info->key_id));
+      if (role == "root" && new_key->algorithm() == crypto::KeyAlgorithm::ed25519)
+        return fail(Errc::unsupported_key_type, "--key: Notary root keys must be ECDSA or RSA (their certificate is X.509)");
+      if (!tuf::RepositoryEditor::key_id_in_role(root, role, *new_key).empty())
+        return fail(Errc::usage, "--key: key " + info->key_id + " is already the " + role + " key of " + gun);
+      result.stored_key_id = info->key_id;
+    } else {
+      new_key = SIGNY_TRY(crypto::PrivateKey::generate(crypto::KeyAlgorithm::ecdsa_p256));
+    }
+    if (role == "root") {
+      auto cert = SIGNY_TRY(crypto::make_root_certificate(*new_key, gun, unix_seconds(ctx.now), unix_seconds(ctx.now + kRootExpiry)));
+      new_pub = crypto::notary_certificate_key(*new_key, cert);
+    } else {
+      new_pub = crypto::notary_public_key(*new_key);
+    }
+  }
+  result.key_id = new_pub.key_id();
+  // The keys of the roles that are re-signed but not rotated: this trust dir's, else the server's.
+  std::optional<crypto::PrivateKey> targets_key, snapshot_key, timestamp_key;
+  for (const char* r : {"snapshot", "timestamp"}) {
+    if (r == role) continue;
+    auto key = key_for_role(ks, root, r);
+    if (!key) {
+      if (key.error().code == Errc::not_found && coll.remote->server_signs(r)) continue;
+      return tl::unexpected(key.error());
+    }
+    (std::string_view(r) == "snapshot" ? snapshot_key : timestamp_key) = std::move(*key);
+  }
+  auto taken = updater.take_targets();
+  if (!taken) return fail(Errc::internal, "no trusted targets after a refresh");
+  auto editor = tuf::RepositoryEditor::open(root, std::move(taken->signed_), set.snapshot() ? &set.snapshot()->signed_ : nullptr,
+                                            set.timestamp() ? &set.timestamp()->signed_ : nullptr, ctx.now);
+  taken.reset();
+  SIGNY_TRY_VOID(editor.replace_role_keys(role, {new_pub}));
+  tuf::Signers signers;
+  signers.root = {role == "root" ? &*new_key : &root_key};
+  if (role == "root") signers.previous_root = {&root_key};
+  if (role == "targets") signers.targets = {&*new_key};
+  if (role == "snapshot" && new_key) signers.snapshot = {&*new_key};
+  else if (snapshot_key) signers.snapshot = {&*snapshot_key};
+  if (role == "timestamp" && new_key) signers.timestamp = {&*new_key};
+  else if (timestamp_key) signers.timestamp = {&*timestamp_key};
+  auto out = std::move(editor).sign(signers);
+  if (!out) return tl::unexpected(out.error().context(gun));
+  result.root_version = out->root_version;
+  // The new private key is stored before anything is published: a published root must never
+  // name a key this trust dir has lost.
+  if (new_key && !options.key_file) result.stored_key_id = SIGNY_TRY(ks.store(*new_key, role, gun)).key_id;
+  SIGNY_TRY_VOID(coll.remote->publish(out->files));
+  log::debug("published the rotation of " + role + " for " + gun);
+  SIGNY_TRY_VOID(make_private_dirs(coll.cache_dir));
+  for (const char* r : {"root", "targets", "snapshot", "timestamp"}) {
+    auto path = coll.cache_dir / (std::string(r) + ".json");
+    if (auto it = out->files.find(r); it != out->files.end()) {
+      SIGNY_TRY_VOID(atomic_write(path, it->second, 0600));
+    } else if ((role == "snapshot" || role == "timestamp") && (std::string_view(r) == "snapshot" || std::string_view(r) == "timestamp")) {
+      // TUF 5.3.11: after a snapshot or timestamp key rotation the cached copies signed by the
+      // old key are not a rollback reference any longer; the next refresh fetches the server's.
+      std::error_code ec;
+      fs::remove(path, ec);
+    }
+  }
   return result;
 }
 

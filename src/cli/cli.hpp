@@ -36,6 +36,7 @@ struct Registry {
 void register_version(Registry& r);
 void register_digest(Registry& r);
 void register_key(Registry& r);
+void register_key_rotate(Registry& r, CLI::App& key);  // called by register_key
 void register_bundle(Registry& r);
 void register_sign(Registry& r);
 void register_verify(Registry& r);

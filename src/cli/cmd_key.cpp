@@ -1,4 +1,4 @@
-// signy key generate | list | import | export
+// signy key generate | list | import | export (rotate: cmd_key_rotate.cpp)
 #include <cstdio>
 #include <iostream>
 
@@ -134,6 +134,8 @@ void register_key(Registry& r) {
       return {};
     };
   });
+
+  register_key_rotate(r, *key);
 }
 
 }  // namespace signy::cli

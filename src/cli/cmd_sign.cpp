@@ -9,7 +9,7 @@ namespace signy::cli {
 void register_sign(Registry& r) {
   struct Opts {
     bool thick = false;
-    std::string file, ref, root_key;
+    std::string file, ref, root_key, root_key_id, targets_key;
     bool local_snapshot = false;
   };
   auto o = std::make_shared<Opts>();
@@ -21,6 +21,10 @@ void register_sign(Registry& r) {
   cmd->add_option("--root-key", o->root_key,
                   "When the collection is created: import this encrypted PEM root key (ECDSA or RSA; its passphrase "
                   "from SIGNY_ROOT_PASSPHRASE) instead of the trust dir's root key");
+  cmd->add_option("--root-key-id", o->root_key_id,
+                  "When the collection is created: use this root key of the trust dir (needed when it holds several)");
+  cmd->add_option("--targets-key", o->targets_key,
+                  "When the collection is created: reuse this targets key of the trust dir (default: a new key for the GUN)");
   cmd->add_flag("--local-snapshot", o->local_snapshot,
                 "When the collection is created on a Notary server: keep the snapshot key in the trust dir and sign "
                 "snapshots here (default: the server signs them)");
@@ -31,6 +35,8 @@ void register_sign(Registry& r) {
       auto ctx = SIGNY_TRY(make_context(r.global, pass));
       api::SignOptions opts;
       if (!o->root_key.empty()) opts.root_key_file = o->root_key;
+      if (!o->root_key_id.empty()) opts.root_key_id = o->root_key_id;
+      if (!o->targets_key.empty()) opts.targets_key_id = o->targets_key;
       opts.local_snapshot = o->local_snapshot;
       auto res = SIGNY_TRY(api::sign_thick(ctx, o->file, o->ref, opts));
       if (r.global.output == OutputFormat::json) {

@@ -272,6 +272,14 @@ Result<HttpResponse> HttpClient::del(const std::string& url, std::size_t max_bod
   return r;
 }
 
+Result<HttpResponse> HttpClient::post_empty(const std::string& url, std::size_t max_body, std::string_view authorization) {
+  curl_easy_setopt(impl_->curl, CURLOPT_POSTFIELDS, "");
+  curl_easy_setopt(impl_->curl, CURLOPT_POSTFIELDSIZE, 0L);
+  auto r = perform(url, max_body, authorization);
+  curl_easy_setopt(impl_->curl, CURLOPT_HTTPGET, 1L);
+  return r;
+}
+
 Result<HttpResponse> HttpClient::post_multipart(const std::string& url, const std::vector<MultipartPart>& parts,
                                                 std::size_t max_body, std::string_view authorization) {
   curl_mime* mime = curl_mime_init(impl_->curl);

@@ -1,6 +1,7 @@
 // Notary's HTTP API (notary server/server.go routes; storage/httpstore.go):
 //   GET  <server>/v2/<gun>/_trust/tuf/<role>.json | <role>.<sha256>.json | <version>.<role>.json
 //   GET  <server>/v2/<gun>/_trust/tuf/<timestamp|snapshot>.key
+//   POST <server>/v2/<gun>/_trust/tuf/<timestamp|snapshot>.key   (rotation, server/server.go RotateKey)
 //   POST <server>/v2/<gun>/_trust/tuf/   multipart, one part per role named "files"
 #include "signy/net/auth.hpp"
 #include "signy/notary/file_store.hpp"
@@ -69,6 +70,16 @@ class HttpStore : public Remote {
   Result<crypto::NotaryKey> server_key(std::string_view role) override {
     auto body = SIGNY_TRY(get(std::string(role) + ".key", kMaxKeyBody));
     auto j = cjson::parse_strict(body);
+    if (!j) return tl::unexpected(j.error().context("server " + std::string(role) + " key"));
+    return crypto::NotaryKey::from_json(*j);
+  }
+  Result<crypto::NotaryKey> rotate_server_key(std::string_view role) override {
+    // notary-server RotateKeyHandler: needs every action ("*") on the repository.
+    std::string url = base_ + std::string(role) + ".key";
+    auto r = with_auth("*", [&](std::string_view authorization) { return client_.post_empty(url, kMaxKeyBody, authorization); });
+    if (!r) return tl::unexpected(r.error());
+    if (r->status != 200) return fail(Errc::network, "the Notary server refused to rotate the " + std::string(role) + " key: " + describe_error(*r));
+    auto j = cjson::parse_strict(r->body);
     if (!j) return tl::unexpected(j.error().context("server " + std::string(role) + " key"));
     return crypto::NotaryKey::from_json(*j);
   }

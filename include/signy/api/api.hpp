@@ -30,18 +30,43 @@ struct SignResult {
   bool initialized = false;  // the collection was created by this command
 };
 // Streams the file through SHA-256 and SHA-512 and publishes it as target <tag> of <gun>
-// (creating the collection on first use: root key reused from the trust dir, one targets key
-// shared by all collections, as Notary and the original signy do).
+// (creating the collection on first use: the trust dir's only root key, or a new one, or the one
+// --root-key/--root-key-id names; a new targets key of its own unless --targets-key names one).
+// Every signature is checked against root's keys before anything is published.
 struct SignOptions {
   // Only when the collection is created (notary init --rootkey): import this encrypted PEM root
   // key into the trust dir and use it instead of the trust dir's root key.
   std::optional<std::filesystem::path> root_key_file;
+  // Only when the collection is created: the root key (--root-key-id) or targets key
+  // (--targets-key) in the trust dir to use, by key ID. Without --root-key-id the trust dir must
+  // hold at most one root key; without --targets-key a new targets key is made for the GUN.
+  std::optional<std::string> root_key_id, targets_key_id;
   // Only when the collection is created on a Notary server: keep the snapshot key in the trust
   // dir and sign snapshots here (default: the server holds the snapshot key and signs them).
   bool local_snapshot = false;
 };
 Result<SignResult> sign_thick(const Context& ctx, const std::filesystem::path& file, std::string_view ref,
                               const SignOptions& options = {});
+
+// Key rotation (notary key rotate GUN ROLE [-r]; notary client.go RotateKey): a new key for
+// root, targets, snapshot or timestamp, listed in a new root version that the root key signs (for
+// root: the old and the new root keys, TUF 5.3.4), the rotated role re-signed with its new key,
+// then published. server_managed asks the Notary server to rotate its snapshot or timestamp key
+// (POST .../<role>.key). New local keys go to the trust dir (with the GUN); old keys are kept there.
+struct RotateOptions {
+  bool server_managed = false;
+  // Rotate to this PEM private key (notary key rotate --key): imported into the trust dir with the
+  // role (and GUN), instead of a new key. Root keys must be encrypted, ECDSA or RSA.
+  std::optional<std::filesystem::path> key_file;
+};
+struct RotateResult {
+  std::string gun, role;
+  std::string key_id;  // the new key as root lists it (for root: its certificate's key ID)
+  std::string stored_key_id;  // the new private key's ID in the trust dir (empty when server-managed)
+  bool server_managed = false;
+  std::int64_t root_version = 0;
+};
+Result<RotateResult> rotate_key(const Context& ctx, std::string_view gun, std::string_view role, const RotateOptions& options = {});
 
 struct VerifyResult {
   std::string gun, target, role;
@@ -65,7 +90,7 @@ Status delete_collection(const Context& ctx, std::string_view gun, bool remote);
 Result<tuf::TrustPinning> load_trust_pinning(const std::filesystem::path& trust_dir);
 
 // Notary's default expiries (notary const.go NotaryDefaultExpiries).
-inline constexpr auto kRootExpiry = std::chrono::hours(24 * 3650);
+inline constexpr auto kRootExpiry = std::chrono::hours(24 * 3650);  // tuf::kDefaultRootExpiry
 inline constexpr auto kTargetsExpiry = std::chrono::hours(24 * 1095);
 inline constexpr auto kSnapshotExpiry = std::chrono::hours(24 * 1095);
 inline constexpr auto kTimestampExpiry = std::chrono::hours(24 * 14);

@@ -50,6 +50,8 @@ class HttpClient {
   Result<HttpResponse> post_multipart(const std::string& url, const std::vector<MultipartPart>& parts, std::size_t max_body,
                                       std::string_view authorization = {});
   Result<HttpResponse> del(const std::string& url, std::size_t max_body, std::string_view authorization = {});
+  // A POST without a body (notary-server's key rotation: POST .../<role>.key).
+  Result<HttpResponse> post_empty(const std::string& url, std::size_t max_body, std::string_view authorization = {});
   const HttpOptions& options() const;
 
  private:

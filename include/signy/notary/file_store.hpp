@@ -28,6 +28,10 @@ class FileStore : public Remote {
     return fail(Errc::not_found, "a file repository holds no " + std::string(role) + " key");
   }
 
+  Result<crypto::NotaryKey> rotate_server_key(std::string_view role) override {
+    return fail(Errc::usage, "a file repository has no server to hold the " + std::string(role) + " key: rotate it without --server-managed");
+  }
+
   const std::filesystem::path& dir() const { return dir_; }
 
  private:

@@ -20,6 +20,9 @@ class Remote : public tuf::MetadataSource {
   virtual bool server_signs(std::string_view role) const = 0;
   // The public key the server signs `role` with (GET .../<role>.key).
   virtual Result<crypto::NotaryKey> server_key(std::string_view role) = 0;
+  // Asks the server for a new key for `role` (snapshot or timestamp) and returns its public key
+  // (notary key rotate -r: POST .../<role>.key). The server signs with it once root lists it.
+  virtual Result<crypto::NotaryKey> rotate_server_key(std::string_view role) = 0;
   // Deletes the collection's metadata (notary delete --remote: DELETE .../_trust/tuf/).
   virtual Status delete_collection() = 0;
 };
