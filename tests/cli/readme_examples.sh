@@ -2,7 +2,8 @@
 # README's examples stay true: every ```console block of the "## Usage" section before
 # "### With a Notary server" (the file:// quick start) is run command by command and its output
 # compared with what README shows. Key IDs (64 hex digits on `Generated` lines and `key list`
-# rows) differ per run and are masked; everything else, digests included, must match exactly.
+# rows) differ per run and are masked, and a key ID that README shows as generated is replaced by
+# the one this run generated in later commands; everything else, digests included, must match.
 source "$(dirname "$0")/../interop/lib.sh"
 : "${SOURCE_DIR:?}" "${FIXTURES:?}"
 readme=$SOURCE_DIR/README.md
@@ -20,27 +21,37 @@ cp "$FIXTURES/cnab/thick.tgz" tampered.tgz   # "a copy of the bundle" that the n
 signy() { "$SIGNY" "$@"; }
 mask() { sed -E '/^(Generated |root |targets |snapshot |timestamp )/s/[0-9a-f]{64}/<KEYID>/g'; }
 
-expected=$work/expected.txt actual=$work/actual.txt
-: >"$expected"; : >"$actual"
-last_rc=0 ran=0
+# Parse into commands and the output README shows for each.
+cmds=() outs=()
 while IFS= read -r line; do
-  if [[ $line == '@@END' ]]; then continue; fi
-  if [[ $line == '$ '* ]]; then
-    cmd=${line#'$ '}
-    printf '$ %s\n' "$cmd" >>"$expected"; printf '$ %s\n' "$cmd" >>"$actual"
-    case $cmd in
-      export\ *) continue ;;   # passphrases: set above with test values
-      'echo $?') echo "$last_rc" >>"$actual"; continue ;;
-    esac
-    cmd=${cmd//\/tmp\/trust/$work/trust}
-    rc=0
-    out=$(eval "$cmd" 2>&1) || rc=$?
-    last_rc=$rc ran=$((ran + 1))
-    [[ -n $out ]] && printf '%s\n' "$out" >>"$actual"
-  else
-    printf '%s\n' "$line" >>"$expected"
+  [[ $line == '@@END' ]] && continue
+  if [[ $line == '$ '* ]]; then cmds+=("${line#'$ '}"); outs+=("")
+  else outs[-1]+="$line"$'\n'
   fi
 done <"$work/blocks.txt"
+
+expected=$work/expected.txt actual=$work/actual.txt
+: >"$expected"; : >"$actual"
+declare -A ids=()   # key ID README shows -> the one this run generated (for later commands)
+last_rc=0 ran=0
+for i in "${!cmds[@]}"; do
+  cmd=${cmds[$i]} want=${outs[$i]}
+  printf '$ %s\n%s' "$cmd" "$want" >>"$expected"; printf '$ %s\n' "$cmd" >>"$actual"
+  case $cmd in
+    export\ *) continue ;;   # passphrases: set above with test values
+    'echo $?') echo "$last_rc" >>"$actual"; continue ;;
+  esac
+  cmd=${cmd//\/tmp\/trust/$work/trust}
+  for id in "${!ids[@]}"; do cmd=${cmd//$id/${ids[$id]}}; done
+  rc=0
+  out=$(eval "$cmd" 2>&1) || rc=$?
+  last_rc=$rc ran=$((ran + 1))
+  [[ -n $out ]] && printf '%s\n' "$out" >>"$actual"
+  if [[ $want =~ ^Generated\ .*\ key\ ([0-9a-f]{64}) ]]; then
+    readme_id=${BASH_REMATCH[1]}
+    [[ $out =~ ^Generated\ .*\ key\ ([0-9a-f]{64}) ]] && ids[$readme_id]=${BASH_REMATCH[1]}
+  fi
+done
 
 if ! diff -u <(mask <"$expected") <(mask <"$actual") >"$work/diff.txt"; then
   cat "$work/diff.txt" >&2
