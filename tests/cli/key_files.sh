@@ -116,4 +116,34 @@ chmod 600 "l/private/$id.key"
 expect_fail 3 "does not match its public key" -- "$SIGNY" -d l key export "$id"
 ok "an EC key with another key's public point is refused by key import (SEC1, PKCS#8, encrypted), sign --root-key and key export"
 
+# One PEM block per file; role and gun headers agree with the flags (a missing one takes the other).
+cat ok256.pem ok128.pem >two.pem
+expect_fail 3 "more than one PEM block" -- "$SIGNY" -d h key import two.pem --role targets --gun g.example/a
+{ cat ok256.pem; echo trailing; } >trail.pem
+expect_fail 3 "data after the PEM block" -- "$SIGNY" -d h key import trail.pem --role targets --gun g.example/a
+"$SIGNY" -d h key generate --role targets --gun localhost:5000/keys/app >/dev/null
+tid=$(ls h/private | sed 's/\.key$//')
+cp "h/private/$tid.key" headered.pem
+expect_fail 2 "role header says \"targets\", not \"root\"" -- "$SIGNY" -d h2 key import headered.pem --role root
+expect_fail 2 "gun header says \"localhost:5000/keys/app\", not \"g.example/b\"" -- "$SIGNY" -d h2 key import headered.pem --gun g.example/b
+expect_fail 2 "give --gun" -- "$SIGNY" -d h2 key import ok256.pem --role snapshot
+expect_fail 2 "root keys belong to no collection" -- "$SIGNY" -d h2 key import ok256.pem --role root --gun g.example/a
+out=$("$SIGNY" -d h2 -o json key import headered.pem)
+[[ $out == *'"gun": "localhost:5000/keys/app"'* && $out == *'"role": "targets"'* ]] || die "headers did not decide: $out"
+ok "a second PEM block or trailing data is refused; role and gun flags that disagree with the headers are refused"
+
+# key list: an unparsable file is one warning naming it; the other keys are listed, and sign
+# still finds its keys. An open private/ is refused for loading and warned about by key list.
+printf 'garbage\n' >"h/private/$(printf x | sha256sum | cut -d' ' -f1).key"
+chmod 600 h/private/*.key
+out=$("$SIGNY" -d h key list 2>err) || die "key list failed: $(cat err)"
+[[ $out == *"$tid"* ]] || die "the good key is not listed: $out"
+[[ $(wc -l <err) == 1 && $(cat err) == "signy: warning: "*"h/private/"*".key: no PEM block" ]] || die "warning: $(cat err)"
+"$SIGNY" -d h sign --thick b.tgz localhost:5000/keys/app:v1 >/dev/null 2>err || die "sign next to an unparsable key file: $(cat err)"
+chmod 755 h/private
+expect_fail 5 "chmod 700" -- "$SIGNY" -d h key export "$tid"
+expect_fail 5 "chmod 700" -- "$SIGNY" -d h key generate --role targets/x
+"$SIGNY" -d h key list 2>err >/dev/null || die "key list with an open private/: $(cat err)"
+grep -q "mode 0755.*chmod 700" err || die "no warning about private/: $(cat err)"
+ok "key list warns about an unparsable file and lists the rest; sign is not blocked; an open private/ is refused"
 echo "$pass passed, 0 failed"
