@@ -11,6 +11,7 @@
 
 #include "signy/crypto/keys.hpp"
 #include "signy/crypto/pbes2.hpp"
+#include "signy/crypto/sslib.hpp"
 
 using namespace signy;
 using namespace signy::crypto;
@@ -147,4 +148,18 @@ TEST_CASE("pairwise consistency: a private key with another key's public half is
   REQUIRE(!bad_rsa);
   CHECK(bad_rsa.error().code == Errc::malformed_key);
   CHECK(PrivateKey::generate(KeyAlgorithm::ed25519).value().check_pairwise());
+}
+
+TEST_CASE("securesystemslib keys: the same caps before any derivation (encrypted PKCS#8 PEM and encrypted JSON)") {
+  SecretString pw(std::string("password"));
+  auto start = std::chrono::steady_clock::now();
+  std::string pem = "-----BEGIN ENCRYPTED PRIVATE KEY-----\n" + base64_encode(pbes2(EVP_aes_256_cbc(), 0x7fffffff, 8)) +
+                    "\n-----END ENCRYPTED PRIVATE KEY-----\n";
+  auto e = sslib_load_private(pem, &pw).error();
+  CHECK(e.message.find("iteration count 2147483647 is over the limit") != std::string::npos);
+  // salt@@@@iterations@@@@hmac@@@@iv@@@@ciphertext, with twice the cap.
+  std::string json = std::string(16, 'a') + "@@@@" + std::to_string(2 * kPbkdf2MaxIterations) + "@@@@" + std::string(64, 'b') +
+                     "@@@@" + std::string(32, 'c') + "@@@@" + std::string(32, 'd');
+  CHECK(sslib_load_private(json, &pw).error().message == "encrypted key has a bad iteration count");
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::milliseconds(200));
 }
