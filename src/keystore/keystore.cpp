@@ -190,7 +190,7 @@ Result<std::vector<KeyInfo>> KeyStore::list(std::vector<Error>* skipped) const {
   auto skip = [&](Error e) {
     if (skipped)
       skipped->push_back(std::move(e));
-    else
+    else if (warned_.insert(e.message).second)  // once per store, however often it is listed
       log::warn("skipping a key file: " + e.message);
   };
   if (auto dir_ok = check_private_dir(private_dir()); !dir_ok) skip(dir_ok.error());

@@ -140,6 +140,7 @@ out=$("$SIGNY" -d h key list 2>err) || die "key list failed: $(cat err)"
 [[ $out == *"$tid"* ]] || die "the good key is not listed: $out"
 [[ $(wc -l <err) == 1 && $(cat err) == "signy: warning: "*"h/private/"*".key: no PEM block" ]] || die "warning: $(cat err)"
 "$SIGNY" -d h sign --thick b.tgz localhost:5000/keys/app:v1 >/dev/null 2>err || die "sign next to an unparsable key file: $(cat err)"
+[[ $(grep -c "warning: skipping a key file" err) == 1 ]] || die "sign should warn once: $(cat err)"
 chmod 755 h/private
 expect_fail 5 "chmod 700" -- "$SIGNY" -d h key export "$tid"
 expect_fail 5 "chmod 700" -- "$SIGNY" -d h key generate --role targets/x

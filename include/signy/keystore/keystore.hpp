@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -106,6 +107,7 @@ class KeyStore {
   Result<DecodedKey> decrypt(std::string_view pem, const PemBlock& block, std::string_view role, std::string_view key_id) const;
   std::filesystem::path dir_;
   PassphraseSource* passphrases_;
+  mutable std::set<std::string> warned_;  // list() warnings already given
 };
 
 // Notary's header rules: root and delegations carry no gun (trustmanager/keystore.go AddKey).
