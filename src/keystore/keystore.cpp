@@ -119,8 +119,9 @@ Result<SecretString> EnvPromptPassphrase::get(std::string_view role, std::string
   }
   int fd = ::open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
   if (fd < 0)
-    return fail(Errc::no_passphrase, "no passphrase for the " + std::string(role) + " key: set " + var + " (no terminal to ask on)");
-  std::string what = std::string(role) + " key " + std::string(key_id.substr(0, 16));
+    return fail(Errc::no_passphrase, "no passphrase for the " + printable(role.substr(0, 64)) + " key: set " + var + " (no terminal to ask on)");
+  // The role may come from a key file's header: escaped before it reaches the terminal.
+  std::string what = printable(role.substr(0, 64)) + " key " + printable(key_id.substr(0, 16));
   if (!creating) {
     auto pass = prompt(fd, "Enter the passphrase for the " + what + ": ");
     ::close(fd);
@@ -141,7 +142,7 @@ Result<SecretString> EnvPromptPassphrase::get(std::string_view role, std::string
     say(fd, "The passphrases do not match.\n");
   }
   ::close(fd);
-  return fail(Errc::no_passphrase, "no passphrase for the new " + std::string(role) + " key after " +
+  return fail(Errc::no_passphrase, "no passphrase for the new " + printable(role.substr(0, 64)) + " key after " +
                                        std::to_string(kPromptAttempts) + " attempts (at least " +
                                        std::to_string(kMinPassphrase) + " characters, typed twice the same)");
 }
@@ -155,7 +156,7 @@ Result<SecretString> EnvPromptPassphrase::retry(std::string_view role, std::stri
   int fd = ::open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
   if (fd < 0) return fail(Errc::wrong_passphrase, "wrong passphrase");
   say(fd, "Wrong passphrase, try again.\n");
-  auto pass = prompt(fd, "Enter the passphrase for the " + std::string(role) + " key " + std::string(key_id.substr(0, 16)) + ": ");
+  auto pass = prompt(fd, "Enter the passphrase for the " + printable(role.substr(0, 64)) + " key " + printable(key_id.substr(0, 16)) + ": ");
   ::close(fd);
   return pass;
 }
@@ -209,6 +210,18 @@ Result<std::vector<KeyInfo>> KeyStore::list(std::vector<Error>* skipped) const {
       continue;
     }
     KeyInfo info{p.stem().string(), block->headers["role"], block->headers["gun"], "?", p};
+    // Header values are printed by key list: a role that is none, or a GUN with control bytes
+    // (terminal escapes), makes the file one to skip, not to show.
+    if (!info.role.empty()) {
+      if (auto role_ok = check_role_name(info.role); !role_ok) {
+        skip(role_ok.error().context(p.string()));
+        continue;
+      }
+    }
+    if (printable(info.gun) != info.gun) {
+      skip(Error{Errc::malformed_pem, p.string() + ": the gun header holds non-printable bytes"});
+      continue;
+    }
     out.push_back(std::move(info));
   }
   if (ec) return fail(Errc::io_error, "cannot list " + private_dir().string() + ": " + ec.message());

@@ -271,6 +271,15 @@ TEST_CASE("key list skips an unparsable file with a warning; an open private/ is
   REQUIRE(skipped.size() == 1);
   CHECK(skipped[0].message.find(bad.string()) != std::string::npos);
   CHECK(store.find("targets", "g").value()->key_id == good.key_id);  // sign's key lookup is not blocked
+  // Headers that key list would print raw: a role that is none, a GUN with a terminal escape.
+  auto k = crypto::PrivateKey::generate(crypto::KeyAlgorithm::ecdsa_p256).value();
+  REQUIRE(atomic_write(dir.path() / "private" / (std::string(64, 'd') + ".key"), pem_of(k, "admin\x1b[2J", ""), 0600));
+  REQUIRE(atomic_write(dir.path() / "private" / (std::string(64, 'e') + ".key"), pem_of(k, "targets", "g\x1b[2J"), 0600));
+  skipped.clear();
+  CHECK(store.list(&skipped).value().size() == 1);
+  REQUIRE(skipped.size() == 3);
+  std::filesystem::remove(dir.path() / "private" / (std::string(64, 'd') + ".key"));
+  std::filesystem::remove(dir.path() / "private" / (std::string(64, 'e') + ".key"));
   ::chmod((dir.path() / "private").c_str(), 0755);
   auto e = store.load(good.key_id).error();
   CHECK(e.code == Errc::bad_permissions);
