@@ -7,18 +7,12 @@
 #include "signy/crypto/sslib.hpp"
 #include "signy/keystore/keystore.hpp"
 #include "signy/util/file.hpp"
+#include "signy/util/log.hpp"
 
 namespace signy::cli {
 namespace {
 
-Status check_role(const std::string& role) {
-  if (role == "root" || role == "targets" || role == "snapshot" || role == "timestamp") return {};
-  // Delegations: notary's "targets/" + [-a-z0-9_/]+.
-  if (role.rfind("targets/", 0) == 0 && role.size() > 8 && role.size() < 256 && role.back() != '/' &&
-      role.find("//") == std::string::npos && role.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-_/") == std::string::npos)
-    return {};
-  return fail(Errc::usage, "unknown role \"" + role.substr(0, 64) + "\" (root, targets, snapshot, timestamp, targets/<name>)");
-}
+Status check_role(const std::string& role) { return keystore::check_role_name(role); }
 
 nlohmann::json info_json(const keystore::KeyInfo& k) {
   return {{"key_id", k.key_id}, {"role", k.role}, {"gun", k.gun}, {"file", k.file.string()}};
@@ -67,7 +61,10 @@ void register_key(Registry& r) {
     r.run = [&r]() -> Status {
       keystore::EnvPromptPassphrase pass;
       auto store = SIGNY_TRY(keystore::KeyStore::open(r.global.trust_dir_path(), pass));
-      auto keys = SIGNY_TRY(store.list());
+      // One unreadable or unparsable file is a warning naming it, not the end of the listing.
+      std::vector<Error> skipped;
+      auto keys = SIGNY_TRY(store.list(&skipped));
+      for (const auto& e : skipped) log::warn(e.message);
       if (r.global.output == OutputFormat::json) {
         nlohmann::json arr = nlohmann::json::array();
         for (const auto& k : keys) arr.push_back(info_json(k));
@@ -91,8 +88,8 @@ void register_key(Registry& r) {
   auto* i = key->add_subcommand("import", "Import a PEM private key (Notary's files, PKCS#8, SEC1, PKCS#1)");
   i->footer("Example: SIGNY_ROOT_PASSPHRASE=... signy key import root.key --role root");
   i->add_option("FILE", imp->file, "PEM file")->required();
-  i->add_option("--role", imp->role, "Role, when the file has no role header");
-  i->add_option("--gun", imp->gun, "GUN, for targets and snapshot keys");
+  i->add_option("--role", imp->role, "Role; must equal the file's role header when it has one");
+  i->add_option("--gun", imp->gun, "GUN of a targets, snapshot or timestamp key; must equal the file's gun header when it has one");
   i->callback([&r, imp] {
     r.run = [&r, imp]() -> Status {
       if (!imp->role.empty()) SIGNY_TRY_VOID(check_role(imp->role));
@@ -102,7 +99,6 @@ void register_key(Registry& r) {
       auto info = store.import_pem(pem, imp->role.empty() ? std::nullopt : std::optional(imp->role),
                                    imp->gun.empty() ? std::nullopt : std::optional(imp->gun));
       if (!info) return tl::unexpected(info.error().context(imp->file));
-      SIGNY_TRY_VOID(check_role(info->role));
       if (r.global.output == OutputFormat::json)
         print_json(info_json(*info));
       else

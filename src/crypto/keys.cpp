@@ -280,7 +280,44 @@ Result<PrivateKey> PrivateKey::from_evp(EVP_PKEY* owned) {
   PrivateKey k;
   k.pub_ = SIGNY_TRY(PublicKey::from_spki_der(spki));
   k.pkey_ = std::move(pkey);
+  SIGNY_TRY_VOID(k.check_pairwise());
   return k;
+}
+
+Status PrivateKey::check_pairwise() const {
+  auto mismatch = [] { return fail(Errc::malformed_key, "the private key does not match its public key (pairwise consistency check)"); };
+  // SEC1 and PKCS#8 EC keys carry the public point beside the scalar, unchecked by the parser:
+  // the point must be scalar * G (SP 800-56A 5.6.2.1.4).
+  if (algorithm() == KeyAlgorithm::ecdsa_p256) {
+    std::unique_ptr<EVP_PKEY_CTX, decltype(&EVP_PKEY_CTX_free)> ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, pkey_.get(), nullptr),
+                                                                    EVP_PKEY_CTX_free);
+    int r = ctx ? EVP_PKEY_pairwise_check(ctx.get()) : 0;
+    ossl::clear_errors();
+    if (r != 1) return mismatch();
+  }
+  // Every algorithm: a fixed message signed with the private half verifies under the public half,
+  // which is what a signature published for this key will be checked with.
+  static constexpr std::uint8_t kMsg[] = {'s', 'i', 'g', 'n', 'y', ' ', 'p', 'a', 'i', 'r', 'w', 'i', 's', 'e'};
+  Status verified = fail(Errc::internal, "unknown key algorithm");
+  switch (algorithm()) {
+    case KeyAlgorithm::ecdsa_p256: {
+      auto sig = SIGNY_TRY(sign_ecdsa_sha256_der(kMsg));
+      verified = pub_.verify_ecdsa_sha256_der(kMsg, sig);
+      break;
+    }
+    case KeyAlgorithm::ed25519: {
+      auto sig = SIGNY_TRY(sign_ed25519(kMsg));
+      verified = pub_.verify_ed25519(kMsg, sig);
+      break;
+    }
+    case KeyAlgorithm::rsa: {
+      auto sig = SIGNY_TRY(sign_rsa_pss_sha256(kMsg));
+      verified = pub_.verify_rsa_pss_sha256(kMsg, sig, 32);
+      break;
+    }
+  }
+  if (!verified) return mismatch();
+  return {};
 }
 
 Result<PrivateKey> PrivateKey::from_ed25519_seed(std::span<const std::uint8_t> seed32) {

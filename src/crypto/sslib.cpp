@@ -9,6 +9,7 @@
 
 #include "ossl.hpp"
 #include "signy/crypto/digest.hpp"
+#include "signy/crypto/pbes2.hpp"
 
 namespace signy::crypto {
 namespace {
@@ -29,6 +30,18 @@ Result<SslibPrivate> from_private(PrivateKey key, std::optional<std::string> key
 }
 
 Result<PrivateKey> key_from_pem(std::string_view pem, const SecretString* password) {
+  if (password && pem.find("-----BEGIN ENCRYPTED PRIVATE KEY-----") != std::string_view::npos) {
+    // The PBES2 parameters are checked before OpenSSL derives anything (crypto/pbes2.hpp).
+    ossl::Bio in(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+    std::unique_ptr<X509_SIG, ossl::Deleter<X509_SIG, X509_SIG_free>> sig(PEM_read_bio_PKCS8(in.get(), nullptr, nullptr, nullptr));
+    unsigned char* der = nullptr;
+    int len = sig ? i2d_X509_SIG(sig.get(), &der) : 0;
+    ossl::clear_errors();
+    if (len <= 0) return fail(Errc::malformed_pem, "encrypted private key PEM cannot be parsed");
+    Bytes d(der, der + len);
+    OPENSSL_free(der);
+    SIGNY_TRY_VOID(check_pkcs8_encryption(d));
+  }
   ossl::Bio bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
   auto cb = [](char* buf, int size, int, void* u) -> int {
     auto* pw = static_cast<const SecretString*>(u);
@@ -64,7 +77,8 @@ Result<std::string> decrypt_json_key(std::string_view text, const SecretString* 
        ct = hex_decode(strip_trailing_newline(f[4]));
   if (!salt || !mac || !iv || !ct || iv->size() != 16) return fail(Errc::malformed_key, "encrypted key fields are not valid hex");
   long iterations = std::strtol(f[1].c_str(), nullptr, 10);
-  if (iterations < 1 || iterations > 10'000'000) return fail(Errc::malformed_key, "encrypted key has a bad iteration count");
+  // securesystemslib writes 100,000; the same cap as for PKCS#8 keys bounds the derivation.
+  if (iterations < 1 || iterations > kPbkdf2MaxIterations) return fail(Errc::malformed_key, "encrypted key has a bad iteration count");
   SecretString derived(std::string(32, '\0'));
   PKCS5_PBKDF2_HMAC(password->data(), static_cast<int>(password->size()), salt->data(), static_cast<int>(salt->size()),
                     static_cast<int>(iterations), EVP_sha256(), 32,

@@ -1,15 +1,20 @@
 #include "signy/keystore/keystore.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <tuple>
+#include <cerrno>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <tuple>
 
 #include "signy/crypto/notary_keys.hpp"
 #include "signy/util/file.hpp"
+#include "signy/util/log.hpp"
 
 namespace signy::keystore {
 namespace fs = std::filesystem;
@@ -21,9 +26,9 @@ bool valid_key_id(std::string_view id) {
   return id.size() == 64 && id.find_first_not_of("0123456789abcdef") == std::string_view::npos;
 }
 
-// Reads one line from the terminal with echo off.
+// Reads one line from the terminal with echo off. Echo goes off (and earlier typeahead is
+// discarded) before the prompt shows, so that nothing typed after the prompt is lost.
 Result<SecretString> prompt(int fd, const std::string& text) {
-  (void)!::write(fd, text.data(), text.size());
   termios old{};
   bool tty = ::tcgetattr(fd, &old) == 0;
   if (tty) {
@@ -31,7 +36,9 @@ Result<SecretString> prompt(int fd, const std::string& text) {
     quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
     ::tcsetattr(fd, TCSAFLUSH, &quiet);
   }
+  (void)!::write(fd, text.data(), text.size());
   std::string line;
+  line.reserve(1025);  // no reallocation leaves a copy of the passphrase behind
   char c;
   while (line.size() < 1024 && ::read(fd, &c, 1) == 1 && c != '\n') line += c;
   if (tty) ::tcsetattr(fd, TCSAFLUSH, &old);
@@ -40,10 +47,53 @@ Result<SecretString> prompt(int fd, const std::string& text) {
   return SecretString(std::move(line));
 }
 
+void say(int fd, const std::string& text) { (void)!::write(fd, text.data(), text.size()); }
+
+// Non-printable bytes of a header value escaped, for error messages.
+std::string printable(std::string_view s) {
+  std::string out;
+  for (unsigned char c : s) {
+    if (c >= 0x20 && c < 0x7f) {
+      out += static_cast<char>(c);
+    } else {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02x", c);
+      out += buf;
+    }
+  }
+  return out;
+}
+
+// private/ must be a directory that group and others cannot enter or read, as key files must be
+// 0600 (check_private_file): a listable or writable key directory leaks or swaps keys.
+Status check_private_dir(const fs::path& dir) {
+  struct stat st {};
+  if (::stat(dir.c_str(), &st) != 0) return fail(Errc::io_error, "cannot stat " + dir.string() + ": " + std::strerror(errno));
+  if (!S_ISDIR(st.st_mode)) return fail(Errc::bad_permissions, dir.string() + " is not a directory");
+  if ((st.st_mode & 077) != 0) {
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+    return fail(Errc::bad_permissions, dir.string() + " has mode " + mode +
+                                           ", the private key directory must not be accessible by group or others (chmod 700)");
+  }
+  return {};
+}
+
 }  // namespace
 
 bool role_has_gun(std::string_view role) {
   return role == "targets" || role == "snapshot" || role == "timestamp";
+}
+
+Status check_role_name(std::string_view role) {
+  if (role == "root" || role == "targets" || role == "snapshot" || role == "timestamp") return {};
+  // Delegations: notary's "targets/" + [-a-z0-9_/]+.
+  if (role.rfind("targets/", 0) == 0 && role.size() > 8 && role.size() < 256 && role.back() != '/' &&
+      role.find("//") == std::string_view::npos &&
+      role.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-_/") == std::string_view::npos)
+    return {};
+  return fail(Errc::usage, "unknown role \"" + printable(role.substr(0, 64)) +
+                               "\" (root, targets, snapshot, timestamp, targets/<name>)");
 }
 
 std::string_view EnvPromptPassphrase::env_var_for(std::string_view role) {
@@ -53,27 +103,62 @@ std::string_view EnvPromptPassphrase::env_var_for(std::string_view role) {
   return "SIGNY_RELEASES_PASSPHRASE";
 }
 
+Result<SecretString> PassphraseSource::retry(std::string_view, std::string_view, int) {
+  return fail(Errc::wrong_passphrase, "wrong passphrase");
+}
+
 Result<SecretString> EnvPromptPassphrase::get(std::string_view role, std::string_view key_id, bool creating) {
   std::string var(env_var_for(role));
-  if (const char* v = std::getenv(var.c_str()); v != nullptr && *v != '\0') return SecretString(std::string(v));
+  if (const char* v = std::getenv(var.c_str()); v != nullptr && *v != '\0') {
+    SecretString pass{std::string(v)};
+    // The terminal's rule holds for the environment too: a new key gets no short passphrase.
+    if (creating && pass.size() < kMinPassphrase)
+      return fail(Errc::no_passphrase, var + " is shorter than " + std::to_string(kMinPassphrase) +
+                                           " characters, the minimum for a new key's passphrase");
+    return pass;
+  }
   int fd = ::open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
   if (fd < 0)
-    return fail(Errc::no_passphrase, "no passphrase for the " + std::string(role) + " key: set " + var + " (no terminal to ask on)");
-  std::string what = std::string(role) + " key " + std::string(key_id.substr(0, 16));
-  auto first = prompt(fd, creating ? "Enter a passphrase for the new " + what + ": " : "Enter the passphrase for the " + what + ": ");
-  if (creating && first && first->size() < 8) {
+    return fail(Errc::no_passphrase, "no passphrase for the " + printable(role.substr(0, 64)) + " key: set " + var + " (no terminal to ask on)");
+  // The role may come from a key file's header: escaped before it reaches the terminal.
+  std::string what = printable(role.substr(0, 64)) + " key " + printable(key_id.substr(0, 16));
+  if (!creating) {
+    auto pass = prompt(fd, "Enter the passphrase for the " + what + ": ");
     ::close(fd);
-    return fail(Errc::no_passphrase, "passphrases must have at least 8 characters");
+    return pass;
   }
-  if (creating && first) {
-    auto again = prompt(fd, "Repeat the passphrase: ");
-    if (!again || again->view() != first->view()) {
-      ::close(fd);
-      return fail(Errc::no_passphrase, "the passphrases do not match");
+  for (int attempt = 1; attempt <= kPromptAttempts; ++attempt) {
+    auto first = prompt(fd, "Enter a passphrase for the new " + what + ": ");
+    if (!first) break;
+    if (first->size() < kMinPassphrase) {
+      say(fd, "Passphrases must have at least " + std::to_string(kMinPassphrase) + " characters.\n");
+      continue;
     }
+    auto again = prompt(fd, "Repeat the passphrase: ");
+    if (again && again->view() == first->view()) {
+      ::close(fd);
+      return first;
+    }
+    say(fd, "The passphrases do not match.\n");
   }
   ::close(fd);
-  return first;
+  return fail(Errc::no_passphrase, "no passphrase for the new " + printable(role.substr(0, 64)) + " key after " +
+                                       std::to_string(kPromptAttempts) + " attempts (at least " +
+                                       std::to_string(kMinPassphrase) + " characters, typed twice the same)");
+}
+
+Result<SecretString> EnvPromptPassphrase::retry(std::string_view role, std::string_view key_id, int failed) {
+  std::string var(env_var_for(role));
+  if (const char* v = std::getenv(var.c_str()); v != nullptr && *v != '\0')
+    return fail(Errc::wrong_passphrase, "wrong passphrase (from " + var + ")");
+  if (failed >= kPromptAttempts)
+    return fail(Errc::wrong_passphrase, "wrong passphrase (" + std::to_string(failed) + " attempts)");
+  int fd = ::open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (fd < 0) return fail(Errc::wrong_passphrase, "wrong passphrase");
+  say(fd, "Wrong passphrase, try again.\n");
+  auto pass = prompt(fd, "Enter the passphrase for the " + printable(role.substr(0, 64)) + " key " + printable(key_id.substr(0, 16)) + ": ");
+  ::close(fd);
+  return pass;
 }
 
 Result<KeyStore> KeyStore::open(fs::path dir, PassphraseSource& passphrases) {
@@ -89,6 +174,7 @@ Result<KeyInfo> KeyStore::generate(std::string_view role, std::string_view gun, 
 Result<KeyInfo> KeyStore::store(const crypto::PrivateKey& key, std::string_view role, std::string_view gun) {
   if (role.empty() || role.find_first_of("\r\n:") != std::string_view::npos || gun.find_first_of("\r\n") != std::string_view::npos)
     return fail(Errc::usage, "invalid role or GUN for a key");
+  SIGNY_TRY_VOID(check_private_dir(private_dir()));
   std::string id = crypto::notary_public_key(key).key_id();
   auto pass = SIGNY_TRY(passphrases_->get(role, id, true));
   auto pem = SIGNY_TRY(encode_notary_pem(key, role, gun, pass));
@@ -100,17 +186,42 @@ Result<KeyInfo> KeyStore::store(const crypto::PrivateKey& key, std::string_view 
                  std::string(crypto::algorithm_name(key.algorithm())), file};
 }
 
-Result<std::vector<KeyInfo>> KeyStore::list() const {
+Result<std::vector<KeyInfo>> KeyStore::list(std::vector<Error>* skipped) const {
   std::vector<KeyInfo> out;
+  auto skip = [&](Error e) {
+    if (skipped)
+      skipped->push_back(std::move(e));
+    else if (warned_.insert(e.message).second)  // once per store, however often it is listed
+      log::warn("skipping a key file: " + e.message);
+  };
+  if (auto dir_ok = check_private_dir(private_dir()); !dir_ok) skip(dir_ok.error());
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(private_dir(), ec)) {
     const auto& p = entry.path();
     if (p.extension() != ".key" || !valid_key_id(p.stem().string())) continue;
     auto text = read_file_limited(p, kMaxKeyFile);
-    if (!text) return tl::unexpected(text.error());
+    if (!text) {
+      skip(text.error());
+      continue;
+    }
     auto block = peek_key_file(*text);
-    if (!block) return tl::unexpected(block.error().context(p.string()));
+    if (!block) {
+      skip(block.error().context(p.string()));
+      continue;
+    }
     KeyInfo info{p.stem().string(), block->headers["role"], block->headers["gun"], "?", p};
+    // Header values are printed by key list: a role that is none, or a GUN with control bytes
+    // (terminal escapes), makes the file one to skip, not to show.
+    if (!info.role.empty()) {
+      if (auto role_ok = check_role_name(info.role); !role_ok) {
+        skip(role_ok.error().context(p.string()));
+        continue;
+      }
+    }
+    if (printable(info.gun) != info.gun) {
+      skip(Error{Errc::malformed_pem, p.string() + ": the gun header holds non-printable bytes"});
+      continue;
+    }
     out.push_back(std::move(info));
   }
   if (ec) return fail(Errc::io_error, "cannot list " + private_dir().string() + ": " + ec.message());
@@ -120,8 +231,19 @@ Result<std::vector<KeyInfo>> KeyStore::list() const {
   return out;
 }
 
+Result<DecodedKey> KeyStore::decrypt(std::string_view pem, const PemBlock& block, std::string_view role, std::string_view key_id) const {
+  if (block.type != "ENCRYPTED PRIVATE KEY") return decode_notary_pem(pem, nullptr);
+  auto pass = SIGNY_TRY(passphrases_->get(role, key_id, false));
+  for (int failed = 1;; ++failed) {
+    auto decoded = decode_notary_pem(pem, &pass);
+    if (decoded || decoded.error().code != Errc::wrong_passphrase) return decoded;
+    pass = SIGNY_TRY(passphrases_->retry(role, key_id, failed));
+  }
+}
+
 Result<crypto::PrivateKey> KeyStore::load(std::string_view key_id) const {
-  if (!valid_key_id(key_id)) return fail(Errc::usage, "\"" + std::string(key_id.substr(0, 70)) + "\" is not a key ID");
+  if (!valid_key_id(key_id)) return fail(Errc::usage, "\"" + printable(key_id.substr(0, 70)) + "\" is not a key ID");
+  SIGNY_TRY_VOID(check_private_dir(private_dir()));
   fs::path file = private_dir() / (std::string(key_id) + ".key");
   auto text = read_file_limited(file, kMaxKeyFile);
   if (!text) {
@@ -134,9 +256,7 @@ Result<crypto::PrivateKey> KeyStore::load(std::string_view key_id) const {
   std::string role = block->headers["role"];
   bool encrypted = block->type == "ENCRYPTED PRIVATE KEY";
   if (role == "root" && !encrypted) return fail(Errc::malformed_key, file.string() + ": root keys must be encrypted");
-  std::optional<SecretString> pass;
-  if (encrypted) pass = SIGNY_TRY(passphrases_->get(role, key_id, false));
-  auto decoded = decode_notary_pem(*text, pass ? &*pass : nullptr);
+  auto decoded = decrypt(*text, *block, role, key_id);
   if (!decoded) return tl::unexpected(decoded.error().context("decrypting " + file.string()));
   if (crypto::notary_public_key(decoded->key).key_id() != key_id)
     return fail(Errc::malformed_key, file.string() + ": the key does not match its file name");
@@ -152,26 +272,44 @@ Result<std::optional<KeyInfo>> KeyStore::find(std::string_view role, std::string
 
 Result<KeyInfo> KeyStore::import_pem(std::string_view pem, std::optional<std::string> role_in, std::optional<std::string> gun_in) {
   auto block = SIGNY_TRY(peek_key_file(pem));
-  std::string role = role_in ? *role_in : block.headers["role"];
-  std::string gun = gun_in ? *gun_in : block.headers["gun"];
+  // The file's headers and the flags must agree; where one is absent the other decides. Notary
+  // (trustmanager.ImportKeys) takes the flags only as fallbacks and silently prefers the header;
+  // signy refuses the disagreement instead of guessing which was meant.
+  const std::string header_role = block.headers.count("role") ? block.headers["role"] : "";
+  const std::string header_gun = block.headers.count("gun") ? block.headers["gun"] : "";
+  if (role_in && !header_role.empty() && *role_in != header_role)
+    return fail(Errc::usage, "the key file's role header says \"" + printable(header_role.substr(0, 64)) + "\", not \"" +
+                                 printable(role_in->substr(0, 64)) + "\"");
+  std::string role = role_in ? *role_in : header_role;
   if (role.empty()) return fail(Errc::usage, "the key file has no role header: give --role");
+  SIGNY_TRY_VOID(check_role_name(role));
+  std::string gun;
+  if (role_has_gun(role)) {
+    if (gun_in && !header_gun.empty() && *gun_in != header_gun)
+      return fail(Errc::usage, "the key file's gun header says \"" + printable(header_gun.substr(0, 200)) + "\", not \"" +
+                                   printable(gun_in->substr(0, 200)) + "\"");
+    gun = gun_in ? *gun_in : header_gun;
+    // notary checkValidity: a canonical role's key without a GUN cannot be placed.
+    if (gun.empty()) return fail(Errc::usage, "a " + role + " key belongs to one collection: the file has no gun header, give --gun");
+  } else if (gun_in) {
+    return fail(Errc::usage, (role == "root" ? std::string("root") : "delegation") + " keys belong to no collection: drop --gun");
+  }
   bool encrypted = block.type == "ENCRYPTED PRIVATE KEY";
   // Notary cryptoservice.CheckRootKeyIsEncrypted: a root key never travels in clear.
   if (role == "root" && !encrypted) return fail(Errc::malformed_key, "root keys must be encrypted to be imported");
-  std::optional<SecretString> pass;
-  if (encrypted) pass = SIGNY_TRY(passphrases_->get(role, "(import)", false));
-  auto decoded = decode_notary_pem(pem, pass ? &*pass : nullptr);
+  auto decoded = decrypt(pem, block, role, "(import)");
   if (!decoded) return tl::unexpected(decoded.error().context("importing key"));
   // Importing a key that is already here is not an error (the same key, same ID), unless the
-  // stored copy says another role.
+  // stored copy says another role or GUN.
   std::string id = crypto::notary_public_key(decoded->key).key_id();
   fs::path existing = private_dir() / (id + ".key");
   if (std::error_code ec; fs::exists(existing, ec)) {
     auto text = SIGNY_TRY(read_file_limited(existing, kMaxKeyFile));
     auto header = SIGNY_TRY(peek_key_file(text));
-    if (header.headers["role"] != role)
+    if (header.headers["role"] != role || (role_has_gun(role) && header.headers["gun"] != gun))
       return fail(Errc::already_exists, "key " + id + " is already in " + private_dir().string() + " with role " +
-                                            header.headers["role"].substr(0, 64));
+                                            printable(header.headers["role"].substr(0, 64)) +
+                                            (role_has_gun(role) ? " and gun " + printable(header.headers["gun"].substr(0, 200)) : ""));
     return KeyInfo{id, role, header.headers["gun"], std::string(crypto::algorithm_name(decoded->key.algorithm())), existing};
   }
   return store(decoded->key, role, gun);

@@ -29,6 +29,11 @@ Result<PemBlock> parse_pem(std::string_view text) {
   auto end = text.find(end_line, eol);
   if (end == std::string_view::npos) return fail(Errc::malformed_pem, "truncated PEM: no END " + block.type.substr(0, 40) + " line");
   std::string_view body = text.substr(eol + 1, end - eol - 1);
+  // One block per file: a second key (or anything else) after it would be ignored by some readers
+  // and read by others.
+  std::string_view rest = text.substr(end + end_line.size());
+  if (rest.find("-----BEGIN ") != std::string_view::npos) return fail(Errc::malformed_pem, "the file holds more than one PEM block");
+  if (rest.find_first_not_of(" \t\r\n") != std::string_view::npos) return fail(Errc::malformed_pem, "data after the PEM block");
   // Headers: "Key: value" lines up to a blank line.
   if (body.find(':') != std::string_view::npos) {
     while (true) {

@@ -11,6 +11,7 @@
 #include <memory>
 
 #include "signy/crypto/notary_keys.hpp"
+#include "signy/crypto/pbes2.hpp"
 #include "signy/keystore/keystore.hpp"
 
 namespace signy::keystore {
@@ -87,7 +88,9 @@ Result<crypto::PrivateKey> key_from_p8(const PKCS8_PRIV_KEY_INFO* p8) {
   if (std::strcmp(oid_text, kNotaryEd25519Oid) == 0) {
     if (pklen != 96) return fail(Errc::malformed_key, "Notary Ed25519 key must hold 96 bytes");
     auto key = SIGNY_TRY(crypto::PrivateKey::from_ed25519_seed(std::span<const std::uint8_t>(pk + 32, 32)));
-    if (std::memcmp(key.public_key().ed25519_raw().data(), pk, 32) != 0)
+    // Pairwise consistency: both copies of the public key must be the seed's.
+    if (std::memcmp(key.public_key().ed25519_raw().data(), pk, 32) != 0 ||
+        std::memcmp(key.public_key().ed25519_raw().data(), pk + 64, 32) != 0)
       return fail(Errc::malformed_key, "Ed25519 key file: public key does not match the seed");
     return key;
   }
@@ -144,6 +147,8 @@ Result<PemBlock> peek_key_file(std::string_view pem) {
   static const char* kTypes[] = {"ENCRYPTED PRIVATE KEY", "PRIVATE KEY", "EC PRIVATE KEY", "RSA PRIVATE KEY"};
   if (std::find(std::begin(kTypes), std::end(kTypes), block.type) == std::end(kTypes))
     return fail(Errc::malformed_pem, "PEM block \"" + block.type.substr(0, 40) + "\" is not a private key");
+  // Before any passphrase is asked for or any key derived: an iteration bomb costs nothing.
+  if (block.type == "ENCRYPTED PRIVATE KEY") SIGNY_TRY_VOID(crypto::check_pkcs8_encryption(block.der));
   return block;
 }
 
@@ -165,9 +170,10 @@ Result<DecodedKey> decode_notary_pem(std::string_view pem, const SecretString* p
     ERR_clear_error();
     if (!p8) return fail(Errc::wrong_passphrase, "wrong passphrase");
     auto key = key_from_p8(p8.get());
-    // A wrong passphrase can decrypt to valid padding by chance; the inner DER then fails.
-    if (!key) return fail(key.error().code == Errc::unsupported_key_type ? key.error().code : Errc::wrong_passphrase,
-                          key.error().code == Errc::unsupported_key_type ? key.error().message : "wrong passphrase");
+    // A wrong passphrase can decrypt to valid padding by chance; the inner DER then fails. A key
+    // that parses but is refused (algorithm, pairwise consistency) was decrypted right.
+    if (!key && key.error().code == Errc::malformed_der) return fail(Errc::wrong_passphrase, "wrong passphrase");
+    if (!key) return tl::unexpected(key.error());
     out.key = std::move(*key);
     return out;
   }

@@ -42,6 +42,15 @@ out=$("$SIGNY" -d imp key import exported-key.pem --gun example.com/org/app)
 [[ $out == "Imported targets key "* ]] || die "import of notary's -o output: $out"
 ok "signy imports the output of notary key generate -o"
 
+# A key from openssl's defaults (PBKDF2-HMAC-SHA256, which notary cannot read) is re-encrypted on
+# import in the form notary reads.
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 2>/dev/null |
+  openssl pkcs8 -topk8 -v2 aes-256-cbc -passout pass:releases-pass-1 -out openssl-default.pem
+id=$("$SIGNY" -d imp -o json key import openssl-default.pem --role targets/releases | sed -n 's/.*"key_id": "\([0-9a-f]*\)".*/\1/p')
+[[ -n $id ]] || die "import of openssl's default encryption"
+notary -d imp key passwd "$id" </dev/null >/dev/null 2>&1 || die "notary cannot decrypt the key signy imported from openssl's default encryption"
+ok "a key encrypted with openssl's defaults is imported and notary decrypts the stored copy"
+
 # Bad input: each its own one-line error and exit code, nothing half-written.
 root_id=$("$SIGNY" -d n key list | awk '$1 == "root" {print $2}')
 expect_fail 3 "wrong passphrase" -- env SIGNY_ROOT_PASSPHRASE=nope "$SIGNY" -d n key export "$root_id"
@@ -56,7 +65,7 @@ expect_fail 3 "not valid base64" -- "$SIGNY" -d t key import garbage.pem --role 
 openssl ecparam -name prime256v1 -genkey -noout -out plain-ec.pem 2>/dev/null
 expect_fail 3 "root keys must be encrypted" -- "$SIGNY" -d t key import plain-ec.pem --role root
 openssl genpkey -algorithm ed448 -out ed448.pem 2>/dev/null
-expect_fail 3 "unsupported" -- "$SIGNY" -d t key import ed448.pem --role targets
+expect_fail 3 "unsupported" -- "$SIGNY" -d t key import ed448.pem --role targets --gun example.com/org/app
 expect_fail 2 "unknown role" -- "$SIGNY" -d t key generate --role admin
 expect_fail 2 "usage" -- "$SIGNY" -d t key generate --role targets --type dsa
 expect_fail 5 "SIGNY_TARGETS_PASSPHRASE" -- env -u SIGNY_TARGETS_PASSPHRASE setsid "$SIGNY" -d t key generate --role targets

@@ -64,6 +64,10 @@ class PrivateKey {
   // Takes ownership of an OpenSSL key (P-256 ECDSA or RSA >= 2048 bits); refuses other keys.
   static Result<PrivateKey> from_evp(EVP_PKEY* owned);
   static Result<PrivateKey> from_ed25519_seed(std::span<const std::uint8_t> seed32);
+  // Pairwise consistency: the public half is the private half's (EC: the point is scalar * G),
+  // and a fixed message signed with the private half verifies under the public half. from_evp
+  // runs it on every key it takes, so every parsed and every generated key has passed it.
+  Status check_pairwise() const;
 
   KeyAlgorithm algorithm() const noexcept { return pub_.algorithm(); }
   const PublicKey& public_key() const noexcept { return pub_; }
