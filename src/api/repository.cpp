@@ -94,7 +94,7 @@ std::string collection_lock_name(const std::string& gun) {
 Result<FileLock> lock_collection(const Context& ctx, const std::string& gun) {
   SIGNY_TRY_VOID(make_private_dirs(ctx.trust_dir / "locks"));
   auto lock = SIGNY_TRY(FileLock::acquire(ctx.trust_dir / "locks" / collection_lock_name(gun), ctx.lock_wait));
-  remove_stale_temp_files(ctx.trust_dir / "tuf" / gun);
+  remove_stale_temp_files(ctx.trust_dir / "tuf" / gun / "metadata");
   remove_stale_temp_files(ctx.trust_dir / "private");
   return lock;
 }
@@ -268,7 +268,8 @@ Result<SignResult> sign_thick(const Context& ctx, const fs::path& file, std::str
   if (!notary::valid_gun(gun)) return fail(Errc::usage, "invalid GUN \"" + gun.substr(0, 100) + "\"");
   auto lock = SIGNY_TRY(lock_collection(ctx, gun));
   std::optional<FileLock> keys_lock;
-  if (!fs::exists(ctx.trust_dir / "tuf" / gun / "metadata" / "root.json")) keys_lock = SIGNY_TRY(lock_keys(ctx));
+  std::error_code ec;
+  if (!fs::exists(ctx.trust_dir / "tuf" / gun / "metadata" / "root.json", ec)) keys_lock = SIGNY_TRY(lock_keys(ctx));
   std::minstd_rand jitter(std::random_device{}());
   for (int attempt = 1;; ++attempt) {
     auto r = sign_once(ctx, file, ref_text, options);
