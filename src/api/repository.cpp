@@ -1,4 +1,7 @@
+#include <algorithm>
 #include <optional>
+#include <random>
+#include <thread>
 
 #include "signy/api/api.hpp"
 #include "signy/crypto/notary_keys.hpp"
@@ -6,7 +9,9 @@
 #include "signy/notary/remote.hpp"
 #include "signy/oci/reference.hpp"
 #include "signy/tuf/editor.hpp"
+#include "signy/util/encoding.hpp"
 #include "signy/util/file.hpp"
+#include "signy/util/lock.hpp"
 #include "signy/util/log.hpp"
 
 namespace signy::api {
@@ -23,7 +28,7 @@ Result<Collection> open_collection(const Context& ctx, std::string_view gun) {
   if (oci::is_bare_registry_host(gun))
     return fail(Errc::usage, "\"" + std::string(gun) + "\" is a registry host, not a collection: a GUN is HOST/REPOSITORY");
   std::string server = ctx.server.empty() ? "file://" + (ctx.trust_dir / "server").string() : ctx.server;
-  auto remote = SIGNY_TRY(notary::open_remote(server, std::string(gun), ctx.http));
+  auto remote = SIGNY_TRY(notary::open_remote(server, std::string(gun), ctx.http, ctx.lock_wait));
   return Collection{std::string(gun), std::move(remote), ctx.trust_dir / "tuf" / gun / "metadata"};
 }
 
@@ -149,13 +154,43 @@ Result<crypto::PrivateKey> import_root_key(keystore::KeyStore& ks, const fs::pat
   return key;
 }
 
+// Writers' locks in the trust dir: <dir>/locks/collection-<GUN>.lock per collection and
+// <dir>/locks/keys.lock for key creation in private/. GUNs are [A-Za-z0-9._:/-]: "/" becomes "+",
+// which no GUN has; a name too long for the file system becomes the GUN's SHA-256.
+std::string collection_lock_name(const std::string& gun) {
+  std::string name = gun;
+  std::replace(name.begin(), name.end(), '/', '+');
+  if (name.size() > 200) name = "sha256-" + hex_encode(crypto::sha256(as_bytes(gun)));
+  return "collection-" + name + ".lock";
+}
+
+// Taken by the writers of a collection. The temporary files killed writers left in its cache and
+// in private/ go (each live writer holds its own file's lock, so only orphans are removed).
+Result<FileLock> lock_collection(const Context& ctx, const std::string& gun) {
+  SIGNY_TRY_VOID(make_private_dirs(ctx.trust_dir / "locks"));
+  auto lock = SIGNY_TRY(FileLock::acquire(ctx.trust_dir / "locks" / collection_lock_name(gun), ctx.lock_wait));
+  remove_stale_temp_files(ctx.trust_dir / "tuf" / gun / "metadata");
+  remove_stale_temp_files(ctx.trust_dir / "private");
+  return lock;
+}
+
+// Taken where keys may be created (find, else create, must not run twice at once).
+Result<FileLock> lock_keys(const Context& ctx) {
+  SIGNY_TRY_VOID(make_private_dirs(ctx.trust_dir / "locks"));
+  auto lock = SIGNY_TRY(FileLock::acquire(ctx.trust_dir / "locks" / "keys.lock", ctx.lock_wait));
+  remove_stale_temp_files(ctx.trust_dir / "private");
+  return lock;
+}
+
 std::int64_t unix_seconds(tuf::TimePoint t) {
   return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
 }
 
 }  // namespace
 
-Result<SignResult> sign_thick(const Context& ctx, const fs::path& file, std::string_view ref_text, const SignOptions& options) {
+namespace {
+// One refresh, sign and publish of the collection; sign_thick calls it under the locks.
+Result<SignResult> sign_once(const Context& ctx, const fs::path& file, std::string_view ref_text, const SignOptions& options) {
   auto ref = SIGNY_TRY(oci::parse_reference(ref_text));
   auto coll = SIGNY_TRY(open_collection(ctx, ref.gun()));
   auto digests = SIGNY_TRY(digest_file(file));
@@ -252,11 +287,42 @@ Result<SignResult> sign_thick(const Context& ctx, const fs::path& file, std::str
   return result;
 }
 
+}  // namespace
+
+// Concurrent writers (docs/architecture.md "Concurrent writers"): signs of one collection take
+// turns on its lock in the trust dir; the first sign of a collection here, the one that may create
+// keys, also holds the trust dir's key lock; a publish another writer beat (notary-server's
+// "VERSION", the file repository's same check) starts again from a fresh refresh, a few times.
+Result<SignResult> sign_thick(const Context& ctx, const fs::path& file, std::string_view ref_text, const SignOptions& options) {
+  auto ref = SIGNY_TRY(oci::parse_reference(ref_text));
+  std::string gun = ref.gun();
+  if (!notary::valid_gun(gun)) return fail(Errc::usage, "invalid GUN \"" + gun.substr(0, 100) + "\"");
+  auto lock = SIGNY_TRY(lock_collection(ctx, gun));
+  std::optional<FileLock> keys_lock;
+  std::error_code ec;
+  if (!fs::exists(ctx.trust_dir / "tuf" / gun / "metadata" / "root.json", ec)) keys_lock = SIGNY_TRY(lock_keys(ctx));
+  std::minstd_rand jitter(std::random_device{}());
+  for (int attempt = 1;; ++attempt) {
+    auto r = sign_once(ctx, file, ref_text, options);
+    if (r || r.error().code != Errc::conflict) return r;
+    if (attempt == kPublishAttempts)
+      return fail(Errc::conflict, "publishing " + gun + " lost to other writers " + std::to_string(attempt) +
+                                      " times; nothing was signed, try again (last: " + r.error().message + ")");
+    log::warn(r.error().message + "; signing " + gun + " again from a fresh refresh (attempt " + std::to_string(attempt + 1) +
+              " of " + std::to_string(kPublishAttempts) + ")");
+    auto pause = std::chrono::milliseconds((50 << attempt) + static_cast<int>(jitter() % 100));
+    std::this_thread::sleep_for(pause);
+  }
+}
+
 Result<RotateResult> rotate_key(const Context& ctx, std::string_view gun_in, std::string_view role_in, const RotateOptions& options) {
   std::string gun(gun_in), role(role_in);
   if (!notary::valid_gun(gun)) return fail(Errc::usage, "invalid GUN \"" + gun.substr(0, 100) + "\"");
   if (role != "root" && role != "targets" && role != "snapshot" && role != "timestamp")
     return fail(Errc::usage, "cannot rotate the key of role \"" + role.substr(0, 64) + "\": only root, targets, snapshot and timestamp");
+  // The collection lock, as sign takes it (a rotation also reads, re-signs and publishes); a lost
+  // race is not redone here (the new key would be made again): it fails with Errc::conflict.
+  auto lock = SIGNY_TRY(lock_collection(ctx, gun));
   auto coll = SIGNY_TRY(open_collection(ctx, gun));
   // notary client.go checkRotationInput: the server may hold snapshot and timestamp keys only,
   // and a Notary server always holds the timestamp key.
@@ -411,6 +477,7 @@ Status list_targets(const Context& ctx, std::string_view gun,
 
 Status delete_collection(const Context& ctx, std::string_view gun, bool remote) {
   if (!notary::valid_gun(gun)) return fail(Errc::usage, "invalid GUN \"" + std::string(gun.substr(0, 100)) + "\"");
+  auto lock = SIGNY_TRY(lock_collection(ctx, std::string(gun)));
   auto coll = SIGNY_TRY(open_collection(ctx, gun));
   std::error_code ec;
   // Nothing to forget is said, not done quietly (notary delete succeeds): exit 5, not_found.

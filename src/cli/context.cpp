@@ -1,3 +1,5 @@
+#include <cstdlib>
+
 #include "cli/cli.hpp"
 
 namespace signy::cli {
@@ -14,6 +16,13 @@ Result<api::Context> make_context(const GlobalOptions& g, keystore::PassphraseSo
   // The one reference time for every expiry check of this command.
   ctx.now = std::chrono::time_point_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now());
   ctx.updater.pinning = SIGNY_TRY(api::load_trust_pinning(ctx.trust_dir));
+  // How long a writer waits for another's lock: whole seconds, 0 = do not wait.
+  if (const char* v = std::getenv("SIGNY_LOCK_TIMEOUT"); v && *v) {
+    std::string_view text(v);
+    if (text.size() > 6 || text.find_first_not_of("0123456789") != std::string_view::npos)
+      return fail(Errc::usage, "SIGNY_LOCK_TIMEOUT must be whole seconds (0 to 999999)");
+    ctx.lock_wait = std::chrono::seconds(std::stol(std::string(text)));
+  }
   return ctx;
 }
 

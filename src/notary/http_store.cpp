@@ -34,6 +34,18 @@ std::string describe_error(const net::HttpResponse& r) {
   return out.substr(0, 400);
 }
 
+// The code of the first error in Notary's error body ("VERSION", "UPDATE", ...), or "".
+std::string error_code(const net::HttpResponse& r) {
+  auto j = cjson::parse_strict(r.body.substr(0, kMaxErrorBody));
+  if (!j || !j->is_object() || !j->contains("errors") || !(*j)["errors"].is_array() || (*j)["errors"].empty()) return {};
+  const auto& e = (*j)["errors"][0];
+  return e.is_object() && e.contains("code") && e["code"].is_string() ? e["code"].get<std::string>() : std::string();
+}
+
+// A static web server (a mirror of a file:// repository) answers a POST or DELETE with 405
+// (nginx, Apache) or 501 (python's http.server).
+bool refuses_method(const net::HttpResponse& r) { return r.status == 405 || r.status == 501; }
+
 class HttpStore : public Remote {
  public:
   HttpStore(std::string base, std::string gun, net::HttpClient client)
@@ -55,7 +67,13 @@ class HttpStore : public Remote {
     });
     if (!r) return tl::unexpected(r.error());
     if (r->status == 200) return {};
-    // 400: the server refused our update (validation); anything else: the server failed.
+    if (refuses_method(*r))
+      return fail(Errc::read_only, "the server " + base_ + " does not accept publishing (HTTP " + std::to_string(r->status) +
+                                       "): a static mirror is read-only; sign with the Notary server or file:// repository it mirrors");
+    // notary-server: 400 "VERSION" (storage ErrOldVersion) when another writer published a newer
+    // version since our refresh; any other 400 refuses the update itself (validation).
+    if (r->status == 400 && error_code(*r) == "VERSION")
+      return fail(Errc::conflict, "the Notary server refused the update: another writer published first (" + describe_error(*r) + ")");
     return fail(r->status == 400 ? Errc::bad_signature : Errc::network, "the Notary server refused the update: " + describe_error(*r));
   }
   Status delete_collection() override {
@@ -64,6 +82,9 @@ class HttpStore : public Remote {
     if (!r) return tl::unexpected(r.error());
     if (r->status == 200) return {};
     if (r->status == 404) return fail(Errc::not_found, base_ + ": no such collection on the server");
+    if (refuses_method(*r))
+      return fail(Errc::read_only, "the server " + base_ + " does not accept deleting (HTTP " + std::to_string(r->status) +
+                                       "): a static mirror is read-only");
     return fail(Errc::network, "the Notary server refused to delete the collection: " + describe_error(*r));
   }
   bool server_signs(std::string_view role) const override { return role == "timestamp" || role == "snapshot"; }
@@ -135,13 +156,14 @@ class HttpStore : public Remote {
 
 }  // namespace
 
-Result<std::unique_ptr<Remote>> open_remote(std::string_view url_in, const std::string& gun, const net::HttpOptions& http) {
+Result<std::unique_ptr<Remote>> open_remote(std::string_view url_in, const std::string& gun, const net::HttpOptions& http,
+                                            std::chrono::milliseconds lock_wait) {
   std::string url(url_in);
   if (!valid_gun(gun)) return fail(Errc::usage, "invalid GUN \"" + gun.substr(0, 100) + "\"");
   if (url.rfind("file://", 0) == 0) {
     std::filesystem::path root = url.substr(7);
     if (root.empty() || !root.is_absolute()) return fail(Errc::usage, "file:// server needs an absolute path: " + url);
-    auto store = SIGNY_TRY(FileStore::open(root, gun));
+    auto store = SIGNY_TRY(FileStore::open(root, gun, lock_wait));
     return std::unique_ptr<Remote>(std::make_unique<FileStore>(std::move(store)));
   }
   bool https = url.rfind("https://", 0) == 0;
@@ -149,7 +171,8 @@ Result<std::unique_ptr<Remote>> open_remote(std::string_view url_in, const std::
     return fail(Errc::usage, "server \"" + url.substr(0, 100) + "\" must be https:// (http:// only on loopback: 127.0.0.0/8, [::1], localhost) or file://");
   while (!url.empty() && url.back() == '/') url.pop_back();
   auto client = SIGNY_TRY(net::HttpClient::create(http));
-  // The GUN goes into the path unescaped, slashes included, as Notary's clients send it.
+  // The GUN goes into the path unescaped, slashes included, as Notary's clients send it; a path
+  // in the URL is kept as a prefix (a static mirror served under https://host/prefix/v2/...).
   return std::unique_ptr<Remote>(std::make_unique<HttpStore>(url + "/v2/" + gun + "/_trust/tuf/", gun, std::move(client)));
 }
 

@@ -1,12 +1,15 @@
 #include "signy/util/file.hpp"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+
+#include "signy/util/log.hpp"
 
 namespace signy {
 namespace fs = std::filesystem;
@@ -97,40 +100,81 @@ Status check_regular_file(const fs::path& path) {
   return {};
 }
 
-Status atomic_write(const fs::path& path, std::string_view data, unsigned mode) {
+Status atomic_write(const fs::path& path, std::string_view data, unsigned mode, const fs::path& temp_dir) {
   fs::path dir = path.parent_path().empty() ? fs::path(".") : path.parent_path();
-  std::string tmpl = (dir / ("." + path.filename().string() + ".tmp-XXXXXX")).string();
-  int fd = ::mkstemp(tmpl.data());
-  if (fd < 0) return fail(Errc::io_error, "cannot create a temporary file in " + dir.string() + ": " + errno_text(errno));
-  auto cleanup = [&](std::string why) {
-    ::close(fd);
-    ::unlink(tmpl.c_str());
-    return fail(Errc::io_error, "cannot write " + path.string() + ": " + why);
-  };
-  if (::fchmod(fd, static_cast<mode_t>(mode)) != 0) return cleanup(errno_text(errno));
-  std::size_t done = 0;
-  while (done < data.size()) {
-    ssize_t n = ::write(fd, data.data() + done, data.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return cleanup(errno_text(errno));
+  fs::path tdir = temp_dir.empty() ? dir : temp_dir;
+  for (int attempt = 1;; ++attempt) {
+    std::string tmpl = (tdir / ("." + path.filename().string() + ".tmp-XXXXXX")).string();
+    int fd = ::mkostemp(tmpl.data(), O_CLOEXEC);
+    if (fd < 0) return fail(Errc::io_error, "cannot create a temporary file in " + tdir.string() + ": " + errno_text(errno));
+    Fd f{fd};
+    auto cleanup = [&](std::string why) {
+      ::unlink(tmpl.c_str());
+      return fail(Errc::io_error, "cannot write " + path.string() + ": " + why);
+    };
+    // Locked until renamed: remove_stale_temp_files leaves the file of a live writer alone.
+    while (::flock(fd, LOCK_EX) != 0)
+      if (errno != EINTR) return cleanup(errno_text(errno));
+    if (::fchmod(fd, static_cast<mode_t>(mode)) != 0) return cleanup(errno_text(errno));
+    std::size_t done = 0;
+    while (done < data.size()) {
+      ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        return cleanup(errno_text(errno));
+      }
+      done += static_cast<std::size_t>(n);
     }
-    done += static_cast<std::size_t>(n);
-  }
-  if (::fsync(fd) != 0) return cleanup(errno_text(errno));
-  if (::close(fd) != 0) {
-    ::unlink(tmpl.c_str());
-    return fail(Errc::io_error, "cannot write " + path.string() + ": " + errno_text(errno));
-  }
-  if (::rename(tmpl.c_str(), path.c_str()) != 0) {
-    int err = errno;
-    ::unlink(tmpl.c_str());
-    return fail(Errc::io_error, "cannot write " + path.string() + ": " + errno_text(err));
+    if (::fsync(fd) != 0) return cleanup(errno_text(errno));
+    if (::rename(tmpl.c_str(), path.c_str()) != 0) {
+      int err = errno;
+      // A cleaner may have taken the file in the instant between mkostemp and flock: write again.
+      std::error_code ec;
+      if (err == ENOENT && attempt < 3 && ::access(tmpl.c_str(), F_OK) != 0 && fs::is_directory(dir, ec)) continue;
+      ::unlink(tmpl.c_str());
+      return fail(Errc::io_error, "cannot write " + path.string() + ": " + errno_text(err));
+    }
+    break;  // the data is durable (fsync): closing the descriptor only releases the lock
   }
   // Make the rename durable.
   Fd d{::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)};
   if (d.fd >= 0) ::fsync(d.fd);
   return {};
+}
+
+bool is_temp_file_name(std::string_view name) {
+  // "." + <file name> + ".tmp-" + six characters of mkostemp.
+  constexpr std::string_view tag = ".tmp-";
+  if (name.size() < 1 + 1 + tag.size() + 6 || name.front() != '.') return false;
+  if (name.substr(name.size() - 6 - tag.size(), tag.size()) != tag) return false;
+  auto suffix = name.substr(name.size() - 6);
+  return std::all_of(suffix.begin(), suffix.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+  });
+}
+
+std::size_t remove_stale_temp_files(const fs::path& dir) {
+  std::size_t removed = 0;
+  std::error_code ec;
+  fs::recursive_directory_iterator it(dir, fs::directory_options::skip_permission_denied, ec), end;
+  for (; !ec && it != end; it.increment(ec)) {
+    if (it.depth() > 8) it.disable_recursion_pending();
+    auto name = it->path().filename().string();
+    if (!is_temp_file_name(name)) continue;
+    Fd f{::open(it->path().c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY)};
+    struct stat st {}, now {};
+    if (f.fd < 0 || ::fstat(f.fd, &st) != 0 || !S_ISREG(st.st_mode)) continue;
+    if (::flock(f.fd, LOCK_EX | LOCK_NB) != 0) continue;  // its writer is still running
+    // Still the same file under that name (not renamed away and replaced meanwhile).
+    if (::lstat(it->path().c_str(), &now) != 0 || now.st_ino != st.st_ino || now.st_dev != st.st_dev) continue;
+    if (::unlink(it->path().c_str()) == 0) {
+      ++removed;
+      log::info("removed " + it->path().string() + ", a temporary file left by an interrupted run");
+    } else {
+      log::warn("cannot remove the temporary file " + it->path().string() + ": " + errno_text(errno));
+    }
+  }
+  return removed;
 }
 
 Status make_private_dirs(const fs::path& path, unsigned mode) {

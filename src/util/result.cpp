@@ -14,6 +14,7 @@ ErrorCategory category_of(Errc code) noexcept {
     case Errc::untrusted_key:
       return ErrorCategory::verification;
     case Errc::usage:
+    case Errc::read_only:
       return ErrorCategory::usage;
     case Errc::malformed_json:
     case Errc::duplicate_key:
@@ -31,6 +32,7 @@ ErrorCategory category_of(Errc code) noexcept {
       return ErrorCategory::bad_input;
     case Errc::network:
     case Errc::unauthorized:
+    case Errc::conflict:
       return ErrorCategory::network;
     case Errc::io_error:
     case Errc::not_found:
@@ -38,6 +40,7 @@ ErrorCategory category_of(Errc code) noexcept {
     case Errc::bad_permissions:
     case Errc::no_passphrase:
     case Errc::damaged_trust_anchor:
+    case Errc::lock_timeout:
       return ErrorCategory::local_io;
     case Errc::crypto_failure:
     case Errc::internal:
@@ -57,6 +60,7 @@ std::string_view errc_name(Errc code) noexcept {
     case Errc::wrong_type: return "wrong_type";
     case Errc::untrusted_key: return "untrusted_key";
     case Errc::usage: return "usage";
+    case Errc::read_only: return "read_only";
     case Errc::malformed_json: return "malformed_json";
     case Errc::duplicate_key: return "duplicate_key";
     case Errc::too_large: return "too_large";
@@ -72,12 +76,14 @@ std::string_view errc_name(Errc code) noexcept {
     case Errc::bad_encoding: return "bad_encoding";
     case Errc::network: return "network";
     case Errc::unauthorized: return "unauthorized";
+    case Errc::conflict: return "conflict";
     case Errc::io_error: return "io_error";
     case Errc::not_found: return "not_found";
     case Errc::already_exists: return "already_exists";
     case Errc::bad_permissions: return "bad_permissions";
     case Errc::no_passphrase: return "no_passphrase";
     case Errc::damaged_trust_anchor: return "damaged_trust_anchor";
+    case Errc::lock_timeout: return "lock_timeout";
     case Errc::crypto_failure: return "crypto_failure";
     case Errc::internal: return "internal";
   }

@@ -16,7 +16,7 @@ list=$(s list $ref)
 [[ $(grep -c "targets$" <<<"$list") == 2 && $list == *"$(sha256sum bundle.tgz | cut -d' ' -f1)"* ]] || die "list: $list"
 ok "sign creates the collection, adds a second target, verify and list agree"
 
-tuf=trust/server/$ref/_trust/tuf
+tuf=trust/server/v2/$ref/_trust/tuf
 # Another verifier with an empty trust dir trusts on first use, with a warning.
 out=$("$SIGNY" -d fresh --server "file://$PWD/trust/server" verify --thick --local bundle.tgz $ref:v1 2>&1)
 [[ $out == *"trusting the root of $ref on first use"* && $out == *Verified* ]] || die "TOFU verify: $out"

@@ -11,6 +11,7 @@
 #include "signy/keystore/keystore.hpp"
 #include "signy/net/http.hpp"
 #include "signy/tuf/updater.hpp"
+#include "signy/util/lock.hpp"
 
 namespace signy::api {
 
@@ -21,6 +22,7 @@ struct Context {
   keystore::PassphraseSource* passphrases = nullptr;
   tuf::TimePoint now;  // the one reference time of the command
   tuf::UpdaterConfig updater;
+  std::chrono::milliseconds lock_wait = kDefaultLockWait;  // for another writer's lock (SIGNY_LOCK_TIMEOUT)
 };
 
 struct SignResult {
@@ -33,6 +35,9 @@ struct SignResult {
 // (creating the collection on first use: the trust dir's only root key, or a new one, or the one
 // --root-key/--root-key-id names; a new targets key of its own unless --targets-key names one).
 // Every signature is checked against root's keys before anything is published.
+// Concurrent signs of one collection take turns (a lock per collection in the trust dir; the first
+// sign of a collection also locks key creation); a publish that another writer beat is redone
+// from a fresh refresh up to kPublishAttempts times, then Errc::conflict.
 struct SignOptions {
   // Only when the collection is created (notary init --rootkey): import this encrypted PEM root
   // key into the trust dir and use it instead of the trust dir's root key.
@@ -84,6 +89,7 @@ Status list_targets(const Context& ctx, std::string_view gun,
 
 // Forgets a collection: its cached metadata in the trust dir (keys are kept), and with `remote`
 // its metadata on the server (notary delete GUN --remote).
+// Holds the collection's lock, as sign does.
 Status delete_collection(const Context& ctx, std::string_view gun, bool remote);
 
 // Trust pinning from <trust dir>/config.json (notary's format); none when the file is absent.
@@ -94,5 +100,7 @@ inline constexpr auto kRootExpiry = std::chrono::hours(24 * 3650);  // tuf::kDef
 inline constexpr auto kTargetsExpiry = std::chrono::hours(24 * 1095);
 inline constexpr auto kSnapshotExpiry = std::chrono::hours(24 * 1095);
 inline constexpr auto kTimestampExpiry = std::chrono::hours(24 * 14);
+// How many times sign publishes before giving up when other writers keep publishing first.
+inline constexpr int kPublishAttempts = 5;
 
 }  // namespace signy::api

@@ -8,6 +8,7 @@
 #include "signy/crypto/notary_keys.hpp"
 #include "signy/net/http.hpp"
 #include "signy/tuf/updater.hpp"
+#include "signy/util/lock.hpp"
 
 namespace signy::notary {
 
@@ -27,7 +28,9 @@ class Remote : public tuf::MetadataSource {
   virtual Status delete_collection() = 0;
 };
 
-// "file:///abs/path" or "https://host[:port]" ("http://" only on loopback: net::is_loopback_http).
-Result<std::unique_ptr<Remote>> open_remote(std::string_view url, const std::string& gun, const net::HttpOptions& http);
+// "file:///abs/path" or "https://host[:port][/prefix]" ("http://" only on loopback: net::is_loopback_http). A file://
+// repository's writers wait at most lock_wait for its lock.
+Result<std::unique_ptr<Remote>> open_remote(std::string_view url, const std::string& gun, const net::HttpOptions& http,
+                                            std::chrono::milliseconds lock_wait = kDefaultLockWait);
 
 }  // namespace signy::notary

@@ -22,8 +22,18 @@ Result<std::string> read_file_limited(const std::filesystem::path& path, std::ui
 // so it narrows the window rather than closing it.
 Status check_regular_file(const std::filesystem::path& path);
 
-// Writes data to path atomically with the given permission bits (e.g. 0600).
-Status atomic_write(const std::filesystem::path& path, std::string_view data, unsigned mode);
+// Writes data to path atomically with the given permission bits (e.g. 0600): a temporary file
+// ".<name>.tmp-XXXXXX", locked (flock) by its writer until it is renamed to path. It is made in
+// temp_dir when given (on the same file system: a staging directory outside a served tree), else
+// beside path.
+Status atomic_write(const std::filesystem::path& path, std::string_view data, unsigned mode,
+                    const std::filesystem::path& temp_dir = {});
+
+// Whether a file name is one of atomic_write's temporary names.
+bool is_temp_file_name(std::string_view name);
+// Removes the temporary files under dir (recursively) that no live writer holds: those left by a
+// run that was killed before its rename. Best effort; returns how many it removed.
+std::size_t remove_stale_temp_files(const std::filesystem::path& dir);
 
 // Creates path and missing parents with the given mode (e.g. 0700); existing directories are
 // left as they are.

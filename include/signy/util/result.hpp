@@ -28,6 +28,7 @@ enum class Errc {
   untrusted_key,
   // usage
   usage,
+  read_only,  // the server does not accept publishing (a static mirror)
   // bad input
   malformed_json,
   duplicate_key,
@@ -45,6 +46,7 @@ enum class Errc {
   // network
   network,
   unauthorized,  // the server or its token service refused our credentials
+  conflict,      // another writer published first, again and again (notary-server "VERSION")
   // local I/O
   io_error,
   not_found,
@@ -52,6 +54,7 @@ enum class Errc {
   bad_permissions,
   no_passphrase,
   damaged_trust_anchor,  // a cached root.json that exists but cannot be used (never trusted anew)
+  lock_timeout,  // another process held a lock for longer than the wait
   // internal
   crypto_failure,
   internal,
