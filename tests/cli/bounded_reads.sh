@@ -48,7 +48,7 @@ expect_fail 5 "$PWD/pinned/config.json: dangling symbolic link" -- timeout 10 "$
 ok "config.json as a FIFO, a device or a dangling symlink is refused"
 
 # Metadata of the file:// repository: a FIFO or a device served as timestamp.json.
-tuf=trust/server/$ref/_trust/tuf
+tuf=trust/server/v2/$ref/_trust/tuf
 mv "$tuf/timestamp.json" ts.good
 mkfifo "$tuf/timestamp.json"
 expect_refused "$tuf/timestamp.json" FIFO -- s verify --thick --local bundle.tgz $ref:v1

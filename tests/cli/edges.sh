@@ -114,7 +114,7 @@ ok "a bare registry host is refused as a GUN; delete of an unknown collection is
 # 10. The first-use warning names the full root key ID and how to pin it.
 out=$("$SIGNY" -d fresh --server "file://$PWD/trust/server" verify --thick --local bundle.tgz $ref:v1 2>&1)
 rootid=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["signed"]["roles"]["root"]["keyids"][0])' \
-  "trust/server/$ref/_trust/tuf/root.json")
+  "trust/server/v2/$ref/_trust/tuf/root.json")
 [[ $out == *"$rootid"* && $out == *"{\"trust_pinning\":{\"certs\":{\"$ref\":[\"$rootid\"]}}}"* ]] || die "TOFU hint: $out"
 ok "the first-use warning prints the full root key ID and the config.json line that pins it"
 

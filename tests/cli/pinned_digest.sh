@@ -13,7 +13,7 @@ sha256() { sha256sum "$1" | cut -d' ' -f1; }
 sha512() { sha512sum "$1" | cut -d' ' -f1; }
 zero256=$(printf '0%.0s' {1..64})
 zero512=$(printf '0%.0s' {1..128})
-tuf=trust/server/$ref/_trust/tuf
+tuf=trust/server/v2/$ref/_trust/tuf
 targets_version() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["signed"]["version"])' "$tuf/targets.json"; }
 
 # A first sign with a wrong pin: no key created, no collection published.

@@ -44,13 +44,13 @@ gun2=example.com/org/other
 s sign --thick b1.tgz $gun2:v1 >/dev/null || die "sign of a second collection"
 t1=$(key_of t targets $gun); t2=$(key_of t targets $gun2)
 [[ -n $t1 && -n $t2 && $t1 != "$t2" ]] || die "two collections share a targets key: '$t1' '$t2'"
-listed=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["signed"]["roles"]["targets"]["keyids"][0])' t/server/$gun2/_trust/tuf/root.json)
+listed=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["signed"]["roles"]["targets"]["keyids"][0])' t/server/v2/$gun2/_trust/tuf/root.json)
 [[ $listed == "$t2" ]] || die "root of $gun2 lists targets key $listed, not $t2"
 ok "each new collection gets its own targets key, stored with its GUN"
 # --targets-key reuses a named key; an unknown ID or a key of another role is refused.
 gun3=example.com/org/shared
 s sign --thick --targets-key "$t1" b1.tgz $gun3:v1 >/dev/null || die "sign --targets-key"
-listed=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["signed"]["roles"]["targets"]["keyids"][0])' t/server/$gun3/_trust/tuf/root.json)
+listed=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["signed"]["roles"]["targets"]["keyids"][0])' t/server/v2/$gun3/_trust/tuf/root.json)
 [[ $listed == "$t1" ]] || die "--targets-key $t1 not used: root lists $listed"
 [[ $(key_of t targets | sort -u | wc -l) == 2 ]] || die "--targets-key created a key anyway"
 expect_fail 5 "--targets-key: no targets key $(printf 'a%.0s' {1..64})" -- s sign --thick --targets-key "$(printf 'a%.0s' {1..64})" b1.tgz example.com/org/x:v1
@@ -69,10 +69,10 @@ s sign --thick --root-key other-root.key b1.tgz example.com/org/imported:v1 >/de
 expect_fail 2 "the trust dir holds 2 root keys" -- s sign --thick b1.tgz example.com/org/next:v1
 out=$(s sign --thick b1.tgz example.com/org/next:v1 2>&1 || true)
 [[ $out == *"$rootid"* && $out == *"$other"* && $out == *"--root-key-id"* ]] || die "the error does not list the candidates: $out"
-[[ ! -e t/server/example.com/org/next ]] || die "a refused sign created the collection"
+[[ ! -e t/server/v2/example.com/org/next ]] || die "a refused sign created the collection"
 s sign --thick --root-key-id "$other" b1.tgz example.com/org/next:v1 >/dev/null || die "sign --root-key-id"
 s sign --thick --root-key-id "$rootid" b1.tgz example.com/org/next2:v1 >/dev/null || die "sign --root-key-id (first key)"
-python3 - t/server/example.com/org/next/_trust/tuf/root.json t/server/example.com/org/next2/_trust/tuf/root.json <<'PY' || die "root.json does not list the chosen root keys"
+python3 - t/server/v2/example.com/org/next/_trust/tuf/root.json t/server/v2/example.com/org/next2/_trust/tuf/root.json <<'PY' || die "root.json does not list the chosen root keys"
 import json, sys
 a = json.load(open(sys.argv[1]))["signed"]
 b = json.load(open(sys.argv[2]))["signed"]

@@ -12,9 +12,9 @@ ref=localhost:5000/demo/app
 s() { timeout 10 "$SIGNY" -d trust "$@"; }
 s sign --thick bundle.tgz $ref:v1 >/dev/null || die "first sign"
 root=$PWD/trust/tuf/$ref/metadata/root.json
-tuf=trust/server/$ref/_trust/tuf
+tuf=trust/server/v2/$ref/_trust/tuf
 cp "$root" root.good
-server_state() { sha256sum "$tuf"/*.json | sha256sum; ls trust/private | sort | sha256sum; }
+server_state() { [[ -s $tuf/root.json ]] || die "no published root.json in $tuf"; sha256sum "$tuf"/*.json | sha256sum; ls trust/private | sort | sha256sum; }
 before=$(server_state)
 
 damage() {

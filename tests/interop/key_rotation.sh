@@ -22,7 +22,7 @@ f() { "$SIGNY" -d t "$@"; }
 c() { "$SIGNY" -d client --server "file://$PWD/t/server" "$@"; }  # a verifier with its own cache
 f sign --thick b1.tgz $gun:v1 >/dev/null || die "first sign"
 c verify --thick --local b1.tgz $gun:v1 >/dev/null 2>&1 || die "client's first verify"
-tuf=t/server/$gun/_trust/tuf
+tuf=t/server/v2/$gun/_trust/tuf
 version=1
 for role in targets snapshot timestamp root; do
   read -r _ before <<<"$(root_of $tuf/root.json $role)"
