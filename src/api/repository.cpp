@@ -182,6 +182,38 @@ Result<FileLock> lock_keys(const Context& ctx) {
   return lock;
 }
 
+// The snapshot and timestamp keys of an existing collection that this trust dir holds (a
+// client-managed snapshot, or a file repository); a role the server signs may have none here
+// (Notary's server-managed keys). `except`: a role being rotated, whose old key is not needed.
+struct OnlineKeys {
+  std::optional<crypto::PrivateKey> snapshot, timestamp;
+};
+Result<OnlineKeys> online_keys(const keystore::KeyStore& ks, const tuf::Root& root, const notary::Remote& remote,
+                               std::string_view except = {}) {
+  OnlineKeys keys;
+  for (const char* role : {"snapshot", "timestamp"}) {
+    if (role == except) continue;
+    auto key = key_for_role(ks, root, role);
+    if (!key) {
+      if (key.error().code == Errc::not_found && remote.server_signs(role)) continue;
+      return tl::unexpected(key.error());
+    }
+    (std::string_view(role) == "snapshot" ? keys.snapshot : keys.timestamp) = std::move(*key);
+  }
+  return keys;
+}
+
+// An editor over the collection the updater just verified. The targets are moved out of the
+// updater, not copied: a collection may list tens of thousands of targets.
+Result<tuf::RepositoryEditor> open_editor(tuf::Updater& updater, tuf::TimePoint now) {
+  const auto& set = updater.trusted();
+  auto taken = updater.take_targets();
+  if (!taken) return fail(Errc::internal, "no trusted targets after a refresh");
+  return tuf::RepositoryEditor::open(set.root().signed_, std::move(taken->signed_),
+                                     set.snapshot() ? &set.snapshot()->signed_ : nullptr,
+                                     set.timestamp() ? &set.timestamp()->signed_ : nullptr, now);
+}
+
 std::int64_t unix_seconds(tuf::TimePoint t) {
   return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
 }
@@ -244,21 +276,10 @@ Result<SignResult> sign_once(const Context& ctx, const fs::path& file, std::stri
     const auto& set = updater.trusted();
     const auto& root = set.root().signed_;
     targets_key = SIGNY_TRY(key_for_role(ks, root, "targets"));
-    // Snapshot and timestamp are re-signed here when this trust dir holds their keys (a
-    // client-managed snapshot, or a file repository); otherwise the server signs them.
-    for (const char* role : {"snapshot", "timestamp"}) {
-      auto key = key_for_role(ks, root, role);
-      if (!key) {
-        if (key.error().code == Errc::not_found && coll.remote->server_signs(role)) continue;
-        return tl::unexpected(key.error());
-      }
-      (std::string_view(role) == "snapshot" ? snapshot_key : timestamp_key) = std::move(*key);
-    }
-    // Moved out of the updater, not copied: a collection may list tens of thousands of targets.
-    auto taken = updater.take_targets();
-    if (!taken) return fail(Errc::internal, "no trusted targets after a refresh");
-    editor = tuf::RepositoryEditor::open(root, std::move(taken->signed_), set.snapshot() ? &set.snapshot()->signed_ : nullptr,
-                                         set.timestamp() ? &set.timestamp()->signed_ : nullptr, ctx.now);
+    auto online = SIGNY_TRY(online_keys(ks, root, *coll.remote));
+    snapshot_key = std::move(online.snapshot);
+    timestamp_key = std::move(online.timestamp);
+    editor = SIGNY_TRY(open_editor(updater, ctx.now));
   }
   editor->set_target(ref.tag, meta_of_digests(result.digests));
   tuf::Signers signers;
@@ -382,21 +403,10 @@ Result<RotateResult> rotate_key(const Context& ctx, std::string_view gun_in, std
   }
   result.key_id = new_pub.key_id();
   // The keys of the roles that are re-signed but not rotated: this trust dir's, else the server's.
-  std::optional<crypto::PrivateKey> targets_key, snapshot_key, timestamp_key;
-  for (const char* r : {"snapshot", "timestamp"}) {
-    if (r == role) continue;
-    auto key = key_for_role(ks, root, r);
-    if (!key) {
-      if (key.error().code == Errc::not_found && coll.remote->server_signs(r)) continue;
-      return tl::unexpected(key.error());
-    }
-    (std::string_view(r) == "snapshot" ? snapshot_key : timestamp_key) = std::move(*key);
-  }
-  auto taken = updater.take_targets();
-  if (!taken) return fail(Errc::internal, "no trusted targets after a refresh");
-  auto editor = tuf::RepositoryEditor::open(root, std::move(taken->signed_), set.snapshot() ? &set.snapshot()->signed_ : nullptr,
-                                            set.timestamp() ? &set.timestamp()->signed_ : nullptr, ctx.now);
-  taken.reset();
+  auto online = SIGNY_TRY(online_keys(ks, root, *coll.remote, role));
+  auto& snapshot_key = online.snapshot;
+  auto& timestamp_key = online.timestamp;
+  auto editor = SIGNY_TRY(open_editor(updater, ctx.now));
   SIGNY_TRY_VOID(editor.replace_role_keys(role, {new_pub}));
   tuf::Signers signers;
   signers.root = {role == "root" ? &*new_key : &root_key};
