@@ -64,21 +64,6 @@ std::string printable(std::string_view s) {
   return out;
 }
 
-// private/ must be a directory that group and others cannot enter or read, as key files must be
-// 0600 (check_private_file): a listable or writable key directory leaks or swaps keys.
-Status check_private_dir(const fs::path& dir) {
-  struct stat st {};
-  if (::stat(dir.c_str(), &st) != 0) return fail(Errc::io_error, "cannot stat " + dir.string() + ": " + std::strerror(errno));
-  if (!S_ISDIR(st.st_mode)) return fail(Errc::bad_permissions, dir.string() + " is not a directory");
-  if ((st.st_mode & 077) != 0) {
-    char mode[8];
-    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
-    return fail(Errc::bad_permissions, dir.string() + " has mode " + mode +
-                                           ", the private key directory must not be accessible by group or others (chmod 700)");
-  }
-  return {};
-}
-
 }  // namespace
 
 bool role_has_gun(std::string_view role) {

@@ -189,18 +189,30 @@ Status make_private_dirs(const fs::path& path, unsigned mode) {
   return {};
 }
 
+namespace {
+// Group or other bits on a private file or directory: one message, with the chmod that fixes it.
+Status check_owner_only(const fs::path& path, mode_t mode, const char* what, const char* fix) {
+  if ((mode & 077) == 0) return {};
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "%04o", static_cast<unsigned>(mode & 07777));
+  return fail(Errc::bad_permissions, path.string() + " has mode " + buf + ", " + what +
+                                          " must not be accessible by group or others (" + fix + ")");
+}
+}  // namespace
+
 Status check_private_file(const fs::path& path) {
   struct stat st {};
   if (::lstat(path.c_str(), &st) != 0)
     return fail(Errc::io_error, "cannot stat " + path.string() + ": " + errno_text(errno));
   if (!S_ISREG(st.st_mode)) return fail(Errc::bad_permissions, path.string() + " is not a regular file");
-  if ((st.st_mode & 077) != 0) {
-    char buf[8];
-    std::snprintf(buf, sizeof buf, "%04o", static_cast<unsigned>(st.st_mode & 07777));
-    return fail(Errc::bad_permissions, path.string() + " has mode " + buf +
-                                           ", private key files must not be accessible by group or others (chmod 600)");
-  }
-  return {};
+  return check_owner_only(path, st.st_mode, "private key files", "chmod 600");
+}
+
+Status check_private_dir(const fs::path& dir) {
+  struct stat st {};
+  if (::stat(dir.c_str(), &st) != 0) return fail(Errc::io_error, "cannot stat " + dir.string() + ": " + errno_text(errno));
+  if (!S_ISDIR(st.st_mode)) return fail(Errc::bad_permissions, dir.string() + " is not a directory");
+  return check_owner_only(dir, st.st_mode, "the private key directory", "chmod 700");
 }
 
 }  // namespace signy
