@@ -38,7 +38,13 @@ Status check_evp(EVP_PKEY* pkey, KeyAlgorithm& alg) {
     return {};
   }
   if (id == EVP_PKEY_RSA) {
-    if (EVP_PKEY_get_bits(pkey) < 2048) return fail(Errc::unsupported_key_type, "RSA keys shorter than 2048 bits are refused");
+    int bits = EVP_PKEY_get_bits(pkey);
+    if (bits < 2048) return fail(Errc::unsupported_key_type, "RSA keys shorter than 2048 bits are refused");
+    // The upper bound of what signy generates: a private operation costs about the cube of the
+    // size, so a hostile key file with a huge modulus would stall the pairwise check and signing.
+    if (bits > kMaxRsaBits)
+      return fail(Errc::unsupported_key_type, "RSA keys longer than " + std::to_string(kMaxRsaBits) + " bits are refused (this one has " +
+                                                  std::to_string(bits) + ")");
     alg = KeyAlgorithm::rsa;
     return {};
   }
@@ -261,7 +267,7 @@ Result<PrivateKey> PrivateKey::generate(KeyAlgorithm alg, int rsa_bits) {
   if (alg == KeyAlgorithm::ecdsa_p256) {
     raw = EVP_EC_gen("P-256");
   } else {
-    if (rsa_bits < 2048 || rsa_bits > 8192) return fail(Errc::usage, "RSA key size must be 2048 to 8192 bits");
+    if (rsa_bits < 2048 || rsa_bits > kMaxRsaBits) return fail(Errc::usage, "RSA key size must be 2048 to 8192 bits");
     raw = EVP_RSA_gen(static_cast<unsigned>(rsa_bits));
   }
   if (raw == nullptr) return fail(Errc::crypto_failure, "key generation failed: " + ossl::last_error());

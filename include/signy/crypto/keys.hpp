@@ -16,6 +16,9 @@ typedef struct evp_pkey_st EVP_PKEY;
 
 namespace signy::crypto {
 
+// The largest RSA key signy generates or accepts (public or private).
+inline constexpr int kMaxRsaBits = 8192;
+
 enum class KeyAlgorithm { ecdsa_p256, ed25519, rsa };
 std::string_view algorithm_name(KeyAlgorithm a);  // "ecdsa", "ed25519", "rsa"
 Result<KeyAlgorithm> parse_algorithm(std::string_view name);

@@ -1,5 +1,6 @@
 // PKCS#8 encryption parameters and pairwise consistency, built with OpenSSL's own encoders (no
 // derivation happens: the EncryptedPrivateKeyInfo carries random bytes as its ciphertext).
+#include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
@@ -162,4 +163,57 @@ TEST_CASE("securesystemslib keys: the same caps before any derivation (encrypted
                      "@@@@" + std::string(32, 'c') + "@@@@" + std::string(32, 'd');
   CHECK(sslib_load_private(json, &pw).error().message == "encrypted key has a bad iteration count");
   CHECK(std::chrono::steady_clock::now() - start < std::chrono::milliseconds(200));
+}
+
+namespace {
+// An RSA "private key" of `bits` bits that costs a full exponentiation to use: a random odd modulus
+// and exponent with fake CRT values (p = 3, q = 5), which make OpenSSL's CRT result fail its own
+// check and fall back to d-exponentiation (review finding: 32768 bits took 9 s in the pairwise
+// check, and the 64 KiB key-file cap allows about 190,000 bits).
+EVP_PKEY* rsa_size_bomb(int bits) {
+  BIGNUM* n = BN_new();
+  BIGNUM* d = BN_new();
+  REQUIRE(BN_rand(n, bits, BN_RAND_TOP_ONE, BN_RAND_BOTTOM_ODD) == 1);
+  REQUIRE(BN_rand(d, bits - 1, BN_RAND_TOP_ONE, BN_RAND_BOTTOM_ANY) == 1);
+  BIGNUM* e = BN_new();
+  BIGNUM* p = BN_new();
+  BIGNUM* q = BN_new();
+  BIGNUM* one = BN_new();
+  BN_set_word(e, 65537);
+  BN_set_word(p, 3);
+  BN_set_word(q, 5);
+  BN_set_word(one, 1);
+  OSSL_PARAM_BLD* bld = OSSL_PARAM_BLD_new();
+  OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, n);
+  OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, e);
+  OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_D, d);
+  OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_FACTOR1, p);
+  OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_FACTOR2, q);
+  OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_EXPONENT1, one);
+  OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_EXPONENT2, one);
+  OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_COEFFICIENT1, one);
+  OSSL_PARAM* params = OSSL_PARAM_BLD_to_param(bld);
+  EVP_PKEY_CTX* ctx = EVP_PKEY_CTX_new_from_name(nullptr, "RSA", nullptr);
+  EVP_PKEY* out = nullptr;
+  REQUIRE(EVP_PKEY_fromdata_init(ctx) == 1);
+  REQUIRE(EVP_PKEY_fromdata(ctx, &out, EVP_PKEY_KEYPAIR, params) == 1);
+  EVP_PKEY_CTX_free(ctx);
+  OSSL_PARAM_free(params);
+  OSSL_PARAM_BLD_free(bld);
+  for (BIGNUM* b : {n, d, e, p, q, one}) BN_free(b);
+  return out;
+}
+}  // namespace
+
+TEST_CASE("RSA keys over 8192 bits are refused before any use (a huge modulus is a decryption bomb)") {
+  auto start = std::chrono::steady_clock::now();
+  auto bomb = PrivateKey::from_evp(rsa_size_bomb(32768));
+  auto took = std::chrono::steady_clock::now() - start;
+  REQUIRE(!bomb);
+  CHECK(bomb.error().code == Errc::unsupported_key_type);
+  CHECK(bomb.error().message == "RSA keys longer than 8192 bits are refused (this one has 32768)");
+  CHECK(took < std::chrono::seconds(1));
+  // The largest size signy itself generates is still accepted.
+  auto big = PrivateKey::generate(KeyAlgorithm::rsa, 2048).value();
+  CHECK(big.check_pairwise());
 }
