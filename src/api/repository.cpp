@@ -490,12 +490,18 @@ Status delete_collection(const Context& ctx, std::string_view gun, bool remote) 
   auto lock = SIGNY_TRY(lock_collection(ctx, std::string(gun)));
   auto coll = SIGNY_TRY(open_collection(ctx, gun));
   std::error_code ec;
+  // Only this collection's own cache, tuf/<gun>/metadata: a GUN may be the parent of others
+  // (org/app and org/app/sub), whose cached roots are their trust anchors.
   // Nothing to forget is said, not done quietly (notary delete succeeds): exit 5, not_found.
-  if (!remote && !fs::exists(ctx.trust_dir / "tuf" / coll.gun, ec))
+  if (!remote && !fs::exists(coll.cache_dir, ec))
     return fail(Errc::not_found, "no trust data for " + coll.gun + " in " + ctx.trust_dir.string() + " (nothing deleted)");
   if (remote) SIGNY_TRY_VOID(coll.remote->delete_collection());
-  fs::remove_all(ctx.trust_dir / "tuf" / coll.gun, ec);
+  fs::remove_all(coll.cache_dir, ec);
   if (ec) return fail(Errc::io_error, "cannot delete the cached metadata of " + coll.gun + ": " + ec.message());
+  // Then the directories of the GUN's path that are left empty, up to tuf/ (best effort).
+  const auto top = ctx.trust_dir / "tuf";
+  for (auto dir = coll.cache_dir.parent_path(); dir != top && dir.has_relative_path(); dir = dir.parent_path())
+    if (!fs::remove(dir, ec)) break;  // not empty (another collection below it), or an error
   return {};
 }
 

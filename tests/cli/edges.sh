@@ -111,6 +111,18 @@ expect_fail 5 "no trust data for localhost:5000/edges/nothing" -- s delete local
 s delete $ref | grep -q "Deleted the trust data of $ref" || die "delete of a known collection"
 ok "a bare registry host is refused as a GUN; delete of an unknown collection is exit 5"
 
+# 5b. Deleting a parent GUN never touches the collections under it (their cached roots are their
+# trust anchors): localhost:5000/edges holds nothing, localhost:5000/edges/app/sub is a collection.
+s sign --thick bundle.tgz $ref/sub:v1 >/dev/null || die "sign of a nested collection"
+expect_fail 5 "no trust data for localhost:5000/edges " -- s delete localhost:5000/edges
+[[ -f trust/tuf/$ref/sub/metadata/root.json ]] || die "delete of a parent GUN removed a nested collection's cached root"
+s sign --thick bundle.tgz $ref:v2 >/dev/null || die "sign of the parent collection"
+s delete $ref >/dev/null || die "delete of the parent collection"
+[[ -f trust/tuf/$ref/sub/metadata/root.json && ! -e trust/tuf/$ref/metadata ]] || die "delete of $ref touched $ref/sub or left its own cache"
+out=$(s verify --thick --local bundle.tgz $ref/sub:v1 2>&1) && [[ $out != *"first use"* ]] || die "nested collection after the parent's delete: $out"
+s delete $ref/sub >/dev/null && [[ ! -e trust/tuf/$ref ]] || die "empty cache directories left after the last delete"
+ok "delete of a parent GUN leaves the cached roots of the collections under it"
+
 # 10. The first-use warning names the full root key ID and how to pin it.
 out=$("$SIGNY" -d fresh --server "file://$PWD/trust/server" verify --thick --local bundle.tgz $ref:v1 2>&1)
 rootid=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["signed"]["roles"]["root"]["keyids"][0])' \
