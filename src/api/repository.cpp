@@ -376,20 +376,26 @@ Result<RotateResult> rotate_key(const Context& ctx, std::string_view gun_in, std
     if (options.key_file) {
       auto pem = read_file_limited(*options.key_file, 64u << 10);
       if (!pem) return tl::unexpected(pem.error().context("--key"));
-      // The file's own role and GUN headers win (a key of another role is refused below).
-      auto header = keystore::peek_key_file(*pem);
-      if (!header) return tl::unexpected(header.error().context("--key " + options.key_file->string()));
-      auto has = [&](const char* h) { return header->headers.contains(h) && !header->headers[h].empty(); };
-      auto info = ks.import_pem(*pem, has("role") ? std::nullopt : std::optional<std::string>(role),
-                                has("gun") || !keystore::role_has_gun(role) ? std::nullopt : std::optional<std::string>(gun));
+      // The key must be this role's, for this collection: given as the import's flags, a role or
+      // gun header that says otherwise is refused before anything is stored (security review: a
+      // key of another role or GUN used to be stored under it and then refused, or used).
+      auto stored_before = SIGNY_TRY(ks.list());
+      auto info = ks.import_pem(*pem, role, keystore::role_has_gun(role) ? std::optional<std::string>(gun) : std::nullopt);
       if (!info) return tl::unexpected(info.error().context("--key " + options.key_file->string()));
-      if (info->role != role)
-        return fail(Errc::usage, "--key: key " + info->key_id + " is a " + info->role.substr(0, 64) + " key, not a " + role + " key");
-      new_key = SIGNY_TRY(ks.load(info->key_id));
+      // A key this import added and a later check refuses does not stay in the trust dir.
+      bool added = std::none_of(stored_before.begin(), stored_before.end(), [&](const auto& k) { return k.key_id == info->key_id; });
+      auto refuse = [&](Error e) -> Error {
+        std::error_code ignored;
+        if (added) fs::remove(info->file, ignored);
+        return e;
+      };
+      auto loaded = ks.load(info->key_id);
+      if (!loaded) return tl::unexpected(refuse(loaded.error().context("--key")));
+      new_key = std::move(*loaded);
       if (role == "root" && new_key->algorithm() == crypto::KeyAlgorithm::ed25519)
-        return fail(Errc::unsupported_key_type, "--key: Notary root keys must be ECDSA or RSA (their certificate is X.509)");
+        return tl::unexpected(refuse(Error{Errc::unsupported_key_type, "--key: Notary root keys must be ECDSA or RSA (their certificate is X.509)"}));
       if (!tuf::RepositoryEditor::key_id_in_role(root, role, *new_key).empty())
-        return fail(Errc::usage, "--key: key " + info->key_id + " is already the " + role + " key of " + gun);
+        return tl::unexpected(refuse(Error{Errc::usage, "--key: key " + info->key_id + " is already the " + role + " key of " + gun}));
       result.stored_key_id = info->key_id;
     } else {
       new_key = SIGNY_TRY(crypto::PrivateKey::generate(crypto::KeyAlgorithm::ecdsa_p256));

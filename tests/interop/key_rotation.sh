@@ -58,8 +58,19 @@ f key rotate $gun targets --key given.key >/dev/null || die "key rotate --key"
 f sign --thick b1.tgz $gun:v3 >/dev/null || die "sign with the given targets key"
 c verify --thick --local b1.tgz $gun:v3 >/dev/null || die "the client does not follow the rotation to the given key"
 expect_fail 2 "is already the targets key of $gun" -- f key rotate $gun targets --key given.key
-expect_fail 2 "is a targets key, not a snapshot key" -- f key rotate $gun snapshot --key given.key
-ok "key rotate --key FILE rotates to a given key"
+expect_fail 2 "role header says \"targets\", not \"snapshot\"" -- f key rotate $gun snapshot --key given.key
+# A --key of another role or another collection is refused before it is stored.
+"$SIGNY" -d k key generate --role snapshot --gun other.example/x >/dev/null
+"$SIGNY" -d k key generate --role targets --gun other.example/x >/dev/null
+keyid_of() { "$SIGNY" -d k -o json key list | python3 -c 'import json,sys; print([k["key_id"] for k in json.load(sys.stdin) if k["role"]==sys.argv[1] and k["gun"]==sys.argv[2]][0])' "$@"; }
+other_snap=$(keyid_of snapshot other.example/x) other_targets=$(keyid_of targets other.example/x)
+cp k/private/$other_snap.key other-snap.key
+cp k/private/$other_targets.key other-targets.key
+expect_fail 2 "role header says \"snapshot\", not \"targets\"" -- f key rotate $gun targets --key other-snap.key
+expect_fail 2 "gun header says \"other.example/x\", not \"$gun\"" -- f key rotate $gun targets --key other-targets.key
+keys=$(f -o json key list)
+[[ $keys != *"$other_snap"* && $keys != *"$other_targets"* ]] || die "a refused --key was left in the trust dir: $keys"
+ok "key rotate --key FILE rotates to a given key; a key of another role or collection is refused and not stored"
 
 expect_fail 2 "no server to hold the timestamp key" -- f key rotate $gun timestamp -r
 expect_fail 2 "only the snapshot and timestamp keys can be server-managed" -- f key rotate $gun targets --server-managed
