@@ -55,7 +55,7 @@ ok "CLI11, std::filesystem and nlohmann messages become signy's own, control byt
 help=$("$SIGNY" --help)
 [[ $help != *ENUM* && $help != *"->"* && $help != *"OR {"* ]] || die "help shows CLI11's types: $help"
 [[ $help == *"text|json"* && $help == *DURATION* ]] || die "help lacks option types in words: $help"
-for cmd in version digest key "key generate" "key list" "key import" "key export" bundle "bundle check" "bundle canonicalize" \
+for cmd in version digest key "key generate" "key list" "key import" "key export" "key rotate" bundle "bundle check" "bundle canonicalize" \
   sign verify list delete; do
   h=$("$SIGNY" $cmd --help) || die "signy $cmd --help"
   [[ $h != *ENUM* && $h != *TEXT:* ]] || die "signy $cmd --help shows CLI11's types: $h"
