@@ -12,8 +12,17 @@ void hex_byte(std::string& out, unsigned char c) {
   out += kHex[c & 15];
 }
 
+// Unicode format characters that change how a line displays without showing themselves: bidi
+// embeddings, overrides, isolates and marks (a name can read reversed, "Trojan Source"), zero-width
+// characters and the soft hyphen (two names that look alike). Escaped like control bytes.
+bool invisible_format(std::uint32_t cp) {
+  return cp == 0xad || (cp >= 0x200b && cp <= 0x200f) || (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2060 && cp <= 0x2069) ||
+         cp == 0xfeff || (cp >= 0xfff9 && cp <= 0xfffb);
+}
+
 // Length of the valid UTF-8 sequence at s[i] whose code point is printable (not a C1 control),
-// 0 if there is none (RFC 3629 section 4: no overlongs, no surrogates, nothing past U+10FFFF).
+// 0 if there is none (RFC 3629 section 4: no overlongs, no surrogates, nothing past U+10FFFF;
+// no C1 control, no invisible format character).
 std::size_t utf8_printable(std::string_view s, std::size_t i) {
   auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[i + k]); };
   unsigned char c = b(0);
@@ -26,6 +35,7 @@ std::size_t utf8_printable(std::string_view s, std::size_t i) {
   }
   static constexpr std::uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
   if (cp < kMin[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) || cp < 0xa0) return 0;
+  if (invisible_format(cp)) return 0;
   return n;
 }
 }  // namespace

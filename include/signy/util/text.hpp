@@ -9,7 +9,8 @@
 namespace signy {
 
 // `s` with every byte a terminal could act on escaped: C0 controls and DEL as \n, \r, \t or \xHH,
-// bytes that are not valid UTF-8 and C1 controls (U+0080..U+009F) as \xHH per byte. File names
+// bytes that are not valid UTF-8, C1 controls (U+0080..U+009F) and invisible format characters
+// (bidi overrides and isolates, zero-width characters, soft hyphen) as \xHH per byte. File names
 // and server messages inside errors are attacker-chosen: printed raw, ESC sequences would drive
 // the terminal and a newline would fake a second line.
 std::string escape_control(std::string_view s);

@@ -22,6 +22,16 @@ TEST_CASE("control bytes and broken UTF-8 are escaped, printable text is not") {
   CHECK(escape_control("\xf4\x90\x80\x80") == "\\xf4\\x90\\x80\\x80");       // past U+10FFFF
 }
 
+TEST_CASE("bidi controls and invisible format characters are escaped (names that display reordered)") {
+  CHECK(escape_control("v1\xe2\x80\xae" "gnp.exe") == "v1\\xe2\\x80\\xaegnp.exe");  // U+202E RIGHT-TO-LEFT OVERRIDE
+  CHECK(escape_control("a\xe2\x81\xa6" "b") == "a\\xe2\\x81\\xa6b");                  // U+2066 LEFT-TO-RIGHT ISOLATE
+  CHECK(escape_control("a\xe2\x80\x8f" "b") == "a\\xe2\\x80\\x8fb");                  // U+200F RIGHT-TO-LEFT MARK
+  CHECK(escape_control("a\xe2\x80\x8b" "b") == "a\\xe2\\x80\\x8bb");                  // U+200B ZERO WIDTH SPACE
+  CHECK(escape_control("\xef\xbb\xbf" "v1") == "\\xef\\xbb\\xbfv1");                  // U+FEFF
+  CHECK(escape_control("a\xc2\xad" "b") == "a\\xc2\\xadb");                              // U+00AD SOFT HYPHEN
+  CHECK(escape_control("\xe2\x80\x94 \xe2\x82\xac") == "\xe2\x80\x94 \xe2\x82\xac");  // em dash, euro stay
+}
+
 TEST_CASE("durations: Go's syntax and plain seconds") {
   CHECK(parse_duration("30").value() == 30s);
   CHECK(parse_duration("5s").value() == 5s);
