@@ -230,12 +230,12 @@ Result<crypto::PrivateKey> KeyStore::load(std::string_view key_id) const {
   if (!valid_key_id(key_id)) return fail(Errc::usage, "\"" + printable(key_id.substr(0, 70)) + "\" is not a key ID");
   SIGNY_TRY_VOID(check_private_dir(private_dir()));
   fs::path file = private_dir() / (std::string(key_id) + ".key");
-  auto text = read_file_limited(file, kMaxKeyFile);
+  // One descriptor for the checks and the read: no symbolic link, regular, owner-only (0600).
+  auto text = read_private_file(file, kMaxKeyFile);
   if (!text) {
     if (text.error().code == Errc::not_found) return fail(Errc::not_found, "no key " + std::string(key_id) + " in " + private_dir().string());
     return tl::unexpected(text.error());
   }
-  SIGNY_TRY_VOID(check_private_file(file));
   auto block = peek_key_file(*text);
   if (!block) return tl::unexpected(block.error().context(file.string()));
   std::string role = block->headers["role"];

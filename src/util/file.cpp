@@ -51,9 +51,11 @@ Error open_error(const fs::path& path, int err) {
 // returns at once instead of blocking. stat(2) first spares a device the open itself; fstat(2) of
 // the descriptor is what decides (the name may have changed in between). O_NONBLOCK is then
 // cleared: regular files ignore it, but nothing downstream should see a non-blocking descriptor.
-Result<int> open_regular(const fs::path& path, struct stat& st) {
-  if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) return tl::unexpected(not_regular(path, st.st_mode));
-  int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+// `no_follow`: a symbolic link is refused (O_NOFOLLOW), for files whose owner and mode matter.
+Result<int> open_regular(const fs::path& path, struct stat& st, bool no_follow = false) {
+  if ((no_follow ? ::lstat(path.c_str(), &st) : ::stat(path.c_str(), &st)) == 0 && !S_ISREG(st.st_mode))
+    return tl::unexpected(not_regular(path, st.st_mode));
+  int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY | (no_follow ? O_NOFOLLOW : 0));
   if (fd < 0) return tl::unexpected(open_error(path, errno));
   Fd f{fd};
   if (::fstat(fd, &st) != 0) return fail(Errc::io_error, "cannot stat " + path.string() + ": " + errno_text(errno));
@@ -66,9 +68,9 @@ Result<int> open_regular(const fs::path& path, struct stat& st) {
 }
 }  // namespace
 
-Result<std::string> read_file_limited(const fs::path& path, std::uintmax_t max_size) {
-  struct stat st {};
-  Fd f{SIGNY_TRY(open_regular(path, st))};
+namespace {
+// The rest of a capped read, from a descriptor open_regular gave and its fstat.
+Result<std::string> read_open_file(const Fd& f, const struct stat& st, const fs::path& path, std::uintmax_t max_size) {
   if (static_cast<std::uintmax_t>(st.st_size) > max_size)
     return fail(Errc::too_large, path.string() + " is larger than " + std::to_string(max_size) + " bytes");
   std::string out;
@@ -91,6 +93,13 @@ Result<std::string> read_file_limited(const fs::path& path, std::uintmax_t max_s
     return fail(Errc::too_large, path.string() + " is larger than " + std::to_string(max_size) + " bytes");
   out.resize(done);
   return out;
+}
+}  // namespace
+
+Result<std::string> read_file_limited(const fs::path& path, std::uintmax_t max_size) {
+  struct stat st {};
+  Fd f{SIGNY_TRY(open_regular(path, st))};
+  return read_open_file(f, st, path, max_size);
 }
 
 Status check_regular_file(const fs::path& path) {
@@ -206,6 +215,13 @@ Status check_private_file(const fs::path& path) {
     return fail(Errc::io_error, "cannot stat " + path.string() + ": " + errno_text(errno));
   if (!S_ISREG(st.st_mode)) return fail(Errc::bad_permissions, path.string() + " is not a regular file");
   return check_owner_only(path, st.st_mode, "private key files", "chmod 600");
+}
+
+Result<std::string> read_private_file(const fs::path& path, std::uintmax_t max_size) {
+  struct stat st {};
+  Fd f{SIGNY_TRY(open_regular(path, st, /*no_follow=*/true))};
+  SIGNY_TRY_VOID(check_owner_only(path, st.st_mode, "private key files", "chmod 600"));
+  return read_open_file(f, st, path, max_size);
 }
 
 Status check_private_dir(const fs::path& dir) {

@@ -41,6 +41,9 @@ Status make_private_dirs(const std::filesystem::path& path, unsigned mode = 0700
 
 // Refuses a file that group or others can read or write (key files must be 0600 or stricter).
 Status check_private_file(const std::filesystem::path& path);
+// read_file_limited for a private file: one descriptor, opened without following a symbolic link,
+// decides both the checks of check_private_file (regular, owner-only mode) and the bytes read.
+Result<std::string> read_private_file(const std::filesystem::path& path, std::uintmax_t max_size);
 // The same for a directory of private files (the key store's private/, 0700): a listable or
 // writable key directory leaks or swaps keys.
 Status check_private_dir(const std::filesystem::path& dir);
