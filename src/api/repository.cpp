@@ -143,7 +143,7 @@ Result<crypto::PrivateKey> new_targets_key(keystore::KeyStore& ks, const SignOpt
 
 // notary init --rootkey: the given encrypted PEM key becomes this trust dir's root key.
 Result<crypto::PrivateKey> import_root_key(keystore::KeyStore& ks, const fs::path& file) {
-  auto pem = read_file_limited(file, 64u << 10);
+  auto pem = keystore::read_key_file(file);
   if (!pem) return tl::unexpected(pem.error().context("--root-key"));
   auto info = ks.import_pem(*pem, std::string("root"), std::nullopt);
   if (!info) return tl::unexpected(info.error().context("--root-key " + file.string()));
@@ -374,7 +374,7 @@ Result<RotateResult> rotate_key(const Context& ctx, std::string_view gun_in, std
     log::info("the server rotated its " + role + " key to " + new_pub.key_id());
   } else {
     if (options.key_file) {
-      auto pem = read_file_limited(*options.key_file, 64u << 10);
+      auto pem = keystore::read_key_file(*options.key_file);
       if (!pem) return tl::unexpected(pem.error().context("--key"));
       // The key must be this role's, for this collection: given as the import's flags, a role or
       // gun header that says otherwise is refused before anything is stored (security review: a

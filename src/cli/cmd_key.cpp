@@ -93,7 +93,7 @@ void register_key(Registry& r) {
   i->callback([&r, imp] {
     r.run = [&r, imp]() -> Status {
       if (!imp->role.empty()) SIGNY_TRY_VOID(check_role(imp->role));
-      auto pem = SIGNY_TRY(read_file_limited(imp->file, 64u << 10));
+      auto pem = SIGNY_TRY(keystore::read_key_file(imp->file));
       keystore::EnvPromptPassphrase pass;
       auto store = SIGNY_TRY(keystore::KeyStore::open(r.global.trust_dir_path(), pass));
       auto info = store.import_pem(pem, imp->role.empty() ? std::nullopt : std::optional(imp->role),

@@ -17,10 +17,11 @@
 #include "signy/util/log.hpp"
 
 namespace signy::keystore {
+
+Result<std::string> read_key_file(const std::filesystem::path& path) { return read_file_limited(path, kMaxKeyFile); }
 namespace fs = std::filesystem;
 namespace {
 
-constexpr std::uintmax_t kMaxKeyFile = 64u << 10;
 
 bool valid_key_id(std::string_view id) {
   return id.size() == 64 && id.find_first_not_of("0123456789abcdef") == std::string_view::npos;

@@ -65,6 +65,10 @@ struct DecodedKey {
 };
 // passphrase may be null for an unencrypted file.
 Result<DecodedKey> decode_notary_pem(std::string_view pem, const SecretString* passphrase);
+// The size limit of a key file (PEM), and a capped read of one given on the command line
+// (`key import`, `--root-key`, `key rotate --key`): a regular file of at most kMaxKeyFile bytes.
+inline constexpr std::uintmax_t kMaxKeyFile = 64u << 10;
+Result<std::string> read_key_file(const std::filesystem::path& path);
 // Reads role and gun headers and whether the key is encrypted, without decrypting.
 Result<PemBlock> peek_key_file(std::string_view pem);
 
