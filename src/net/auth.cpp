@@ -2,6 +2,7 @@
 
 #include <curl/curl.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 
@@ -251,12 +252,19 @@ AuthClient::AuthClient(std::unique_ptr<Transport> transport, std::string server,
 Result<ResponseHead> AuthClient::send_once(const Request& request, const BodySink& sink, std::size_t max_body,
                                            HttpResponse& refused) {
   refused.body.clear();
+  // A 401's body is the server's explanation, not the resource: kept for the error only, and
+  // not held to the resource's cap (a 4-byte blob may be refused with a 200-byte JSON error).
+  std::size_t received = 0;
   return transport_->send(request, [&](const ResponseHead& head, std::string_view chunk) -> Status {
-    if (head.status != 401) return sink(head, chunk);
-    // A 401's body is the server's explanation, not the resource: kept for the error only.
-    refused.body.append(chunk.substr(0, kMaxRefusedBody - std::min(kMaxRefusedBody, refused.body.size())));
-    return {};
-  }, max_body);
+    if (head.status == 401) {
+      refused.body.append(chunk.substr(0, kMaxRefusedBody - std::min(kMaxRefusedBody, refused.body.size())));
+      return {};
+    }
+    received += chunk.size();
+    if (received > max_body)
+      return fail(Errc::too_large, request.url + ": response exceeds the " + std::to_string(max_body) + "-byte limit (endless data?)");
+    return sink(head, chunk);
+  }, std::max(max_body, kMaxRefusedBody));
 }
 
 Result<ResponseHead> AuthClient::send(Request request, std::string_view scope_in, const BodySink& sink, std::size_t max_body) {
@@ -323,10 +331,8 @@ Result<ResponseHead> AuthClient::send(Request request, std::string_view scope_in
 
 Result<HttpResponse> AuthClient::fetch(Request request, std::string_view scope, std::size_t max_body) {
   HttpResponse out;
-  auto head = send(std::move(request), scope, [&](const ResponseHead&, std::string_view chunk) -> Status {
-    out.body.append(chunk);  // the transport caps it at max_body
-    return {};
-  }, max_body);
+  auto url = request.url;
+  auto head = send(std::move(request), scope, collect_into(out.body, max_body, std::move(url)), max_body);
   if (!head) return tl::unexpected(head.error());
   static_cast<ResponseHead&>(out) = std::move(*head);
   // An unauthenticated 401 keeps its body for the caller's error.

@@ -26,10 +26,8 @@ const std::string* ResponseHead::header(std::string_view name) const {
   return nullptr;
 }
 
-Result<HttpResponse> Transport::fetch(const Request& request, std::size_t max_body) {
-  HttpResponse out;
-  bool sized = false;
-  auto head = send(request, [&](const ResponseHead& h, std::string_view chunk) -> Status {
+BodySink collect_into(std::string& out, std::size_t max_body, std::string url) {
+  return [&out, max_body, url = std::move(url), sized = false](const ResponseHead& h, std::string_view chunk) mutable -> Status {
     if (!sized) {
       // One allocation instead of doubling, so a 2 MB metadata file costs 2 MB, not up to 4: of
       // the announced size, else (chunked, as notary-server sends) of the cap, which callers set
@@ -37,18 +35,22 @@ Result<HttpResponse> Transport::fetch(const Request& request, std::size_t max_bo
       sized = true;
       std::size_t want = std::min<std::size_t>(max_body, 16u << 20);
       if (const auto* len = h.header("content-length")) {
-        std::uint64_t n = 0;
         bool digits = !len->empty() && len->size() <= 19 && len->find_first_not_of("0123456789") == std::string::npos;
-        if (digits) n = std::stoull(*len);
-        if (digits && n > 0 && n <= max_body) want = static_cast<std::size_t>(n);
+        std::uint64_t n = digits ? std::stoull(*len) : 0;
+        if (n > 0 && n <= max_body) want = static_cast<std::size_t>(n);
       }
-      if (want > chunk.size()) out.body.reserve(want);
+      if (want > chunk.size()) out.reserve(want);
     }
-    if (out.body.size() + chunk.size() > max_body)
-      return fail(Errc::too_large, request.url + ": response exceeds the " + std::to_string(max_body) + "-byte limit (endless data?)");
-    out.body.append(chunk);
+    if (out.size() + chunk.size() > max_body)
+      return fail(Errc::too_large, url + ": response exceeds the " + std::to_string(max_body) + "-byte limit (endless data?)");
+    out.append(chunk);
     return {};
-  }, max_body);
+  };
+}
+
+Result<HttpResponse> Transport::fetch(const Request& request, std::size_t max_body) {
+  HttpResponse out;
+  auto head = send(request, collect_into(out.body, max_body, request.url), max_body);
   if (!head) return tl::unexpected(head.error());
   static_cast<ResponseHead&>(out) = std::move(*head);
   return out;

@@ -1,7 +1,7 @@
 // One HTTP transport for every client of a server (Notary today, OCI registries next): a request
 // with its body given as bytes, a multipart form or a streaming source, and a response whose
 // body is handed to a sink as it arrives, never more than a cap, so a blob never has to be held
-// in a std::string. net::HttpClient (libcurl) implements it; tests/unit/support/fake_transport.hpp
+// in a std::string. net::HttpClient (libcurl) implements it; tests/fake_transport.hpp
 // is the in-process fake the unit tests use.
 #pragma once
 #include <cstdint>
@@ -66,6 +66,10 @@ struct HttpResponse : ResponseHead {
 // Receives the response body in pieces, with the head already known; an error aborts the transfer
 // and is what send() returns.
 using BodySink = std::function<Status(const ResponseHead& head, std::string_view chunk)>;
+
+// A sink appending to out, at most max_body bytes (Errc::too_large naming url beyond), reserving
+// the announced length once.
+BodySink collect_into(std::string& out, std::size_t max_body, std::string url);
 
 class Transport {
  public:
