@@ -74,14 +74,16 @@ class HttpStore : public Remote {
     // version since our refresh; any other 400 refuses the update itself (validation).
     if (r->status == 400 && error_code(*r) == "VERSION")
       return fail(Errc::conflict, "the Notary server refused the update: another writer published first (" + describe_error(*r) + ")");
-    return fail(r->status == 400 ? Errc::bad_signature : Errc::network, "the Notary server refused the update: " + describe_error(*r));
+    // Any other refusal is the server's answer, not a verdict on signatures signy checked: a
+    // network-category error with the server's own message.
+    return fail(Errc::network, "the Notary server refused the update: " + describe_error(*r));
   }
   Status delete_collection() override {
     // notary-server: deleting needs every action ("*"; notary cmd/notary/tuf.go admin scope).
     auto r = send(net::Method::del, base_, "*", kMaxErrorBody);
     if (!r) return tl::unexpected(r.error());
     if (r->status == 200) return {};
-    if (r->status == 404) return fail(Errc::not_found, base_ + ": no such collection on the server");
+    if (r->status == 404) return fail(Errc::not_found_remote, base_ + ": no such collection on the server");
     if (refuses_method(*r))
       return fail(Errc::read_only, "the server " + base_ + " does not accept deleting (HTTP " + std::to_string(r->status) +
                                        "): a static mirror is read-only");
@@ -123,7 +125,9 @@ class HttpStore : public Remote {
     auto r = send(net::Method::get, base_ + name, actions, max);
     if (!r) return tl::unexpected(r.error());
     if (r->status == 200) return std::move(r->body);
-    if (r->status == 404) return fail(Errc::not_found, base_ + name + ": not found on the server");
+    // The server's 404 is a network error (exit 4), not local I/O; tuf::is_missing() still sees
+    // a collection that does not exist yet.
+    if (r->status == 404) return fail(Errc::not_found_remote, base_ + name + ": not found on the server");
     return fail(Errc::network, base_ + name + ": " + describe_error(*r));
   }
   std::string base_, gun_;

@@ -32,7 +32,7 @@ net::Request get(const std::string& url) {
 const std::string kRealm = "https://auth.test/token";
 }  // namespace
 
-TEST_CASE("auth client: one token per scope, each fetched once; the challenge's scope wins") {
+TEST_CASE("auth client: one token per scope, each fetched once, the challenge's scope wins") {
   ::unsetenv("SIGNY_AUTH");
   TempDir d;
   auto c = make("https://reg.test", (d.path() / "none.json").string());
@@ -54,7 +54,7 @@ TEST_CASE("auth client: one token per scope, each fetched once; the challenge's 
   CHECK(last.authorization == "Bearer ta");
 }
 
-TEST_CASE("auth client: a 401's body never reaches the sink; the retried body does, in pieces") {
+TEST_CASE("auth client: a 401's body never reaches the sink, the retried body does, in pieces") {
   ::unsetenv("SIGNY_AUTH");
   TempDir d;
   auto c = make("https://reg.test", (d.path() / "none.json").string());
