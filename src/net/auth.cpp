@@ -255,7 +255,8 @@ Result<ResponseHead> AuthClient::send_once(const Request& request, const BodySin
   // A 401's body is the server's explanation, not the resource: kept for the error only, and
   // not held to the resource's cap (a 4-byte blob may be refused with a 200-byte JSON error).
   std::size_t received = 0;
-  return transport_->send(request, [&](const ResponseHead& head, std::string_view chunk) -> Status {
+  std::size_t cap = std::max(max_body, kMaxRefusedBody);
+  auto r = transport_->send(request, [&](const ResponseHead& head, std::string_view chunk) -> Status {
     if (head.status == 401) {
       refused.body.append(chunk.substr(0, kMaxRefusedBody - std::min(kMaxRefusedBody, refused.body.size())));
       return {};
@@ -264,7 +265,12 @@ Result<ResponseHead> AuthClient::send_once(const Request& request, const BodySin
     if (received > max_body)
       return fail(Errc::too_large, request.url + ": response exceeds the " + std::to_string(max_body) + "-byte limit (endless data?)");
     return sink(head, chunk);
-  }, std::max(max_body, kMaxRefusedBody));
+  }, cap);
+  // The transport's own refusal (an announced length, an endless body) names the caller's cap.
+  if (!r && r.error().code == Errc::too_large && cap != max_body &&
+      r.error().message.find("-byte limit") != std::string::npos)
+    return fail(Errc::too_large, request.url + ": response exceeds the " + std::to_string(max_body) + "-byte limit (endless data?)");
+  return r;
 }
 
 Result<ResponseHead> AuthClient::send(Request request, std::string_view scope_in, const BodySink& sink, std::size_t max_body) {
@@ -291,7 +297,7 @@ Result<ResponseHead> AuthClient::send(Request request, std::string_view scope_in
     if (!challenge->scope.empty()) scope = challenge->scope;
   }
   if (cached != tokens_.end() && cached->first == scope)
-    return fail(Errc::unauthorized, server_ + ": the server refused the token for " + scope);
+    return fail(Errc::unauthorized, server_ + (basic ? ": the server refused the credentials" : ": the server refused the token for " + scope));
   if (!credentials_looked_up_) {
     auto found = find_credentials(url_host(server_), config_file_);
     if (!found) return tl::unexpected(found.error());

@@ -154,3 +154,32 @@ TEST_CASE("auth client: a streamed upload is sent again only when it can rewind"
   CHECK(twice->status == 201);
   CHECK(c.fake->requests().back().body == data);  // the whole body again
 }
+
+TEST_CASE("auth client: a body over the caller's cap names the caller's cap, however it is caught") {
+  ::unsetenv("SIGNY_AUTH");
+  TempDir d;
+  auto c = make("https://reg.test", (d.path() / "none.json").string());
+  c.fake->on(Method::get, "https://reg.test/small", {200, std::string(20, 'x'), {}});
+  c.fake->on(Method::get, "https://reg.test/endless", {200, std::string(100'000, 'x'), {}});
+  for (const char* path : {"/small", "/endless"}) {
+    auto url = std::string("https://reg.test") + path;
+    auto r = c.auth->fetch(get(url), "s", 10);
+    REQUIRE(!r);
+    CHECK(r.error().code == Errc::too_large);
+    CHECK(r.error().message == url + ": response exceeds the 10-byte limit (endless data?)");
+  }
+}
+
+TEST_CASE("auth client: a server refusing Basic credentials again is named as such") {
+  ::setenv("SIGNY_AUTH", base64_encode(as_bytes(std::string("u:p"))).c_str(), 1);
+  auto c = make("https://reg.test");
+  net::Header basic{"www-authenticate", "Basic realm=\"r\""};
+  c.fake->on(Method::get, "https://reg.test/a", {401, "", {basic}}).on(Method::get, "https://reg.test/a", {200, "A", {}})
+      .on(Method::get, "https://reg.test/a", {401, "", {basic}});
+  CHECK(c.auth->fetch(get("https://reg.test/a"), "s", 10).value().body == "A");
+  auto r = c.auth->fetch(get("https://reg.test/a"), "s", 10);  // the cached credentials refused now
+  ::unsetenv("SIGNY_AUTH");
+  REQUIRE(!r);
+  CHECK(r.error().code == Errc::unauthorized);
+  CHECK(r.error().message == "https://reg.test: the server refused the credentials");
+}
