@@ -237,7 +237,7 @@ Result<SignResult> sign_once(const Context& ctx, const fs::path& file, std::stri
   // The keystore gives the keys, the editor edits and signs, the remote publishes.
   std::optional<crypto::PrivateKey> root_key, targets_key, snapshot_key, timestamp_key;
   std::optional<tuf::RepositoryEditor> editor;
-  if (!refreshed && refreshed.error().code == Errc::not_found && !fs::exists(coll.cache_dir / "root.json")) {
+  if (!refreshed && tuf::is_missing(refreshed.error()) && !fs::exists(coll.cache_dir / "root.json")) {
     // First sign of this GUN: create the collection (notary client initialize).
     if (options.root_key_file && options.root_key_id) return fail(Errc::usage, "give --root-key or --root-key-id, not both");
     auto root_key_r = options.root_key_file ? import_root_key(ks, *options.root_key_file)
@@ -358,8 +358,8 @@ Result<RotateResult> rotate_key(const Context& ctx, std::string_view gun_in, std
   auto ks = SIGNY_TRY(keystore::KeyStore::open(ctx.trust_dir, *ctx.passphrases));
   tuf::Updater updater(coll.gun, coll.cache_dir, *coll.remote, ctx.now, ctx.updater);
   if (auto st = updater.refresh(); !st) {
-    if (st.error().code == Errc::not_found && !fs::exists(coll.cache_dir / "root.json"))
-      return fail(Errc::not_found, "no trust collection " + gun + " to rotate a key of (signy sign creates one)");
+    if (tuf::is_missing(st.error()) && !fs::exists(coll.cache_dir / "root.json"))
+      return fail(st.error().code, "no trust collection " + gun + " to rotate a key of (signy sign creates one)");
     return tl::unexpected(st.error().context(gun));
   }
   const auto& set = updater.trusted();

@@ -2,6 +2,7 @@
 
 #include <curl/curl.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 
@@ -187,7 +188,7 @@ Result<std::optional<Credentials>> find_credentials(std::string_view host, std::
   return std::nullopt;
 }
 
-Result<SecretString> fetch_token(HttpClient& client, const Challenge& challenge, std::string_view scope,
+Result<SecretString> fetch_token(Transport& client, const Challenge& challenge, std::string_view scope,
                                  const std::optional<Credentials>& credentials) {
   std::string url = challenge.realm + (challenge.realm.find('?') == std::string::npos ? "?" : "&");
   url += "service=" + escape(challenge.service);
@@ -200,7 +201,10 @@ Result<SecretString> fetch_token(HttpClient& client, const Challenge& challenge,
     basic = "Basic " + base64_encode(as_bytes(pair));
     secure_wipe(pair.data(), pair.size());
   }
-  auto r = client.get(url, kMaxTokenBody, basic);
+  Request request;
+  request.url = url;
+  request.authorization = basic;
+  auto r = client.fetch(request, kMaxTokenBody);
   secure_wipe(basic.data(), basic.size());
   if (!r) return tl::unexpected(r.error().context("token service " + challenge.realm.substr(0, 100)));
   SecretString body(std::move(r->body));
@@ -224,6 +228,121 @@ Result<SecretString> fetch_token(HttpClient& client, const Challenge& challenge,
     }
   }
   return fail(Errc::malformed_json, "token service answered no token");
+}
+
+}  // namespace signy::net
+
+namespace signy::net {
+namespace {
+constexpr std::size_t kMaxRefusedBody = 64u << 10;
+
+bool starts_with_ci(std::string_view s, std::string_view prefix) {
+  if (s.size() < prefix.size()) return false;
+  for (std::size_t i = 0; i < prefix.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(s[i])) != prefix[i]) return false;
+  return true;
+}
+}  // namespace
+
+AuthClient::AuthClient(std::unique_ptr<Transport> transport, std::string server, std::optional<std::string> config_file)
+    : transport_(std::move(transport)), server_(std::move(server)), config_file_(std::move(config_file)) {
+  describe_ = [](const HttpResponse& r) { return "HTTP " + std::to_string(r.status); };
+}
+
+Result<ResponseHead> AuthClient::send_once(const Request& request, const BodySink& sink, std::size_t max_body,
+                                           HttpResponse& refused) {
+  refused.body.clear();
+  // A 401's body is the server's explanation, not the resource: kept for the error only, and
+  // not held to the resource's cap (a 4-byte blob may be refused with a 200-byte JSON error).
+  std::size_t received = 0;
+  std::size_t cap = std::max(max_body, kMaxRefusedBody);
+  auto r = transport_->send(request, [&](const ResponseHead& head, std::string_view chunk) -> Status {
+    if (head.status == 401) {
+      refused.body.append(chunk.substr(0, kMaxRefusedBody - std::min(kMaxRefusedBody, refused.body.size())));
+      return {};
+    }
+    received += chunk.size();
+    if (received > max_body)
+      return fail(Errc::too_large, request.url + ": response exceeds the " + std::to_string(max_body) + "-byte limit (endless data?)");
+    return sink(head, chunk);
+  }, cap);
+  // The transport's own refusal (an announced length, an endless body) names the caller's cap.
+  if (!r && r.error().code == Errc::too_large && cap != max_body &&
+      r.error().message.find("-byte limit") != std::string::npos)
+    return fail(Errc::too_large, request.url + ": response exceeds the " + std::to_string(max_body) + "-byte limit (endless data?)");
+  return r;
+}
+
+Result<ResponseHead> AuthClient::send(Request request, std::string_view scope_in, const BodySink& sink, std::size_t max_body) {
+  std::string key(scope_in), scope(scope_in);
+  auto cached = tokens_.find(key);
+  if (cached != tokens_.end()) request.authorization = cached->second.view();
+  HttpResponse refused;
+  auto r = send_once(request, sink, max_body, refused);
+  // A 401 not answered: its body goes to the sink after all.
+  auto as_is = [&]() -> Result<ResponseHead> {
+    if (r && r->status == 401 && !refused.body.empty()) SIGNY_TRY_VOID(sink(*r, refused.body));
+    return r;
+  };
+  if (!r || r->status != 401 || r->www_authenticate.empty()) return as_is();
+  // A request whose body cannot be read again is not sent again.
+  if (request.source && !request.source->rewind) return as_is();
+  if (request.source) SIGNY_TRY_VOID(request.source->rewind());
+  bool basic = starts_with_ci(r->www_authenticate, "basic ") || r->www_authenticate == "Basic";
+  std::optional<Challenge> challenge;
+  if (!basic) {
+    auto parsed = parse_bearer_challenge(r->www_authenticate);
+    if (!parsed) return tl::unexpected(parsed.error().context(server_));
+    challenge = std::move(*parsed);
+    if (!challenge->scope.empty()) scope = challenge->scope;
+  }
+  if (cached != tokens_.end() && cached->first == scope)
+    return fail(Errc::unauthorized, server_ + (basic ? ": the server refused the credentials" : ": the server refused the token for " + scope));
+  if (!credentials_looked_up_) {
+    auto found = find_credentials(url_host(server_), config_file_);
+    if (!found) return tl::unexpected(found.error());
+    credentials_ = std::move(*found);
+    credentials_looked_up_ = true;
+  }
+  std::string value;
+  if (basic) {
+    // HTTP Basic (RFC 7617): the password itself goes to the server, so never in clear text.
+    if (!credentials_) return as_is();  // nothing to answer with: the caller reports the 401
+    if (request.url.rfind("https://", 0) != 0 && !is_loopback_http(request.url))
+      return fail(Errc::untrusted_key, server_ + ": the server asks for a password over plain http://");
+    std::string pair(credentials_->username.view());
+    pair += ':';
+    pair += credentials_->password.view();
+    value = "Basic " + base64_encode(as_bytes(pair));
+    secure_wipe(pair.data(), pair.size());
+  } else {
+    auto token = fetch_token(*transport_, *challenge, scope, credentials_);
+    if (!token) return tl::unexpected(token.error());
+    log::debug("got a token for " + scope + " from " + challenge->realm);
+    value = "Bearer ";
+    value += token->view();
+  }
+  auto& stored = tokens_[key] = SecretString(std::move(value));
+  request.authorization = stored.view();
+  auto again = send_once(request, sink, max_body, refused);
+  if (again && again->status == 401) {
+    HttpResponse described;
+    static_cast<ResponseHead&>(described) = *again;
+    described.body = std::move(refused.body);
+    if (basic) return fail(Errc::unauthorized, server_ + ": the server refused the credentials (" + describe_(described) + ")");
+    return fail(Errc::unauthorized, server_ + ": the server refused the token for " + scope + " (" + describe_(described) + ")");
+  }
+  return again;
+}
+
+Result<HttpResponse> AuthClient::fetch(Request request, std::string_view scope, std::size_t max_body) {
+  HttpResponse out;
+  auto url = request.url;
+  auto head = send(std::move(request), scope, collect_into(out.body, max_body, std::move(url)), max_body);
+  if (!head) return tl::unexpected(head.error());
+  static_cast<ResponseHead&>(out) = std::move(*head);
+  // An unauthenticated 401 keeps its body for the caller's error.
+  return out;
 }
 
 }  // namespace signy::net

@@ -10,6 +10,7 @@
 #include <cctype>
 #include <cstring>
 #include <mutex>
+#include <optional>
 #include <vector>
 
 #include "signy/util/file.hpp"
@@ -21,55 +22,99 @@ namespace signy::net {
 namespace {
 std::once_flag g_curl_init;
 
-// Keeps the WWW-Authenticate header (token auth challenges), capped.
+constexpr std::size_t kMaxHeaders = 64u << 10;
+
+// The head of the final response: its headers (names lower case), capped; a new status line
+// (after 100 Continue) starts over.
+struct HeadState {
+  ResponseHead head;
+  std::size_t total = 0;
+  bool overflow = false;
+};
+
 size_t header_cb(char* data, size_t size, size_t n, void* user) {
-  auto* out = static_cast<std::string*>(user);
+  auto* st = static_cast<HeadState*>(user);
   std::size_t len = size * n;
   std::string_view line(data, len);
-  constexpr std::string_view kName = "www-authenticate:";
-  if (line.size() > kName.size()) {
-    std::string head(line.substr(0, kName.size()));
-    for (auto& c : head) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    if (head == kName && out->empty()) {
-      auto value = line.substr(kName.size());
-      while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
-      while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) value.remove_suffix(1);
-      out->assign(value.substr(0, 4096));
-    }
+  if (line.rfind("HTTP/", 0) == 0) {
+    st->head.headers.clear();
+    st->head.www_authenticate.clear();
+    st->total = 0;
+    return len;
   }
+  st->total += len;
+  if (st->total > kMaxHeaders) {
+    st->overflow = true;
+    return 0;  // aborts the transfer
+  }
+  auto colon = line.find(':');
+  if (colon == std::string_view::npos || colon == 0) return len;  // the blank line, folded lines
+  std::string name(line.substr(0, colon));
+  for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  auto value = line.substr(colon + 1);
+  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+  while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) value.remove_suffix(1);
+  if (name == "www-authenticate" && st->head.www_authenticate.empty()) st->head.www_authenticate.assign(value.substr(0, 4096));
+  st->head.headers.push_back(Header{std::move(name), std::string(value)});
   return len;
 }
 
 struct Sink {
   CURL* curl;
-  std::string* body;
+  HeadState* head;
+  const BodySink* sink;
   std::size_t max;
+  std::size_t received = 0;
   bool overflow = false;
-  bool sized = false;
+  bool started = false;
+  std::optional<Error> error;
 };
 
 size_t write_cb(char* data, size_t size, size_t n, void* user) {
-  auto* sink = static_cast<Sink*>(user);
+  auto* s = static_cast<Sink*>(user);
   std::size_t len = size * n;
-  if (sink->body->size() + len > sink->max) {
-    sink->overflow = true;
+  if (!s->started) {
+    s->started = true;
+    curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &s->head->head.status);
+  }
+  if (s->received + len > s->max) {
+    s->overflow = true;
     return 0;  // aborts the transfer (endless data)
   }
-  if (!sink->sized) {
-    // One allocation instead of doubling, so a 2 MB metadata file costs 2 MB, not up to 4: of
-    // the announced size, else (chunked, as notary-server sends) of the cap, which callers set
-    // to the exact length the trusted metadata lists. Pages never written are never resident.
-    // The cap above still bounds what is stored.
-    sink->sized = true;
-    curl_off_t announced = -1;
-    std::size_t want = std::min<std::size_t>(sink->max, 16u << 20);
-    if (curl_easy_getinfo(sink->curl, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &announced) == CURLE_OK && announced > 0 &&
-        static_cast<std::uint64_t>(announced) <= sink->max)
-      want = static_cast<std::size_t>(announced);
-    if (want > len) sink->body->reserve(want);
+  s->received += len;
+  if (auto st = (*s->sink)(s->head->head, std::string_view(data, len)); !st) {
+    s->error = st.error();
+    return 0;
   }
-  sink->body->append(data, len);
   return len;
+}
+
+// A request body read from a BodySource (bytes go through one too).
+struct Upload {
+  const BodySource* source;
+  std::optional<Error> error;
+};
+
+size_t read_cb(char* buf, size_t size, size_t n, void* user) {
+  auto* up = static_cast<Upload*>(user);
+  if (!up->source) return 0;
+  auto r = up->source->read(buf, size * n);
+  if (!r) {
+    up->error = r.error();
+    return CURL_READFUNC_ABORT;
+  }
+  return std::min(*r, size * n);
+}
+
+int seek_cb(void* user, curl_off_t offset, int origin) {
+  auto* up = static_cast<Upload*>(user);
+  // Only back to the start (curl rewinds to send again); a source without rewind cannot.
+  if (origin != SEEK_SET || offset != 0 || !up->source || !up->source->rewind) return CURL_SEEKFUNC_CANTSEEK;
+  if (auto st = up->source->rewind(); !st) {
+    up->error = st.error();
+    return CURL_SEEKFUNC_FAIL;
+  }
+  return CURL_SEEKFUNC_OK;
 }
 }  // namespace
 
@@ -185,13 +230,16 @@ bool is_loopback_http(std::string_view url) {
 
 const HttpOptions& HttpClient::options() const { return impl_->options; }
 
-Result<HttpResponse> HttpClient::perform(const std::string& url, std::size_t max_body, std::string_view authorization) {
+Result<ResponseHead> HttpClient::send(const Request& request, const BodySink& body_sink, std::size_t max_body) {
   CURL* c = impl_->curl;
   const auto& o = impl_->options;
-  HttpResponse resp;
+  const std::string& url = request.url;
+  // Every option afresh for each request (the connection stays open: curl_easy_reset keeps it).
+  curl_easy_reset(c);
+  HeadState head;
   curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, header_cb);
-  curl_easy_setopt(c, CURLOPT_HEADERDATA, &resp.www_authenticate);
-  // The Authorization header for this request only; the list (holding the secret) is wiped after.
+  curl_easy_setopt(c, CURLOPT_HEADERDATA, &head);
+  // The Authorization header for this request only; the line (holding the secret) is wiped after.
   struct Headers {
     curl_slist* list = nullptr;
     std::string line;
@@ -200,13 +248,108 @@ Result<HttpResponse> HttpClient::perform(const std::string& url, std::size_t max
       secure_wipe(line.data(), line.size());
     }
   } headers;
-  if (!authorization.empty()) {
+  auto add = [&](const std::string& line) {
+    if (auto* l = curl_slist_append(headers.list, line.c_str())) headers.list = l;
+  };
+  for (const auto& h : request.headers) {
+    if (h.name.find_first_of(":\r\n") != std::string::npos || h.value.find_first_of("\r\n") != std::string::npos)
+      return fail(Errc::internal, "header \"" + h.name.substr(0, 64) + "\" holds a line break or a colon");
+    add(h.name + ": " + h.value);
+  }
+  if (!request.authorization.empty()) {
     headers.line = "Authorization: ";
-    headers.line += authorization;
-    headers.list = curl_slist_append(nullptr, headers.line.c_str());
+    headers.line += request.authorization;
+    add(headers.line);
+  }
+  // The body: bytes and sources are read as sent (never copied); a form is built from its parts.
+  BodySource bytes_source;
+  std::size_t bytes_pos = 0;
+  const BodySource* source = request.source ? &*request.source : nullptr;
+  if (!source && !request.body.empty() && request.method != Method::post) {
+    bytes_source.size = request.body.size();
+    bytes_source.read = [&](char* buf, std::size_t len) -> Result<std::size_t> {
+      std::size_t n = std::min(len, request.body.size() - bytes_pos);
+      std::memcpy(buf, request.body.data() + bytes_pos, n);
+      bytes_pos += n;
+      return n;
+    };
+    bytes_source.rewind = [&]() -> Status {
+      bytes_pos = 0;
+      return {};
+    };
+    source = &bytes_source;
+  }
+  Upload upload{source, std::nullopt};
+  struct Mime {
+    curl_mime* mime = nullptr;
+    ~Mime() {
+      if (mime) curl_mime_free(mime);
+    }
+  } form;
+  // Each part is read from the caller's buffer as it is sent (curl_mime_data would copy it).
+  struct PartSource {
+    std::string_view data;
+    std::size_t pos = 0;
+  };
+  std::vector<PartSource> parts;
+  switch (request.method) {
+    case Method::get: curl_easy_setopt(c, CURLOPT_HTTPGET, 1L); break;
+    case Method::head: curl_easy_setopt(c, CURLOPT_NOBODY, 1L); break;
+    case Method::del: curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, "DELETE"); break;
+    case Method::post:
+      if (!request.multipart.empty()) {
+        form.mime = curl_mime_init(c);
+        parts.reserve(request.multipart.size());
+        auto read = [](char* buf, size_t size, size_t n, void* arg) -> size_t {
+          auto* src = static_cast<PartSource*>(arg);
+          std::size_t len = std::min(size * n, src->data.size() - src->pos);
+          std::memcpy(buf, src->data.data() + src->pos, len);
+          src->pos += len;
+          return len;
+        };
+        auto seek = [](void* arg, curl_off_t offset, int origin) -> int {
+          auto* src = static_cast<PartSource*>(arg);
+          if (origin != SEEK_SET || offset < 0 || static_cast<std::uint64_t>(offset) > src->data.size()) return CURL_SEEKFUNC_FAIL;
+          src->pos = static_cast<std::size_t>(offset);
+          return CURL_SEEKFUNC_OK;
+        };
+        for (const auto& p : request.multipart) {
+          curl_mimepart* part = curl_mime_addpart(form.mime);
+          curl_mime_name(part, p.name.c_str());
+          curl_mime_filename(part, p.filename.c_str());
+          curl_mime_type(part, p.content_type.c_str());
+          parts.push_back(PartSource{p.data});
+          curl_mime_data_cb(part, static_cast<curl_off_t>(p.data.size()), read, seek, nullptr, &parts.back());
+        }
+        curl_easy_setopt(c, CURLOPT_MIMEPOST, form.mime);
+      } else if (source) {
+        curl_easy_setopt(c, CURLOPT_POST, 1L);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(source->size));
+      } else {
+        // Bytes, or none (notary-server's key rotation: POST .../<role>.key): not copied.
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, request.body.empty() ? "" : request.body.data());
+      }
+      break;
+    case Method::put:
+    case Method::patch:
+      curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+      curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(source ? source->size : 0));
+      if (request.method == Method::patch) curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, "PATCH");
+      break;
+  }
+  if (source && request.multipart.empty()) {
+    curl_easy_setopt(c, CURLOPT_READFUNCTION, read_cb);
+    curl_easy_setopt(c, CURLOPT_READDATA, &upload);
+    curl_easy_setopt(c, CURLOPT_SEEKFUNCTION, seek_cb);
+    curl_easy_setopt(c, CURLOPT_SEEKDATA, &upload);
+    add("Expect:");  // no 100-continue round trip
+  } else if (request.method == Method::put || request.method == Method::patch) {
+    curl_easy_setopt(c, CURLOPT_READFUNCTION, read_cb);  // an empty body
+    curl_easy_setopt(c, CURLOPT_READDATA, &upload);
   }
   curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers.list);
-  Sink sink{c, &resp.body, max_body};
+  Sink sink{c, &head, &body_sink, max_body, 0, false, false, std::nullopt};
   curl_easy_setopt(c, CURLOPT_URL, url.c_str());
   curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
@@ -220,15 +363,20 @@ Result<HttpResponse> HttpClient::perform(const std::string& url, std::size_t max
   curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
   curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
   if (!o.ca_file.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, o.ca_file.c_str());
-  curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(max_body));
+  // A HEAD's Content-Length is the size of what a GET would send, not of this response.
+  if (request.method != Method::head) curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(max_body));
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, write_cb);
   curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
   auto started = std::chrono::steady_clock::now();
   CURLcode rc = curl_easy_perform(c);
   auto waited = std::chrono::steady_clock::now() - started;
   curl_easy_setopt(c, CURLOPT_HTTPHEADER, nullptr);
+  curl_easy_setopt(c, CURLOPT_MIMEPOST, nullptr);
+  if (sink.error) return tl::unexpected(*sink.error);
+  if (upload.error) return tl::unexpected(upload.error->context(url));
   if (sink.overflow || rc == CURLE_FILESIZE_EXCEEDED)
     return fail(Errc::too_large, url + ": response exceeds the " + std::to_string(max_body) + "-byte limit (endless data?)");
+  if (head.overflow) return fail(Errc::too_large, url + ": response headers exceed " + std::to_string(kMaxHeaders) + " bytes");
   if (rc == CURLE_OPERATION_TIMEDOUT) {
     // Three limits end here (connect, the whole request, the low-speed window), so say the time
     // really waited, measured, and which limit it was.
@@ -241,7 +389,7 @@ Result<HttpResponse> HttpClient::perform(const std::string& url, std::size_t max
     return fail(Errc::network, url + ": timed out after " + format_wait(ms) + " (" + why + ")");
   }
   if (rc != CURLE_OK) return fail(Errc::network, url + ": " + curl_easy_strerror(rc));
-  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp.status);
+  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &head.head.status);
   if (log::level() >= log::Level::debug) {
     // Where the time went: connection set-up (0 when reused), the request sent, the server's
     // answer (first byte: includes its processing) and the whole.
@@ -252,70 +400,11 @@ Result<HttpResponse> HttpClient::perform(const std::string& url, std::size_t max
     curl_easy_getinfo(c, CURLINFO_TOTAL_TIME_T, &total);
     curl_easy_getinfo(c, CURLINFO_SIZE_UPLOAD_T, &up);
     auto ms = [](curl_off_t us) { return std::to_string(us / 1000) + "." + std::to_string(us / 100 % 10) + " ms"; };
-    log::debug(url + ": HTTP " + std::to_string(resp.status) + ", " + std::to_string(up) + " bytes sent, " +
-               std::to_string(resp.body.size()) + " received; TLS set-up " + ms(connect) + ", first byte after " +
+    log::debug(url + ": HTTP " + std::to_string(head.head.status) + ", " + std::to_string(up) + " bytes sent, " +
+               std::to_string(sink.received) + " received; TLS set-up " + ms(connect) + ", first byte after " +
                ms(first - pre) + ", total " + ms(total));
   }
-  return resp;
-}
-
-Result<HttpResponse> HttpClient::get(const std::string& url, std::size_t max_body, std::string_view authorization) {
-  curl_easy_setopt(impl_->curl, CURLOPT_HTTPGET, 1L);
-  return perform(url, max_body, authorization);
-}
-
-Result<HttpResponse> HttpClient::del(const std::string& url, std::size_t max_body, std::string_view authorization) {
-  curl_easy_setopt(impl_->curl, CURLOPT_HTTPGET, 1L);
-  curl_easy_setopt(impl_->curl, CURLOPT_CUSTOMREQUEST, "DELETE");
-  auto r = perform(url, max_body, authorization);
-  curl_easy_setopt(impl_->curl, CURLOPT_CUSTOMREQUEST, nullptr);
-  return r;
-}
-
-Result<HttpResponse> HttpClient::post_empty(const std::string& url, std::size_t max_body, std::string_view authorization) {
-  curl_easy_setopt(impl_->curl, CURLOPT_POSTFIELDS, "");
-  curl_easy_setopt(impl_->curl, CURLOPT_POSTFIELDSIZE, 0L);
-  auto r = perform(url, max_body, authorization);
-  curl_easy_setopt(impl_->curl, CURLOPT_HTTPGET, 1L);
-  return r;
-}
-
-Result<HttpResponse> HttpClient::post_multipart(const std::string& url, const std::vector<MultipartPart>& parts,
-                                                std::size_t max_body, std::string_view authorization) {
-  curl_mime* mime = curl_mime_init(impl_->curl);
-  // Each part is read from the caller's buffer as it is sent (curl_mime_data would copy it).
-  struct Source {
-    std::string_view data;
-    std::size_t pos = 0;
-  };
-  std::vector<Source> sources;
-  sources.reserve(parts.size());
-  auto read = [](char* buf, size_t size, size_t n, void* arg) -> size_t {
-    auto* src = static_cast<Source*>(arg);
-    std::size_t len = std::min(size * n, src->data.size() - src->pos);
-    std::memcpy(buf, src->data.data() + src->pos, len);
-    src->pos += len;
-    return len;
-  };
-  auto seek = [](void* arg, curl_off_t offset, int origin) -> int {
-    auto* src = static_cast<Source*>(arg);
-    if (origin != SEEK_SET || offset < 0 || static_cast<std::uint64_t>(offset) > src->data.size()) return CURL_SEEKFUNC_FAIL;
-    src->pos = static_cast<std::size_t>(offset);
-    return CURL_SEEKFUNC_OK;
-  };
-  for (const auto& p : parts) {
-    curl_mimepart* part = curl_mime_addpart(mime);
-    curl_mime_name(part, p.name.c_str());
-    curl_mime_filename(part, p.filename.c_str());
-    curl_mime_type(part, p.content_type.c_str());
-    sources.push_back(Source{p.data});
-    curl_mime_data_cb(part, static_cast<curl_off_t>(p.data.size()), read, seek, nullptr, &sources.back());
-  }
-  curl_easy_setopt(impl_->curl, CURLOPT_MIMEPOST, mime);
-  auto r = perform(url, max_body, authorization);
-  curl_easy_setopt(impl_->curl, CURLOPT_MIMEPOST, nullptr);
-  curl_mime_free(mime);
-  return r;
+  return std::move(head.head);
 }
 
 }  // namespace signy::net

@@ -48,8 +48,10 @@ bool refuses_method(const net::HttpResponse& r) { return r.status == 405 || r.st
 
 class HttpStore : public Remote {
  public:
-  HttpStore(std::string base, std::string gun, net::HttpClient client)
-      : base_(std::move(base)), gun_(std::move(gun)), client_(std::move(client)) {}
+  HttpStore(std::string base, std::string gun, std::unique_ptr<net::Transport> transport)
+      : base_(std::move(base)), gun_(std::move(gun)), client_(std::move(transport), base_) {
+    client_.set_describe(describe_error);
+  }
 
   Result<std::string> fetch(std::string_view role, std::size_t max) override { return get(std::string(role) + ".json", max); }
   Result<std::string> fetch_by_hash(std::string_view role, std::string_view hex, std::size_t max) override {
@@ -62,9 +64,7 @@ class HttpStore : public Remote {
     std::vector<net::MultipartPart> parts;
     for (const auto& [role, bytes] : files) parts.push_back({"files", role, "application/octet-stream", bytes});
     // notary-server's token auth: publishing needs push and pull (notary cmd/notary/tuf.go).
-    auto r = with_auth("push,pull", [&](std::string_view authorization) {
-      return client_.post_multipart(base_, parts, kMaxErrorBody, authorization);
-    });
+    auto r = send(net::Method::post, base_, "push,pull", kMaxErrorBody, std::move(parts));
     if (!r) return tl::unexpected(r.error());
     if (r->status == 200) return {};
     if (refuses_method(*r))
@@ -74,14 +74,16 @@ class HttpStore : public Remote {
     // version since our refresh; any other 400 refuses the update itself (validation).
     if (r->status == 400 && error_code(*r) == "VERSION")
       return fail(Errc::conflict, "the Notary server refused the update: another writer published first (" + describe_error(*r) + ")");
-    return fail(r->status == 400 ? Errc::bad_signature : Errc::network, "the Notary server refused the update: " + describe_error(*r));
+    // Any other refusal is the server's answer, not a verdict on signatures signy checked: a
+    // network-category error with the server's own message.
+    return fail(Errc::network, "the Notary server refused the update: " + describe_error(*r));
   }
   Status delete_collection() override {
     // notary-server: deleting needs every action ("*"; notary cmd/notary/tuf.go admin scope).
-    auto r = with_auth("*", [&](std::string_view authorization) { return client_.del(base_, kMaxErrorBody, authorization); });
+    auto r = send(net::Method::del, base_, "*", kMaxErrorBody);
     if (!r) return tl::unexpected(r.error());
     if (r->status == 200) return {};
-    if (r->status == 404) return fail(Errc::not_found, base_ + ": no such collection on the server");
+    if (r->status == 404) return fail(Errc::not_found_remote, base_ + ": no such collection on the server");
     if (refuses_method(*r))
       return fail(Errc::read_only, "the server " + base_ + " does not accept deleting (HTTP " + std::to_string(r->status) +
                                        "): a static mirror is read-only");
@@ -97,7 +99,7 @@ class HttpStore : public Remote {
   Result<crypto::NotaryKey> rotate_server_key(std::string_view role) override {
     // notary-server RotateKeyHandler: needs every action ("*") on the repository.
     std::string url = base_ + std::string(role) + ".key";
-    auto r = with_auth("*", [&](std::string_view authorization) { return client_.post_empty(url, kMaxKeyBody, authorization); });
+    auto r = send(net::Method::post, url, "*", kMaxKeyBody);
     if (!r) return tl::unexpected(r.error());
     if (r->status != 200) return fail(Errc::network, "the Notary server refused to rotate the " + std::string(role) + " key: " + describe_error(*r));
     auto j = cjson::parse_strict(r->body);
@@ -106,52 +108,30 @@ class HttpStore : public Remote {
   }
 
  private:
-  // Sends a request; when the server answers 401 with a Bearer challenge, asks its token service
-  // for a token for the scope the challenge names (else repository:<gun>:<actions>), once per
-  // scope and command, and sends the request again with it.
-  template <class Send>
-  Result<net::HttpResponse> with_auth(const std::string& actions, const Send& send) {
-    std::string scope = "repository:" + gun_ + ":" + actions;
-    auto cached = tokens_.find(scope);
-    auto r = send(cached == tokens_.end() ? std::string_view() : cached->second.view());
-    if (!r || r->status != 401 || r->www_authenticate.empty()) return r;
-    auto challenge = net::parse_bearer_challenge(r->www_authenticate);
-    if (!challenge) return tl::unexpected(challenge.error().context(base_));
-    if (!challenge->scope.empty()) scope = challenge->scope;
-    if (cached != tokens_.end() && cached->first == scope)
-      return fail(Errc::unauthorized, base_ + ": the server refused the token for " + scope);
-    if (!credentials_looked_up_) {
-      auto found = net::find_credentials(net::url_host(base_));
-      if (!found) return tl::unexpected(found.error());
-      credentials_ = std::move(*found);
-      credentials_looked_up_ = true;
-    }
-    auto token = net::fetch_token(client_, *challenge, scope, credentials_);
-    if (!token) return tl::unexpected(token.error());
-    log::debug("got a token for " + scope + " from " + challenge->realm);
-    std::string bearer = "Bearer ";
-    bearer += token->view();
-    auto& stored = tokens_["repository:" + gun_ + ":" + actions] = SecretString(std::move(bearer));
-    auto again = send(stored.view());
-    if (again && again->status == 401)
-      return fail(Errc::unauthorized, base_ + ": the server refused the token for " + scope + " (" + describe_error(*again) + ")");
-    return again;
+  // Through the authenticating client: a 401 with a challenge is answered once per scope and
+  // command (notary-server's token auth: repository:<gun>:<actions>).
+  Result<net::HttpResponse> send(net::Method method, const std::string& url, const std::string& actions, std::size_t max,
+                                 std::vector<net::MultipartPart> parts = {}) {
+    net::Request request;
+    request.method = method;
+    request.url = url;
+    request.multipart = std::move(parts);
+    return client_.fetch(std::move(request), "repository:" + gun_ + ":" + actions, max);
   }
 
   // notary-server: metadata needs pull; a server key needs push and pull (it may create it).
   Result<std::string> get(const std::string& name, std::size_t max) {
     std::string actions = name.size() > 4 && name.compare(name.size() - 4, 4, ".key") == 0 ? "push,pull" : "pull";
-    auto r = with_auth(actions, [&](std::string_view authorization) { return client_.get(base_ + name, max, authorization); });
+    auto r = send(net::Method::get, base_ + name, actions, max);
     if (!r) return tl::unexpected(r.error());
     if (r->status == 200) return std::move(r->body);
-    if (r->status == 404) return fail(Errc::not_found, base_ + name + ": not found on the server");
+    // The server's 404 is a network error (exit 4), not local I/O; tuf::is_missing() still sees
+    // a collection that does not exist yet.
+    if (r->status == 404) return fail(Errc::not_found_remote, base_ + name + ": not found on the server");
     return fail(Errc::network, base_ + name + ": " + describe_error(*r));
   }
   std::string base_, gun_;
-  net::HttpClient client_;
-  bool credentials_looked_up_ = false;
-  std::optional<net::Credentials> credentials_;
-  std::map<std::string, SecretString> tokens_;  // scope -> "Bearer <token>"
+  net::AuthClient client_;
 };
 
 }  // namespace
@@ -171,9 +151,15 @@ Result<std::unique_ptr<Remote>> open_remote(std::string_view url_in, const std::
     return fail(Errc::usage, "server \"" + url.substr(0, 100) + "\" must be https:// (http:// only on loopback: 127.0.0.0/8, [::1], localhost) or file://");
   while (!url.empty() && url.back() == '/') url.pop_back();
   auto client = SIGNY_TRY(net::HttpClient::create(http));
+  return open_remote(url, gun, std::make_unique<net::HttpClient>(std::move(client)));
+}
+
+Result<std::unique_ptr<Remote>> open_remote(std::string url, const std::string& gun, std::unique_ptr<net::Transport> transport) {
+  if (!valid_gun(gun)) return fail(Errc::usage, "invalid GUN \"" + gun.substr(0, 100) + "\"");
+  while (!url.empty() && url.back() == '/') url.pop_back();
   // The GUN goes into the path unescaped, slashes included, as Notary's clients send it; a path
   // in the URL is kept as a prefix (a static mirror served under https://host/prefix/v2/...).
-  return std::unique_ptr<Remote>(std::make_unique<HttpStore>(url + "/v2/" + gun + "/_trust/tuf/", gun, std::move(client)));
+  return std::unique_ptr<Remote>(std::make_unique<HttpStore>(url + "/v2/" + gun + "/_trust/tuf/", gun, std::move(transport)));
 }
 
 }  // namespace signy::notary

@@ -214,7 +214,7 @@ Status Updater::rotate_root() {
     auto next_version = set_->root().signed_.version + 1;
     auto bytes = source_.fetch_by_version("root", next_version, config_.max_root_size);
     if (!bytes) {
-      if (bytes.error().code == Errc::not_found) return {};
+      if (is_missing(bytes.error())) return {};
       return tl::unexpected(bytes.error().context("fetching root version " + std::to_string(next_version)));
     }
     auto parsed = parse_root(*bytes);

@@ -33,6 +33,7 @@ ErrorCategory category_of(Errc code) noexcept {
     case Errc::network:
     case Errc::unauthorized:
     case Errc::conflict:
+    case Errc::not_found_remote:
       return ErrorCategory::network;
     case Errc::io_error:
     case Errc::not_found:
@@ -77,6 +78,7 @@ std::string_view errc_name(Errc code) noexcept {
     case Errc::network: return "network";
     case Errc::unauthorized: return "unauthorized";
     case Errc::conflict: return "conflict";
+    case Errc::not_found_remote: return "not_found_remote";
     case Errc::io_error: return "io_error";
     case Errc::not_found: return "not_found";
     case Errc::already_exists: return "already_exists";

@@ -78,7 +78,7 @@ ok "--root-key (a notary-generated key) and --local-snapshot at creation; notary
 s opt delete --remote $gun3 >/dev/null || die "signy delete --remote"
 [[ ! -e opt/tuf/$gun3 ]] || die "delete left the cached metadata"
 ! n fresh4 list $gun3 >/dev/null 2>&1 || die "notary still lists a deleted collection"
-expect_fail 5 "not found" -- s opt list $gun3
+expect_fail 4 "not found on the server" -- s opt list $gun3
 [[ -n $(ls opt/private) ]] || die "delete removed the keys"
 ok "delete --remote removes the collection on the server and the cache, keeps the keys"
 echo "$pass passed, 0 failed"

@@ -10,11 +10,15 @@
 // Identity (OAuth2 refresh) tokens are refused with a clear error: the notary CLI has no use for
 // them either. Credentials and tokens are SecretStrings: never logged, never in an error.
 #pragma once
+#include <functional>
+#include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 
 #include "signy/net/http.hpp"
+#include "signy/net/transport.hpp"
 #include "signy/util/secret.hpp"
 
 namespace signy::net {
@@ -39,7 +43,35 @@ Result<std::optional<Credentials>> find_credentials(std::string_view host, std::
 
 // Asks the challenge's realm for a token for `scope` (GET realm?service=..&scope=.., with HTTP
 // Basic credentials when there are some). The response's "token" (or "access_token") is returned.
-Result<SecretString> fetch_token(HttpClient& client, const Challenge& challenge, std::string_view scope,
+Result<SecretString> fetch_token(Transport& client, const Challenge& challenge, std::string_view scope,
                                  const std::optional<Credentials>& credentials);
+
+// A Transport with the servers' authentication: a request answered 401 is sent once more,
+//  - Bearer challenge: with a token from the realm for the request's scope (the challenge's scope
+//    when it names one), fetched once per scope and kept for the client's life;
+//  - Basic challenge: with the credentials, over https:// (or loopback http://) only.
+// The Notary store and the registry client share it. Scope: "repository:<name>:<actions>".
+class AuthClient {
+ public:
+  // server: the URL named in errors; its host picks the credentials (SIGNY_AUTH, docker config).
+  AuthClient(std::unique_ptr<Transport> transport, std::string server, std::optional<std::string> config_file = {});
+  // One line from an error body (the Notary store's JSON errors); default "HTTP <status>".
+  void set_describe(std::function<std::string(const HttpResponse&)> describe) { describe_ = std::move(describe); }
+
+  // As Transport::send. A 401's body is not given to the sink (at most 64 KiB, for the error).
+  Result<ResponseHead> send(Request request, std::string_view scope, const BodySink& sink, std::size_t max_body);
+  Result<HttpResponse> fetch(Request request, std::string_view scope, std::size_t max_body);
+  Transport& transport() { return *transport_; }
+
+ private:
+  Result<ResponseHead> send_once(const Request& request, const BodySink& sink, std::size_t max_body, HttpResponse& refused);
+  std::unique_ptr<Transport> transport_;
+  std::string server_;
+  std::optional<std::string> config_file_;
+  std::function<std::string(const HttpResponse&)> describe_;
+  bool credentials_looked_up_ = false;
+  std::optional<Credentials> credentials_;
+  std::map<std::string, SecretString, std::less<>> tokens_;  // scope -> "Bearer <token>" / "Basic ..."
+};
 
 }  // namespace signy::net

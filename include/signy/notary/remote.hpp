@@ -7,6 +7,7 @@
 
 #include "signy/crypto/notary_keys.hpp"
 #include "signy/net/http.hpp"
+#include "signy/net/transport.hpp"
 #include "signy/tuf/updater.hpp"
 #include "signy/util/lock.hpp"
 
@@ -32,5 +33,7 @@ class Remote : public tuf::MetadataSource {
 // repository's writers wait at most lock_wait for its lock.
 Result<std::unique_ptr<Remote>> open_remote(std::string_view url, const std::string& gun, const net::HttpOptions& http,
                                             std::chrono::milliseconds lock_wait = kDefaultLockWait);
+// A Notary server at url (http(s)://, not checked) reached through transport (unit tests: a fake).
+Result<std::unique_ptr<Remote>> open_remote(std::string url, const std::string& gun, std::unique_ptr<net::Transport> transport);
 
 }  // namespace signy::notary

@@ -24,6 +24,10 @@ class MetadataSource {
   virtual Result<std::string> fetch_by_version(std::string_view role, std::int64_t version, std::size_t max_size) = 0;
 };
 
+// The source has no such file: a server's 404 (Errc::not_found_remote, a network error) or a
+// missing file in a file:// repository (Errc::not_found).
+inline bool is_missing(const Error& e) { return e.code == Errc::not_found || e.code == Errc::not_found_remote; }
+
 // Trust pinning (notary trustpinning): pinned root key IDs per GUN (exact or "prefix*"), and
 // whether a GUN with neither a cached nor a pinned root may be trusted on first use.
 struct TrustPinning {

@@ -47,6 +47,7 @@ enum class Errc {
   network,
   unauthorized,  // the server or its token service refused our credentials
   conflict,      // another writer published first, again and again (notary-server "VERSION")
+  not_found_remote,  // the server has no such resource (HTTP 404)
   // local I/O
   io_error,
   not_found,
