@@ -22,7 +22,7 @@ TEST_CASE("Ed25519 matches RFC 8032 test vector 1") {
   CHECK(k.public_key().verify_ed25519({}, sig));
 }
 
-TEST_CASE("sign and verify round trips; tampering is refused") {
+TEST_CASE("sign and verify round trips, and tampering is refused") {
   for (auto alg : {KeyAlgorithm::ecdsa_p256, KeyAlgorithm::ed25519, KeyAlgorithm::rsa}) {
     INFO(algorithm_name(alg));
     auto k = PrivateKey::generate(alg, 2048).value();

@@ -178,7 +178,7 @@ TEST_CASE("one PEM block per key file: a second block or trailing data is refuse
   CHECK(parse_pem(pem + "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n").error().code == Errc::malformed_pem);
 }
 
-TEST_CASE("import: the role and gun headers and the flags must agree; a missing one takes the other") {
+TEST_CASE("import: the role and gun headers and the flags must agree, and a missing one takes the other") {
   TempDir dir;
   FixedPassphrase pass;
   pass.fallback = "passphrase!";
@@ -257,7 +257,7 @@ TEST_CASE("a new key's passphrase from the environment needs 8 characters, as at
   ::unsetenv("SIGNY_RELEASES_PASSPHRASE");
 }
 
-TEST_CASE("key list skips an unparsable file with a warning; an open private/ is refused") {
+TEST_CASE("key list skips an unparsable file with a warning, and an open private/ is refused") {
   TempDir dir;
   FixedPassphrase pass;
   auto store = KeyStore::open(dir.path(), pass).value();

@@ -96,7 +96,7 @@ TEST_CASE("bad docker configs are clear errors, never silently anonymous") {
   CHECK(find_credentials("h", write_config(d, R"({"credsStore":5})")).error().code == Errc::malformed_json);
 }
 
-TEST_CASE("SIGNY_AUTH comes first; credential helpers answer, fail or lie") {
+TEST_CASE("SIGNY_AUTH comes first, and credential helpers answer, fail or lie") {
   TempDir d;
   {
     Env e("SIGNY_AUTH", b64("envuser:envpass"));

@@ -219,7 +219,7 @@ TEST_CASE("peek_version reads signed.version and nothing else") {
   CHECK(peek_version(R"({"signed":{"version":3})").error().code == Errc::malformed_json);  // truncated
 }
 
-TEST_CASE("a large targets role parses like a small one; a bad entry is named") {
+TEST_CASE("a large targets role parses like a small one, and a bad entry is named") {
   Targets t;
   t.version = 3;
   t.expires = parse_rfc3339("2030-01-02T03:04:05Z").value();
