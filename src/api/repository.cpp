@@ -80,25 +80,30 @@ Result<crypto::PrivateKey> key_for_role(const keystore::KeyStore& ks, const tuf:
   return fail(Errc::not_found, "none of the " + role + " keys of this collection is in " + ks.dir().string());
 }
 
-// Reuses this collection's snapshot or timestamp key (same role and GUN), else creates one.
-Result<crypto::PrivateKey> reuse_or_create(keystore::KeyStore& ks, const std::string& role, const std::string& gun) {
-  auto found = SIGNY_TRY(ks.find(role, gun));
-  if (found) {
-    log::info("using the existing " + role + " key " + found->key_id);
-    return ks.load(found->key_id);
-  }
-  auto key = SIGNY_TRY(crypto::PrivateKey::generate(crypto::KeyAlgorithm::ecdsa_p256));
-  auto info = SIGNY_TRY(ks.store(key, role, gun));
-  log::info("created the " + role + " key " + info.key_id);
-  return key;
-}
-
 Result<std::vector<keystore::KeyInfo>> keys_with_role(const keystore::KeyStore& ks, std::string_view role) {
   auto all = SIGNY_TRY(ks.list());
   std::vector<keystore::KeyInfo> out;
   for (auto& k : all)
     if (k.role == role) out.push_back(std::move(k));
   return out;
+}
+
+// Reuses this collection's snapshot or timestamp key (same role and GUN) when the trust dir holds
+// exactly one, else creates one: with several (a rotation keeps the old key), the first by key ID
+// could be a rotated-out, possibly compromised key.
+Result<crypto::PrivateKey> reuse_or_create(keystore::KeyStore& ks, const std::string& role, const std::string& gun) {
+  auto candidates = SIGNY_TRY(keys_with_role(ks, role));
+  std::erase_if(candidates, [&](const keystore::KeyInfo& k) { return k.gun != gun; });
+  if (candidates.size() == 1) {
+    log::info("using the existing " + role + " key " + candidates.front().key_id);
+    return ks.load(candidates.front().key_id);
+  }
+  auto key = SIGNY_TRY(crypto::PrivateKey::generate(crypto::KeyAlgorithm::ecdsa_p256));
+  auto info = SIGNY_TRY(ks.store(key, role, gun));
+  log::info("created the " + role + " key " + info.key_id +
+            (candidates.empty() ? "" : " (" + std::to_string(candidates.size()) + " " + role + " keys of " + gun +
+                                               " exist; none is chosen over the others)"));
+  return key;
 }
 
 // A key named by --root-key-id / --targets-key: it must be in the store with that role.

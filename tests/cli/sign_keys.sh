@@ -83,3 +83,17 @@ PY
 expect_fail 2 "not both" -- s sign --thick --root-key other-root.key --root-key-id "$other" b1.tgz example.com/org/n3:v1
 expect_fail 5 "--root-key-id: no root key $t1" -- s sign --thick --root-key-id "$t1" b1.tgz example.com/org/n3:v1
 ok "one root key is reused; with several, --root-key-id chooses and its absence is an error listing them"
+
+# Several snapshot keys of one GUN (a rotation keeps the old one): a new collection of that GUN
+# takes none of them, rather than whichever sorts first; with exactly one, that one is reused.
+g=example.com/org/rotated
+s key generate --role snapshot --gun $g >/dev/null
+s key generate --role snapshot --gun $g >/dev/null
+s key generate --role timestamp --gun $g >/dev/null
+old_snap=$(key_of t snapshot $g) old_ts=$(key_of t timestamp $g)
+s sign --thick --root-key-id "$rootid" b1.tgz $g:v1 >/dev/null || die "sign of $g"
+listed() { python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["signed"]; print(r["roles"][sys.argv[2]]["keyids"][0])' \
+  t/server/v2/$g/_trust/tuf/root.json "$1"; }
+for k in $old_snap; do [[ $k != "$(listed snapshot)" ]] || die "a new collection took the old snapshot key $k of several"; done
+[[ $(listed timestamp) == "$old_ts" ]] || die "the one timestamp key of $g was not reused"
+ok "a new collection takes its GUN's only snapshot/timestamp key, and a new one when there are several"
