@@ -322,7 +322,7 @@ Result<SignResult> sign_once(const Context& ctx, const fs::path& file, std::stri
 Result<SignResult> sign_thick(const Context& ctx, const fs::path& file, std::string_view ref_text, const SignOptions& options) {
   auto ref = SIGNY_TRY(oci::parse_reference(ref_text));
   std::string gun = ref.gun();
-  if (!notary::valid_gun(gun)) return fail(Errc::usage, "invalid GUN \"" + gun.substr(0, 100) + "\"");
+  SIGNY_TRY_VOID(notary::check_gun(gun));
   auto lock = SIGNY_TRY(lock_collection(ctx, gun));
   std::optional<FileLock> keys_lock;
   std::error_code ec;
@@ -343,7 +343,7 @@ Result<SignResult> sign_thick(const Context& ctx, const fs::path& file, std::str
 
 Result<RotateResult> rotate_key(const Context& ctx, std::string_view gun_in, std::string_view role_in, const RotateOptions& options) {
   std::string gun(gun_in), role(role_in);
-  if (!notary::valid_gun(gun)) return fail(Errc::usage, "invalid GUN \"" + gun.substr(0, 100) + "\"");
+  SIGNY_TRY_VOID(notary::check_gun(gun));
   if (role != "root" && role != "targets" && role != "snapshot" && role != "timestamp")
     return fail(Errc::usage, "cannot rotate the key of role \"" + role.substr(0, 64) + "\": only root, targets, snapshot and timestamp");
   // The collection lock, as sign takes it (a rotation also reads, re-signs and publishes); a lost
@@ -487,7 +487,7 @@ Result<VerifyResult> verify_thick(const Context& ctx, const fs::path& file, std:
 
 Status list_targets(const Context& ctx, std::string_view gun,
                     const std::function<void(const std::vector<tuf::Updater::TargetView>&)>& show) {
-  if (!notary::valid_gun(gun)) return fail(Errc::usage, "invalid GUN \"" + std::string(gun.substr(0, 100)) + "\"");
+  SIGNY_TRY_VOID(notary::check_gun(gun));
   auto coll = SIGNY_TRY(open_collection(ctx, gun));
   tuf::Updater updater(coll.gun, coll.cache_dir, *coll.remote, ctx.now, ctx.updater);
   auto st = updater.refresh();
@@ -497,7 +497,7 @@ Status list_targets(const Context& ctx, std::string_view gun,
 }
 
 Status delete_collection(const Context& ctx, std::string_view gun, bool remote) {
-  if (!notary::valid_gun(gun)) return fail(Errc::usage, "invalid GUN \"" + std::string(gun.substr(0, 100)) + "\"");
+  SIGNY_TRY_VOID(notary::check_gun(gun));
   auto lock = SIGNY_TRY(lock_collection(ctx, std::string(gun)));
   auto coll = SIGNY_TRY(open_collection(ctx, gun));
   std::error_code ec;

@@ -42,6 +42,11 @@ bool valid_gun(std::string_view gun) {
   });
 }
 
+Status check_gun(std::string_view gun) {
+  if (!valid_gun(gun)) return fail(Errc::usage, "invalid GUN \"" + std::string(gun.substr(0, 100)) + "\"");
+  return {};
+}
+
 FileStore::FileStore(fs::path root, std::string gun, std::chrono::milliseconds lock_wait)
     : root_(std::move(root)), gun_(std::move(gun)), dir_(root_ / "v2" / gun_ / "_trust" / "tuf"), lock_wait_(lock_wait) {
   // The old layout of GUN "v2/x" is the new layout of GUN "x": such GUNs are read only under v2/.
@@ -49,7 +54,7 @@ FileStore::FileStore(fs::path root, std::string gun, std::chrono::milliseconds l
 }
 
 Result<FileStore> FileStore::open(fs::path root, std::string gun, std::chrono::milliseconds lock_wait) {
-  if (!valid_gun(gun)) return fail(Errc::usage, "invalid GUN \"" + gun.substr(0, 100) + "\"");
+  SIGNY_TRY_VOID(check_gun(gun));
   return FileStore(std::move(root), std::move(gun), lock_wait);
 }
 

@@ -139,7 +139,7 @@ class HttpStore : public Remote {
 Result<std::unique_ptr<Remote>> open_remote(std::string_view url_in, const std::string& gun, const net::HttpOptions& http,
                                             std::chrono::milliseconds lock_wait) {
   std::string url(url_in);
-  if (!valid_gun(gun)) return fail(Errc::usage, "invalid GUN \"" + gun.substr(0, 100) + "\"");
+  SIGNY_TRY_VOID(check_gun(gun));
   if (url.rfind("file://", 0) == 0) {
     std::filesystem::path root = url.substr(7);
     if (root.empty() || !root.is_absolute()) return fail(Errc::usage, "file:// server needs an absolute path: " + url);
@@ -155,7 +155,7 @@ Result<std::unique_ptr<Remote>> open_remote(std::string_view url_in, const std::
 }
 
 Result<std::unique_ptr<Remote>> open_remote(std::string url, const std::string& gun, std::unique_ptr<net::Transport> transport) {
-  if (!valid_gun(gun)) return fail(Errc::usage, "invalid GUN \"" + gun.substr(0, 100) + "\"");
+  SIGNY_TRY_VOID(check_gun(gun));
   while (!url.empty() && url.back() == '/') url.pop_back();
   // The GUN goes into the path unescaped, slashes included, as Notary's clients send it; a path
   // in the URL is kept as a prefix (a static mirror served under https://host/prefix/v2/...).

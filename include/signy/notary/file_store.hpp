@@ -60,5 +60,7 @@ class FileStore : public Remote {
 bool valid_role_name(std::string_view role);
 // GUN characters Notary accepts in URLs and signy accepts on disk: [A-Za-z0-9._:/-], no "..".
 bool valid_gun(std::string_view gun);
+// valid_gun as a usage error naming the GUN (its first 100 bytes).
+Status check_gun(std::string_view gun);
 
 }  // namespace signy::notary
