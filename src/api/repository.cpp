@@ -24,12 +24,15 @@ struct Collection {
   fs::path cache_dir;
 };
 
+// The collection's verified metadata in the trust dir (the cache, whose root.json is the anchor).
+fs::path cache_dir_of(const Context& ctx, std::string_view gun) { return ctx.trust_dir / "tuf" / gun / "metadata"; }
+
 Result<Collection> open_collection(const Context& ctx, std::string_view gun) {
   if (oci::is_bare_registry_host(gun))
     return fail(Errc::usage, "\"" + std::string(gun) + "\" is a registry host, not a collection: a GUN is HOST/REPOSITORY");
   std::string server = ctx.server.empty() ? "file://" + (ctx.trust_dir / "server").string() : ctx.server;
   auto remote = SIGNY_TRY(notary::open_remote(server, std::string(gun), ctx.http, ctx.lock_wait));
-  return Collection{std::string(gun), std::move(remote), ctx.trust_dir / "tuf" / gun / "metadata"};
+  return Collection{std::string(gun), std::move(remote), cache_dir_of(ctx, gun)};
 }
 
 tuf::FileMeta meta_of_digests(const crypto::Digests& d) {
@@ -174,7 +177,7 @@ std::string collection_lock_name(const std::string& gun) {
 Result<FileLock> lock_collection(const Context& ctx, const std::string& gun) {
   SIGNY_TRY_VOID(make_private_dirs(ctx.trust_dir / "locks"));
   auto lock = SIGNY_TRY(FileLock::acquire(ctx.trust_dir / "locks" / collection_lock_name(gun), ctx.lock_wait));
-  remove_stale_temp_files(ctx.trust_dir / "tuf" / gun / "metadata");
+  remove_stale_temp_files(cache_dir_of(ctx, gun));
   remove_stale_temp_files(ctx.trust_dir / "private");
   return lock;
 }
@@ -227,12 +230,9 @@ std::int64_t unix_seconds(tuf::TimePoint t) {
 
 namespace {
 // One refresh, sign and publish of the collection; sign_thick calls it under the locks.
-Result<SignResult> sign_once(const Context& ctx, const fs::path& file, std::string_view ref_text, const SignOptions& options) {
-  auto ref = SIGNY_TRY(oci::parse_reference(ref_text));
+Result<SignResult> sign_once(const Context& ctx, const oci::Reference& ref, const crypto::Digests& digests,
+                             const SignOptions& options) {
   auto coll = SIGNY_TRY(open_collection(ctx, ref.gun()));
-  auto digests = SIGNY_TRY(digest_file(file));
-  log::debug("hashed " + file.string());
-  SIGNY_TRY_VOID(check_pinned_file(ref, digests, file));  // before any key is created or anything published
   SignResult result{ref.gun(), ref.tag, digests, 0, false};
   auto ks = SIGNY_TRY(keystore::KeyStore::open(ctx.trust_dir, *ctx.passphrases));
 
@@ -323,13 +323,17 @@ Result<SignResult> sign_thick(const Context& ctx, const fs::path& file, std::str
   auto ref = SIGNY_TRY(oci::parse_reference(ref_text));
   std::string gun = ref.gun();
   SIGNY_TRY_VOID(notary::check_gun(gun));
+  // Hashed once, before the locks are taken: a retry signs the same bytes again.
+  auto digests = SIGNY_TRY(digest_file(file));
+  log::debug("hashed " + file.string());
+  SIGNY_TRY_VOID(check_pinned_file(ref, digests, file));  // before any key is created or anything published
   auto lock = SIGNY_TRY(lock_collection(ctx, gun));
   std::optional<FileLock> keys_lock;
   std::error_code ec;
-  if (!fs::exists(ctx.trust_dir / "tuf" / gun / "metadata" / "root.json", ec)) keys_lock = SIGNY_TRY(lock_keys(ctx));
+  if (!fs::exists(cache_dir_of(ctx, gun) / "root.json", ec)) keys_lock = SIGNY_TRY(lock_keys(ctx));
   std::minstd_rand jitter(std::random_device{}());
   for (int attempt = 1;; ++attempt) {
-    auto r = sign_once(ctx, file, ref_text, options);
+    auto r = sign_once(ctx, ref, digests, options);
     if (r || r.error().code != Errc::conflict) return r;
     if (attempt == kPublishAttempts)
       return fail(Errc::conflict, "publishing " + gun + " lost to other writers " + std::to_string(attempt) +
