@@ -135,6 +135,13 @@ Status RepositoryEditor::replace_role_keys(std::string_view role_in, const std::
 }
 
 Result<RepositoryEditor::Output> RepositoryEditor::sign(const Signers& signers) && {
+  // An existing role's next version: version + 1 and Notary's default expiry from now (a role
+  // create() made keeps version 1 and its expiry).
+  auto next_version = [this](auto& role, auto expiry) {
+    if (created_) return;
+    role.version += 1;
+    role.expires = now_ + expiry;
+  };
   Output out;
   auto& files = out.files;
   if (root_dirty_) {
@@ -160,10 +167,7 @@ Result<RepositoryEditor::Output> RepositoryEditor::sign(const Signers& signers) 
     out.root_version = root_.version;
   }
   if (targets_dirty_) {
-    if (!created_) {
-      targets_.version += 1;
-      targets_.expires = now_ + kDefaultTargetsExpiry;
-    }
+    next_version(targets_, kDefaultTargetsExpiry);
     auto keys = SIGNY_TRY(resolve(root_, "targets", signers.targets));
     out.targets_version = targets_.version;
     // Written straight from the model, which is then released before signing.
@@ -177,10 +181,7 @@ Result<RepositoryEditor::Output> RepositoryEditor::sign(const Signers& signers) 
       snapshot_.emplace();
       snapshot_->version = 0;
     }
-    if (!created_) {
-      snapshot_->version += 1;
-      snapshot_->expires = now_ + kDefaultSnapshotExpiry;
-    }
+    next_version(*snapshot_, kDefaultSnapshotExpiry);
     if (auto it = files.find("root"); it != files.end()) snapshot_->meta["root"] = make_file_meta(it->second);
     if (auto it = files.find("targets"); it != files.end()) snapshot_->meta["targets"] = make_file_meta(it->second);
     auto keys = SIGNY_TRY(resolve(root_, "snapshot", signers.snapshot));
@@ -193,10 +194,7 @@ Result<RepositoryEditor::Output> RepositoryEditor::sign(const Signers& signers) 
       timestamp_.emplace();
       timestamp_->version = 0;
     }
-    if (!created_) {
-      timestamp_->version += 1;
-      timestamp_->expires = now_ + kDefaultTimestampExpiry;
-    }
+    next_version(*timestamp_, kDefaultTimestampExpiry);
     timestamp_->snapshot = make_file_meta(files["snapshot"]);
     auto keys = SIGNY_TRY(resolve(root_, "timestamp", signers.timestamp));
     auto canonical = SIGNY_TRY(canonical_bytes(to_json(*timestamp_)));
