@@ -12,6 +12,9 @@ ErrorCategory category_of(Errc code) noexcept {
     case Errc::rollback:
     case Errc::wrong_type:
     case Errc::untrusted_key:
+    case Errc::image_mismatch:
+    case Errc::missing_image:
+    case Errc::unpinned_image:
       return ErrorCategory::verification;
     case Errc::usage:
     case Errc::read_only:
@@ -29,6 +32,9 @@ ErrorCategory category_of(Errc code) noexcept {
     case Errc::unsupported_scheme:
     case Errc::wrong_passphrase:
     case Errc::bad_encoding:
+    case Errc::invalid_bundle:
+    case Errc::unsafe_archive:
+    case Errc::unsupported_media_type:
       return ErrorCategory::bad_input;
     case Errc::network:
     case Errc::unauthorized:
@@ -60,6 +66,12 @@ std::string_view errc_name(Errc code) noexcept {
     case Errc::rollback: return "rollback";
     case Errc::wrong_type: return "wrong_type";
     case Errc::untrusted_key: return "untrusted_key";
+    case Errc::image_mismatch: return "image_mismatch";
+    case Errc::missing_image: return "missing_image";
+    case Errc::unpinned_image: return "unpinned_image";
+    case Errc::invalid_bundle: return "invalid_bundle";
+    case Errc::unsafe_archive: return "unsafe_archive";
+    case Errc::unsupported_media_type: return "unsupported_media_type";
     case Errc::usage: return "usage";
     case Errc::read_only: return "read_only";
     case Errc::malformed_json: return "malformed_json";

@@ -26,6 +26,9 @@ enum class Errc {
   rollback,
   wrong_type,
   untrusted_key,
+  image_mismatch,  // an image's digest, size or media type differs from the signed bundle.json
+  missing_image,   // an image the signed bundle names is not in the registry or the archive
+  unpinned_image,  // an image without contentDigest (allowed only with --allow-unpinned)
   // usage
   usage,
   read_only,  // the server does not accept publishing (a static mirror)
@@ -43,6 +46,9 @@ enum class Errc {
   unsupported_scheme,
   wrong_passphrase,
   bad_encoding,
+  invalid_bundle,          // bundle.json breaks the CNAB bundle schema (cnab-spec 101)
+  unsafe_archive,          // a thick archive entry: absolute path, '..', link, device, duplicate, size bomb
+  unsupported_media_type,  // a manifest, index or config of a type signy does not read
   // network
   network,
   unauthorized,  // the server or its token service refused our credentials
