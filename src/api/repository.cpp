@@ -3,6 +3,7 @@
 #include <random>
 #include <thread>
 
+#include "api/collection.hpp"
 #include "signy/api/api.hpp"
 #include "signy/crypto/notary_keys.hpp"
 #include "signy/notary/file_store.hpp"
@@ -50,15 +51,19 @@ Result<crypto::Digests> digest_file(const fs::path& file) {
 
 // A digest pinned in the reference (REF@sha256:HEX, REF@sha512:HEX; issue 7 item 3) must be the
 // file's (sign) and the signed target's (verify).
-Status check_pinned_file(const oci::Reference& ref, const crypto::Digests& d, const fs::path& file) {
+}  // namespace
+
+Status check_pinned_file(const oci::Reference& ref, const crypto::Digests& d, std::string_view file) {
   if (!ref.digest) return {};
   auto alg = ref.digest_algorithm();
   auto got = alg == "sha256" ? hex_encode(d.sha256) : hex_encode(d.sha512);
   if (got != ref.digest_hex())
-    return fail(Errc::hash_mismatch, file.string() + ": " + std::string(alg) + " " + got + " differs from the " +
+    return fail(Errc::hash_mismatch, std::string(file) + ": " + std::string(alg) + " " + got + " differs from the " +
                                          std::string(alg) + " pinned in the reference " + std::string(ref.digest_hex()));
   return {};
 }
+
+namespace {
 
 Status check_pinned_target(const oci::Reference& ref, const tuf::FileMeta& meta) {
   if (!ref.digest) return {};
@@ -321,12 +326,18 @@ Result<SignResult> sign_once(const Context& ctx, const oci::Reference& ref, cons
 // "VERSION", the file repository's same check) starts again from a fresh refresh, a few times.
 Result<SignResult> sign_thick(const Context& ctx, const fs::path& file, std::string_view ref_text, const SignOptions& options) {
   auto ref = SIGNY_TRY(oci::parse_reference(ref_text));
-  std::string gun = ref.gun();
-  SIGNY_TRY_VOID(notary::check_gun(gun));
+  SIGNY_TRY_VOID(notary::check_gun(ref.gun()));
   // Hashed once, before the locks are taken: a retry signs the same bytes again.
   auto digests = SIGNY_TRY(digest_file(file));
   log::debug("hashed " + file.string());
-  SIGNY_TRY_VOID(check_pinned_file(ref, digests, file));  // before any key is created or anything published
+  SIGNY_TRY_VOID(check_pinned_file(ref, digests, file.string()));  // before any key is created or anything published
+  return sign_target(ctx, ref, digests, options);
+}
+
+Result<SignResult> sign_target(const Context& ctx, const oci::Reference& ref, const crypto::Digests& digests,
+                               const SignOptions& options) {
+  std::string gun = ref.gun();
+  SIGNY_TRY_VOID(notary::check_gun(gun));
   auto lock = SIGNY_TRY(lock_collection(ctx, gun));
   std::optional<FileLock> keys_lock;
   std::error_code ec;
@@ -454,39 +465,55 @@ Result<RotateResult> rotate_key(const Context& ctx, std::string_view gun_in, std
   return result;
 }
 
-Result<VerifyResult> verify_thick(const Context& ctx, const fs::path& file, std::string_view ref_text) {
-  auto ref = SIGNY_TRY(oci::parse_reference(ref_text));
+Result<TrustedTarget> trusted_target(const Context& ctx, const oci::Reference& ref,
+                                     const std::function<Status()>& before_refresh) {
   auto coll = SIGNY_TRY(open_collection(ctx, ref.gun()));
-  auto reader = SIGNY_TRY(FileReader::open(file));  // a FIFO or a device is refused before any download
+  if (before_refresh) SIGNY_TRY_VOID(before_refresh());
   tuf::Updater updater(coll.gun, coll.cache_dir, *coll.remote, ctx.now, ctx.updater);
   auto st = updater.refresh();
   if (!st) return tl::unexpected(st.error().context(coll.gun));
   auto target = updater.find_target(ref.tag);
   if (!target) return fail(Errc::untrusted_key, coll.gun + " has no signed target \"" + ref.tag + "\"");
   SIGNY_TRY_VOID(check_pinned_target(ref, target->meta));
-  // Bounded: a file of another size is refused unread, and the hashing pass stops one byte after
-  // the signed length should the file grow meanwhile (issue 7 item 4).
-  if (static_cast<std::int64_t>(reader.size()) != target->meta.length)
-    return fail(Errc::length_mismatch, file.string() + " is " + std::to_string(reader.size()) + " bytes, the signed target " +
-                                           ref.tag + " is " + std::to_string(target->meta.length));
-  reader.limit(static_cast<std::uint64_t>(target->meta.length));
-  auto digests = SIGNY_TRY(crypto::digest_stream([&reader](std::span<std::uint8_t> buf) { return reader.read(buf); }));
-  VerifyResult result{coll.gun, ref.tag, target->role, digests, updater.used_tofu(), updater.warnings()};
-  const auto& d = result.digests;
-  if (static_cast<std::int64_t>(d.length) != target->meta.length)
-    return fail(Errc::length_mismatch, file.string() + " is " + std::to_string(d.length) + " bytes, the signed target " + ref.tag +
-                                           " is " + std::to_string(target->meta.length));
+  return TrustedTarget{coll.gun, ref.tag, target->role, target->meta, updater.used_tofu(), updater.warnings()};
+}
+
+Status compare_with_target(const TrustedTarget& target, const crypto::Digests& d, std::string_view what) {
+  if (static_cast<std::int64_t>(d.length) != target.meta.length)
+    return fail(Errc::length_mismatch, std::string(what) + " is " + std::to_string(d.length) + " bytes, the signed target " +
+                                           target.target + " is " + std::to_string(target.meta.length));
   int checked = 0;
   for (auto [alg, got] : {std::pair<const char*, tuf::Hashes::View>{"sha256", d.sha256}, {"sha512", d.sha512}}) {
-    auto want = target->meta.hashes.get(alg);
+    auto want = target.meta.hashes.get(alg);
     if (want.empty()) continue;  // other algorithms are not checked (signy computes these two)
     ++checked;
     if (!std::equal(got.begin(), got.end(), want.begin(), want.end()))
-      return fail(Errc::hash_mismatch, file.string() + ": " + alg + " " + hex_encode(got) + " differs from the signed " +
+      return fail(Errc::hash_mismatch, std::string(what) + ": " + alg + " " + hex_encode(got) + " differs from the signed " +
                                            hex_encode(want));
   }
   if (checked == 0) return fail(Errc::hash_mismatch, "the signed target lists no sha256 or sha512 hash");
-  return result;
+  return {};
+}
+
+Result<VerifyResult> verify_thick(const Context& ctx, const fs::path& file, std::string_view ref_text) {
+  auto ref = SIGNY_TRY(oci::parse_reference(ref_text));
+  std::optional<FileReader> reader;
+  // A FIFO or a device is refused before any download.
+  auto target = SIGNY_TRY(trusted_target(ctx, ref, [&]() -> Status {
+    auto opened = FileReader::open(file);
+    if (!opened) return tl::unexpected(opened.error());
+    reader.emplace(std::move(*opened));
+    return {};
+  }));
+  // Bounded: a file of another size is refused unread, and the hashing pass stops one byte after
+  // the signed length should the file grow meanwhile (issue 7 item 4).
+  if (static_cast<std::int64_t>(reader->size()) != target.meta.length)
+    return fail(Errc::length_mismatch, file.string() + " is " + std::to_string(reader->size()) + " bytes, the signed target " +
+                                           ref.tag + " is " + std::to_string(target.meta.length));
+  reader->limit(static_cast<std::uint64_t>(target.meta.length));
+  auto digests = SIGNY_TRY(crypto::digest_stream([&reader](std::span<std::uint8_t> buf) { return reader->read(buf); }));
+  SIGNY_TRY_VOID(compare_with_target(target, digests, file.string()));
+  return VerifyResult{target.gun, target.target, target.role, digests, target.trusted_on_first_use, target.warnings};
 }
 
 Status list_targets(const Context& ctx, std::string_view gun,

@@ -1,0 +1,40 @@
+// What the api's operations share about one collection (private to api/): sign a target under the
+// collection's locks with retries, and find a target in the freshly verified metadata.
+#pragma once
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "signy/api/api.hpp"
+#include "signy/oci/reference.hpp"
+#include "signy/tuf/metadata.hpp"
+
+namespace signy::api {
+
+// Publishes `digests` as target ref.tag of ref.gun() (creating the collection on first use): the
+// collection lock, the key lock on a first sign, and up to kPublishAttempts publishes when other
+// writers win the race. The bytes were hashed by the caller, once.
+Result<SignResult> sign_target(const Context& ctx, const oci::Reference& ref, const crypto::Digests& digests,
+                               const SignOptions& options);
+
+// A digest pinned in the reference (REF@sha256:HEX, REF@sha512:HEX) must be that of what is signed.
+Status check_pinned_file(const oci::Reference& ref, const crypto::Digests& d, std::string_view what);
+
+struct TrustedTarget {
+  std::string gun, target, role;
+  tuf::FileMeta meta;
+  bool trusted_on_first_use = false;
+  std::vector<std::string> warnings;
+};
+// Refreshes the collection and returns target ref.tag (with a pinned digest checked against it).
+// before_refresh runs after the collection is opened and before anything is downloaded (to refuse
+// a bad local input first).
+Result<TrustedTarget> trusted_target(const Context& ctx, const oci::Reference& ref,
+                                     const std::function<Status()>& before_refresh = {});
+
+// The length and every hash the target lists (of sha256 and sha512) must equal the digests of
+// `what` (named in the error).
+Status compare_with_target(const TrustedTarget& target, const crypto::Digests& d, std::string_view what);
+
+}  // namespace signy::api
