@@ -115,8 +115,13 @@ registry_harness_start() {
     cp "$dir/ca.crt" "$dir/certs.d/127.0.0.1:$port/ca.crt"
   fi
   registry_harness_use "$dir"
-  # Up when /v2/ answers at all (401 with basic auth).
-  if ! notary_harness_wait "$pid" registry_harness_answers; then
+  # Up when /v2/ answers at all (401 with basic auth) and the answer was ours (still running).
+  if ! notary_harness_wait "$pid" registry_harness_answers || ! kill -0 "$pid" 2>/dev/null; then
+    # Another process may have taken the free port in between: try another one, twice.
+    if grep -q 'address already in use' "$dir/registry.log" && ((${REGISTRY_HARNESS_ATTEMPT:-1} < 3)); then
+      REGISTRY_HARNESS_ATTEMPT=$((${REGISTRY_HARNESS_ATTEMPT:-1} + 1)) registry_harness_start "$1" "$flavours"
+      return
+    fi
     echo "docker-registry did not start: $(tail -5 "$dir/registry.log")" >&2
     return 1
   fi

@@ -108,12 +108,18 @@ printf '{\n   "schemaVersion": 2,\n   "mediaType": "application/vnd.docker.distr
   "$cfg_size" "$cfg" "$cfg_size" "$cfg" >cm3.json
 out=$(registry_harness_put_manifest test/bundle "sha256:$(sha cm3.json)" cm3.json application/vnd.docker.distribution.manifest.v2+json)
 [[ $out == "201 " ]] || die "fallback 3 (Docker schema2): $out"
+# The class policy applies to image manifests only: the index over fallback 2 is accepted.
+printf '{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:%s","size":%d,"annotations":{"io.cnab.manifest.type":"config"}},{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:%s","size":%d,"annotations":{"io.cnab.manifest.type":"invocation"}}],"annotations":{"io.cnab.runtime_version":"v1.0.0"}}' \
+  "$(sha cm2.json)" "$(stat -c %s cm2.json)" "$d1" "$img_size" >index.json
+out=$(registry_harness_put_manifest test/bundle v1 index.json application/vnd.oci.image.index.v1+json)
+[[ $out == "201 " && $(registry_harness_describe test/bundle:v1) == "test/bundle:v1 sha256:$(sha index.json) "* ]] ||
+  die "index on the policy registry: $out"
 # Without the policy the first form is accepted: the refusal is the class policy's.
 registry_harness_use "$plain"
 [[ $(registry_harness_put_blob test/bundle bundle.json) == "$cfg" ]] || die "config blob upload (plain)"
 out=$(registry_harness_put_manifest test/bundle "sha256:$(sha cm1.json)" cm1.json application/vnd.oci.image.manifest.v1+json)
 [[ $out == "201 " ]] || die "plain registry on the cnab config type: $out"
-ok "class policy: 403 DENIED to the cnab config manifest, fallbacks 2 and 3 accepted; plain registry accepts it"
+ok "class policy: 403 DENIED to the cnab config manifest, fallbacks 2 and 3 and the index accepted; plain registry accepts it"
 
 # Swaps: a tag re-pointed to another manifest (skopeo, then a PUT of the old bytes by tag), the
 # old manifest still there by digest; a manifest deleted by digest is gone.
@@ -128,7 +134,10 @@ out=$(registry_harness_put_manifest test/swap v1 a.json application/vnd.oci.imag
 [[ $out == "201 " && $(registry_harness_describe test/swap:v1) == "test/swap:v1 $da "* ]] || die "re-point by PUT: $out"
 [[ $(status -X DELETE "$OCIREG_URL/v2/test/swap/manifests/$db") == 202 ]] || die "DELETE by digest"
 [[ $(status -I -H "Accept: $accept" "$OCIREG_URL/v2/test/swap/manifests/$db") == 404 ]] || die "deleted manifest served"
-ok "a tag re-pointed to another manifest and back; a manifest deleted by digest answers 404"
+# Deleting the manifest a tag points to deletes the tag (distribution 2.8.2).
+[[ $(status -X DELETE "$OCIREG_URL/v2/test/swap/manifests/$da") == 202 ]] || die "DELETE of the tagged manifest"
+[[ $(status -I -H "Accept: $accept" "$OCIREG_URL/v2/test/swap/manifests/v1") == 404 ]] || die "tag outlived its manifest"
+ok "a tag re-pointed to another manifest and back; deleted manifests (and their tags) answer 404"
 
 # stop: every registry gone, logs printed on failure.
 pids=$(for d in plain basic tls policy; do sed -n 's/^OCIREG_PID=//p' "$work/$d/env"; done)
