@@ -11,6 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
 runs=${2:-10}
+# shellcheck disable=SC2034 # used by signy_verify below once it is wired
 signy=$PWD/$build/signy
 work=$(mktemp -d /dev/shm/signy-bench-thin.XXXXXX)
 source scripts/registry-harness.sh
