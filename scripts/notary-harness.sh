@@ -21,6 +21,32 @@ notary_harness_free_port() {
   /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
 }
 
+# Helpers shared with scripts/registry-harness.sh.
+# notary_harness_wait PID CMD...: runs CMD every 0.1 s until it succeeds (true) or PID has exited or
+# 10 s have passed (false).
+notary_harness_wait() {
+  local pid=$1
+  shift
+  for _ in $(seq 100); do
+    "$@" && return 0
+    kill -0 "$pid" 2>/dev/null || return 1
+    sleep 0.1
+  done
+  return 1
+}
+
+# notary_harness_listening PORT: something accepts TCP connections on 127.0.0.1:PORT.
+notary_harness_listening() { (echo >"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# notary_harness_kill PID...: stops these processes (by pid, never by name) and reaps them.
+notary_harness_kill() {
+  local pid
+  for pid in "$@"; do
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+}
+
 # notary_harness_certs DIR: a CA, and one certificate for 127.0.0.1/localhost used both as the
 # servers' TLS certificate and as notary-server's client certificate towards notary-signer.
 notary_harness_certs() {
@@ -57,13 +83,7 @@ JSON
       notary-signer -config "$dir/signer.json" >"$dir/signer.log" 2>&1 &
     NOTARY_SIGNER_PID=$!
     export NOTARY_SIGNER_PID NOTARY_SIGNER_PORT
-    local up=""
-    for _ in $(seq 100); do
-      if (echo >"/dev/tcp/127.0.0.1/$NOTARY_SIGNER_PORT") 2>/dev/null; then up=1; break; fi
-      kill -0 "$NOTARY_SIGNER_PID" 2>/dev/null || break
-      sleep 0.1
-    done
-    if [[ -z $up ]]; then
+    if ! notary_harness_wait "$NOTARY_SIGNER_PID" notary_harness_listening "$NOTARY_SIGNER_PORT"; then
       echo "notary-signer did not start: $(tail -5 "$dir/signer.log")" >&2
       notary_harness_stop
       return 1
@@ -80,25 +100,18 @@ JSON
   notary-server -config "$dir/server.json" >"$dir/server.log" 2>&1 &
   NOTARY_PID=$!
   export NOTARY_URL="https://127.0.0.1:$NOTARY_PORT" NOTARY_CA="$dir/ca.crt" NOTARY_PORT NOTARY_PID
-  for _ in $(seq 100); do
-    if curl -sf --cacert "$NOTARY_CA" "$NOTARY_URL/_notary_server/health" >/dev/null 2>&1; then
-      echo "NOTARY_URL=$NOTARY_URL"
-      echo "NOTARY_CA=$NOTARY_CA"
-      return 0
-    fi
-    kill -0 "$NOTARY_PID" 2>/dev/null || break
-    sleep 0.1
-  done
+  if notary_harness_wait "$NOTARY_PID" curl -sf -o /dev/null --cacert "$NOTARY_CA" "$NOTARY_URL/_notary_server/health" 2>/dev/null; then
+    echo "NOTARY_URL=$NOTARY_URL"
+    echo "NOTARY_CA=$NOTARY_CA"
+    return 0
+  fi
   echo "notary-server did not start: $(tail -5 "$dir/server.log")" >&2
   notary_harness_stop
   return 1
 }
 
 notary_harness_stop() {
-  local pid
-  for pid in ${NOTARY_PID:-} ${NOTARY_SIGNER_PID:-}; do
-    kill "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  done
+  # shellcheck disable=SC2086 # zero, one or two pids
+  notary_harness_kill ${NOTARY_PID:-} ${NOTARY_SIGNER_PID:-}
   unset NOTARY_PID NOTARY_SIGNER_PID
 }
