@@ -192,7 +192,13 @@ Result<SecretString> fetch_token(Transport& client, const Challenge& challenge, 
                                  const std::optional<Credentials>& credentials) {
   std::string url = challenge.realm + (challenge.realm.find('?') == std::string::npos ? "?" : "&");
   url += "service=" + escape(challenge.service);
-  if (!scope.empty()) url += "&scope=" + escape(scope);
+  // Several scopes (a mount: "repository:a:pull,push repository:b:pull"): one scope= each
+  // (distribution token.md; oci-formats 4.2).
+  for (std::size_t i = 0; i < scope.size();) {
+    auto end = std::min(scope.find(' ', i), scope.size());
+    if (end > i) url += "&scope=" + escape(scope.substr(i, end - i));
+    i = end + 1;
+  }
   std::string basic;
   if (credentials) {
     std::string pair(credentials->username.view());

@@ -41,7 +41,8 @@ std::string url_host(std::string_view url);
 // config_file: the docker config to read (default: $DOCKER_CONFIG/config.json, ~/.docker/config.json).
 Result<std::optional<Credentials>> find_credentials(std::string_view host, std::optional<std::string> config_file = {});
 
-// Asks the challenge's realm for a token for `scope` (GET realm?service=..&scope=.., with HTTP
+// Asks the challenge's realm for a token for `scope` (GET realm?service=..&scope=.., one scope=
+// per space-separated scope, with HTTP
 // Basic credentials when there are some). The response's "token" (or "access_token") is returned.
 Result<SecretString> fetch_token(Transport& client, const Challenge& challenge, std::string_view scope,
                                  const std::optional<Credentials>& credentials);

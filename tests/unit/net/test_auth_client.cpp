@@ -183,3 +183,25 @@ TEST_CASE("auth client: a server refusing Basic credentials again is named as su
   CHECK(r.error().code == Errc::unauthorized);
   CHECK(r.error().message == "https://reg.test: the server refused the credentials");
 }
+
+TEST_CASE("auth client: a challenge naming two scopes asks the realm with one scope= parameter each") {
+  // distribution answers a cross-repository mount with scope="repository:a:pull,push repository:b:pull"
+  // (oci-formats 4.1); token.md: one scope parameter per scope.
+  ::unsetenv("SIGNY_AUTH");
+  TempDir d;
+  auto c = make("https://reg.test", (d.path() / "none.json").string());
+  const std::string url = "https://reg.test/v2/a/blobs/uploads/?mount=sha256:00&from=b";
+  c.fake->on(Method::post, url,
+             {401, "", {{"www-authenticate", "Bearer realm=\"" + kRealm + "\",service=\"reg\",scope=\"repository:a:pull,push repository:b:pull\""}}})
+      .on(Method::post, url, {201, "", {}});
+  const std::string token_url = kRealm + "?service=reg&scope=repository%3Aa%3Apull%2Cpush&scope=repository%3Ab%3Apull";
+  c.fake->on(Method::get, token_url, {200, R"({"token":"tm"})", {}});
+  net::Request r;
+  r.method = Method::post;
+  r.url = url;
+  auto res = c.auth->fetch(r, "repository:a:pull,push repository:b:pull", 10);
+  REQUIRE(res);
+  CHECK(res->status == 201);
+  CHECK(c.fake->count(Method::get, token_url) == 1);
+  CHECK(c.fake->requests().back().authorization == "Bearer tm");
+}
