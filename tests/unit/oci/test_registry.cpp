@@ -46,7 +46,7 @@ const std::string kManifest = R"({"schemaVersion":2,"config":{"mediaType":"appli
                               std::string(64, 'c') + R"(","size":2},"layers":[]})";
 }  // namespace
 
-TEST_CASE("registry: base URL is https, plain http only for loopback and named insecure hosts; docker.io is registry-1") {
+TEST_CASE("registry: base URL is https, plain http only for loopback and named insecure hosts, docker.io is registry-1") {
   RegistryOptions o;
   CHECK(registry_base_url("ghcr.io", o).value() == "https://ghcr.io");
   CHECK(registry_base_url("docker.io", o).value() == "https://registry-1.docker.io");
@@ -168,7 +168,7 @@ TEST_CASE("registry: a manifest is hashed and compared with its digest before an
   CHECK(r.error().code == Errc::unsupported_media_type);
 }
 
-TEST_CASE("registry: a manifest's size is checked against its descriptor; over the limit it is refused unread") {
+TEST_CASE("registry: a manifest's size is checked against its descriptor, over the limit it is refused unread") {
   Fixture f;
   Descriptor d{std::string(kOciManifest), sha(kManifest), kManifest.size() - 1, {}};
   f.fake->on(Method::get, kBase + "/v2/a/manifests/" + d.digest, {200, kManifest, {h("content-type", std::string(kOciManifest))}});
@@ -562,7 +562,7 @@ TEST_CASE("registry: copy_image walks index, manifest, config and layers, deepes
   CHECK(src.reg->stats().connections == 1);
 }
 
-TEST_CASE("registry: copy_image on one registry mounts; a layer that fails its digest is never committed") {
+TEST_CASE("registry: copy_image on one registry mounts, a layer that fails its digest is never committed") {
   Fixture f;
   std::string config = "{}";
   std::string manifest = R"({"schemaVersion":2,"config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":")" + sha(config) +
