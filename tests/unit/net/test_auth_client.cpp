@@ -205,3 +205,22 @@ TEST_CASE("auth client: a challenge naming two scopes asks the realm with one sc
   CHECK(c.fake->count(Method::get, token_url) == 1);
   CHECK(c.fake->requests().back().authorization == "Bearer tm");
 }
+
+TEST_CASE("auth client: credentials a Basic server accepted go with the next requests of any scope at once") {
+  // docker-registry with htpasswd answers every scope with the same Basic challenge: asking once
+  // per scope doubled the requests of a registry walk.
+  ::setenv("SIGNY_AUTH", base64_encode(as_bytes(std::string("u:p"))).c_str(), 1);
+  auto c = make("https://reg.test");
+  const std::string basic = "Basic " + base64_encode(as_bytes(std::string("u:p")));
+  c.fake->on(Method::get, "https://reg.test/v2/a/manifests/x", {401, "", {{"www-authenticate", "Basic realm=\"registry\""}}})
+      .on(Method::get, "https://reg.test/v2/a/manifests/x", {200, "A", {}});
+  c.fake->on(Method::get, "https://reg.test/v2/b/manifests/x", {200, "B", {}});  // the fake does not check it: see below
+  CHECK(c.auth->fetch(get("https://reg.test/v2/a/manifests/x"), "repository:a:pull", 10).value().body == "A");
+  CHECK(c.auth->fetch(get("https://reg.test/v2/b/manifests/x"), "repository:b:pull", 10).value().body == "B");
+  ::unsetenv("SIGNY_AUTH");
+  CHECK(c.fake->requests().size() == 3);
+  CHECK(c.fake->requests().back().authorization == basic);
+  // Never to another host, nor over plain http to a non-loopback one.
+  auto other = c.auth->fetch(get("https://elsewhere.test/v2/"), "s", 10);
+  CHECK(c.fake->requests().back().authorization.empty());
+}
