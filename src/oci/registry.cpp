@@ -152,9 +152,10 @@ Result<std::string> registry_base_url(std::string_view domain, const RegistryOpt
   if (!ok) return fail(Errc::usage, "invalid registry host " + quote(domain, 100));
   std::string host = domain == "docker.io" ? "registry-1.docker.io" : std::string(domain);
   std::string http = "http://" + host;
-  if (net::is_loopback_http(http + "/")) return http;
   for (const auto& insecure : o.insecure_registries)
     if (lower(insecure) == lower(domain)) return http;
+  // A loopback registry with a CA named for it (--registry-ca, certs.d) speaks TLS.
+  if (net::is_loopback_http(http + "/") && registry_ca_file(domain, o).empty()) return http;
   return "https://" + host;
 }
 

@@ -3,8 +3,9 @@
 // the digest it was asked for before the caller reads it, sizes capped, the registry's errors
 // turned into one line naming the registry, repository and reference.
 //
-// Transport rules: https://HOST, except plain http:// for loopback registries (localhost,
-// 127.0.0.0/8, [::1], as docker does) and for hosts named in insecure_registries; docker.io is
+// Transport rules: https://HOST, except plain http:// for hosts named in insecure_registries and
+// for loopback registries (localhost, 127.0.0.0/8, [::1], as docker does) unless a CA is named
+// for them (ca_file, or certs.d's ca.crt: then https; docker instead tries https first); docker.io is
 // served by registry-1.docker.io. TLS trusts ca_file when given, else <certs_dir>/<host[:port]>/
 // ca.crt when it exists (docker's certs.d), else the system store. Redirects are followed for
 // GET and HEAD only, to the same scheme, host and port, at most kMaxRedirects times; a redirect

@@ -75,7 +75,16 @@ TEST_CASE("registry: the CA is --registry-ca, else certs.d/HOST[:PORT]/ca.crt wh
   { std::ofstream(d.path() / "reg.lan:5000" / "ca.crt") << "x"; }
   CHECK(registry_ca_file("reg.lan:5000", o) == (d.path() / "reg.lan:5000" / "ca.crt").string());
   CHECK(registry_ca_file("reg.lan", o).empty());
+  // A loopback registry is plain http, unless a CA is named for it: then it speaks TLS.
+  CHECK(registry_base_url("127.0.0.1:5000", o).value() == "http://127.0.0.1:5000");
+  std::filesystem::create_directories(d.path() / "127.0.0.1:5000");
+  { std::ofstream(d.path() / "127.0.0.1:5000" / "ca.crt") << "x"; }
+  CHECK(registry_base_url("127.0.0.1:5000", o).value() == "https://127.0.0.1:5000");
+  CHECK(registry_base_url("127.0.0.1:5001", o).value() == "http://127.0.0.1:5001");
   o.ca_file = "/given/ca.pem";
+  CHECK(registry_base_url("127.0.0.1:5001", o).value() == "https://127.0.0.1:5001");
+  o.insecure_registries = {"127.0.0.1:5001"};
+  CHECK(registry_base_url("127.0.0.1:5001", o).value() == "http://127.0.0.1:5001");
   CHECK(registry_ca_file("reg.lan:5000", o) == "/given/ca.pem");
   o.ca_file = (d.path() / "missing.pem").string();
   auto r = Registry::connect("reg.lan:5000", o);
