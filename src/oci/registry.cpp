@@ -617,6 +617,23 @@ Status Registry::push_blob(std::string_view repo, const Descriptor& desc, net::B
   return finish(impl_->close_upload(repo, location, desc.digest, std::nullopt, what));
 }
 
+Status Registry::push_blob(std::string_view repo, const Descriptor& desc, std::string_view bytes) {
+  std::size_t pos = 0;
+  net::BodySource source;
+  source.size = bytes.size();
+  source.read = [&](char* buf, std::size_t len) -> Result<std::size_t> {
+    std::size_t n = std::min(len, bytes.size() - pos);
+    std::copy_n(bytes.data() + pos, n, buf);
+    pos += n;
+    return n;
+  };
+  source.rewind = [&]() -> Status {
+    pos = 0;
+    return {};
+  };
+  return push_blob(repo, desc, std::move(source));
+}
+
 namespace {
 Result<Descriptor> descriptor_from(const cjson::Json& j, const std::string& where) {
   if (!j.is_object() || !j.contains("digest") || !j["digest"].is_string() || !j.contains("size") ||

@@ -95,6 +95,8 @@ class Registry {
   // Uploads desc.size bytes read from source: skipped when the repository has the blob; one PUT up
   // to the chunk size, PATCH chunks above it. source must give exactly desc.digest's bytes.
   Status push_blob(std::string_view repo, const Descriptor& desc, net::BodySource source);
+  // The same from bytes in memory (a bundle config); bytes must outlive the call.
+  Status push_blob(std::string_view repo, const Descriptor& desc, std::string_view bytes);
   // Cross-repository mount: true when mounted (201); false when the registry would not (202: the
   // upload it opened instead is cancelled), and the caller uploads.
   Result<bool> mount_blob(std::string_view repo, std::string_view digest, std::string_view from_repo);

@@ -404,6 +404,8 @@ TEST_CASE("registry: a monolithic upload POSTs, then PUTs the Location with the 
     f.fake->on(Method::post, kBase + "/v2/a/blobs/uploads/", {202, "", {h("location", loc)}});
     f.fake->on(Method::put, put, {201, "", {h("docker-content-digest", d.digest)}});
     REQUIRE(f.reg->push_blob("a", d, source()));
+    REQUIRE(f.reg->push_blob("a", d, std::string_view(blob)));
+    CHECK(f.fake->count(Method::put, put) == 2);
     const auto& last = f.fake->requests().back();
     CHECK(last.method == Method::put);
     CHECK(last.body == blob);
