@@ -4,6 +4,7 @@
 #pragma once
 #include <deque>
 #include <map>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -39,6 +40,16 @@ class FakeTransport : public net::Transport {
     return *this;
   }
   const std::vector<Recorded>& requests() const { return requests_; }
+  // One kept-alive connection per origin (scheme://host[:port]) it was sent to, as libcurl keeps them.
+  std::uint64_t connections_opened() const override {
+    std::set<std::string> origins;
+    for (const auto& r : requests_) {
+      auto p = r.url.find("://");
+      auto end = p == std::string::npos ? std::string::npos : r.url.find_first_of("/?#", p + 3);
+      origins.insert(r.url.substr(0, end));
+    }
+    return origins.size();
+  }
   std::size_t count(net::Method method, const std::string& url) const {
     std::size_t n = 0;
     for (const auto& r : requests_) n += r.method == method && r.url == url;

@@ -192,7 +192,13 @@ Result<SecretString> fetch_token(Transport& client, const Challenge& challenge, 
                                  const std::optional<Credentials>& credentials) {
   std::string url = challenge.realm + (challenge.realm.find('?') == std::string::npos ? "?" : "&");
   url += "service=" + escape(challenge.service);
-  if (!scope.empty()) url += "&scope=" + escape(scope);
+  // Several scopes (a mount: "repository:a:pull,push repository:b:pull"): one scope= each
+  // (distribution token.md; oci-formats 4.2).
+  for (std::size_t i = 0; i < scope.size();) {
+    auto end = std::min(scope.find(' ', i), scope.size());
+    if (end > i) url += "&scope=" + escape(scope.substr(i, end - i));
+    i = end + 1;
+  }
   std::string basic;
   if (credentials) {
     std::string pair(credentials->username.view());
@@ -277,6 +283,11 @@ Result<ResponseHead> AuthClient::send(Request request, std::string_view scope_in
   std::string key(scope_in), scope(scope_in);
   auto cached = tokens_.find(key);
   if (cached != tokens_.end()) request.authorization = cached->second.view();
+  // Credentials a Basic server accepted go at once to its other paths, whatever the scope (its
+  // challenge names none), never to another host or over plain non-loopback http.
+  else if (basic_ && url_host(request.url) == basic_host_ &&
+           (request.url.rfind("https://", 0) == 0 || is_loopback_http(request.url)))
+    request.authorization = basic_->view();
   HttpResponse refused;
   auto r = send_once(request, sink, max_body, refused);
   // A 401 not answered: its body goes to the sink after all.
@@ -325,6 +336,10 @@ Result<ResponseHead> AuthClient::send(Request request, std::string_view scope_in
   auto& stored = tokens_[key] = SecretString(std::move(value));
   request.authorization = stored.view();
   auto again = send_once(request, sink, max_body, refused);
+  if (basic && again && again->status != 401) {
+    basic_ = SecretString(std::string(stored.view()));
+    basic_host_ = url_host(request.url);
+  }
   if (again && again->status == 401) {
     HttpResponse described;
     static_cast<ResponseHead&>(described) = *again;

@@ -121,6 +121,7 @@ int seek_cb(void* user, curl_off_t offset, int origin) {
 struct HttpClient::Impl {
   CURL* curl = nullptr;
   HttpOptions options;
+  std::uint64_t connections = 0;
   ~Impl() {
     if (curl) curl_easy_cleanup(curl);
   }
@@ -229,6 +230,7 @@ bool is_loopback_http(std::string_view url) {
 }
 
 const HttpOptions& HttpClient::options() const { return impl_->options; }
+std::uint64_t HttpClient::connections_opened() const { return impl_->connections; }
 
 Result<ResponseHead> HttpClient::send(const Request& request, const BodySink& body_sink, std::size_t max_body) {
   CURL* c = impl_->curl;
@@ -370,6 +372,8 @@ Result<ResponseHead> HttpClient::send(const Request& request, const BodySink& bo
   auto started = std::chrono::steady_clock::now();
   CURLcode rc = curl_easy_perform(c);
   auto waited = std::chrono::steady_clock::now() - started;
+  long opened = 0;
+  if (curl_easy_getinfo(c, CURLINFO_NUM_CONNECTS, &opened) == CURLE_OK && opened > 0) impl_->connections += static_cast<std::uint64_t>(opened);
   curl_easy_setopt(c, CURLOPT_HTTPHEADER, nullptr);
   curl_easy_setopt(c, CURLOPT_MIMEPOST, nullptr);
   if (sink.error) return tl::unexpected(*sink.error);

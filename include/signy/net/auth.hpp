@@ -41,7 +41,8 @@ std::string url_host(std::string_view url);
 // config_file: the docker config to read (default: $DOCKER_CONFIG/config.json, ~/.docker/config.json).
 Result<std::optional<Credentials>> find_credentials(std::string_view host, std::optional<std::string> config_file = {});
 
-// Asks the challenge's realm for a token for `scope` (GET realm?service=..&scope=.., with HTTP
+// Asks the challenge's realm for a token for `scope` (GET realm?service=..&scope=.., one scope=
+// per space-separated scope, with HTTP
 // Basic credentials when there are some). The response's "token" (or "access_token") is returned.
 Result<SecretString> fetch_token(Transport& client, const Challenge& challenge, std::string_view scope,
                                  const std::optional<Credentials>& credentials);
@@ -49,7 +50,8 @@ Result<SecretString> fetch_token(Transport& client, const Challenge& challenge, 
 // A Transport with the servers' authentication: a request answered 401 is sent once more,
 //  - Bearer challenge: with a token from the realm for the request's scope (the challenge's scope
 //    when it names one), fetched once per scope and kept for the client's life;
-//  - Basic challenge: with the credentials, over https:// (or loopback http://) only.
+//  - Basic challenge: with the credentials, over https:// (or loopback http://) only; once
+//    accepted they go with the next requests to that host at once, whatever their scope.
 // The Notary store and the registry client share it. Scope: "repository:<name>:<actions>".
 class AuthClient {
  public:
@@ -72,6 +74,8 @@ class AuthClient {
   bool credentials_looked_up_ = false;
   std::optional<Credentials> credentials_;
   std::map<std::string, SecretString, std::less<>> tokens_;  // scope -> "Bearer <token>" / "Basic ..."
+  std::optional<SecretString> basic_;  // "Basic ..." once the server accepted it, for basic_host_
+  std::string basic_host_;
 };
 
 }  // namespace signy::net

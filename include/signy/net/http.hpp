@@ -34,6 +34,7 @@ class HttpClient final : public Transport {
   ~HttpClient() override;
 
   Result<ResponseHead> send(const Request& request, const BodySink& sink, std::size_t max_body) override;
+  std::uint64_t connections_opened() const override;
   const HttpOptions& options() const;
 
  private:

@@ -78,6 +78,9 @@ class Transport {
   // streamed, fails with Errc::too_large; a transport failure with Errc::network. Any HTTP status
   // is a response, not an error.
   virtual Result<ResponseHead> send(const Request& request, const BodySink& sink, std::size_t max_body) = 0;
+  // How many connections the transport opened so far (libcurl CURLINFO_NUM_CONNECTS summed):
+  // 1 when every request reused the first one. 0 when it cannot tell.
+  virtual std::uint64_t connections_opened() const { return 0; }
   // send() collecting the body into a string (at most max_body bytes).
   Result<HttpResponse> fetch(const Request& request, std::size_t max_body);
 };

@@ -183,3 +183,44 @@ TEST_CASE("auth client: a server refusing Basic credentials again is named as su
   CHECK(r.error().code == Errc::unauthorized);
   CHECK(r.error().message == "https://reg.test: the server refused the credentials");
 }
+
+TEST_CASE("auth client: a challenge naming two scopes asks the realm with one scope= parameter each") {
+  // distribution answers a cross-repository mount with scope="repository:a:pull,push repository:b:pull"
+  // (oci-formats 4.1); token.md: one scope parameter per scope.
+  ::unsetenv("SIGNY_AUTH");
+  TempDir d;
+  auto c = make("https://reg.test", (d.path() / "none.json").string());
+  const std::string url = "https://reg.test/v2/a/blobs/uploads/?mount=sha256:00&from=b";
+  c.fake->on(Method::post, url,
+             {401, "", {{"www-authenticate", "Bearer realm=\"" + kRealm + "\",service=\"reg\",scope=\"repository:a:pull,push repository:b:pull\""}}})
+      .on(Method::post, url, {201, "", {}});
+  const std::string token_url = kRealm + "?service=reg&scope=repository%3Aa%3Apull%2Cpush&scope=repository%3Ab%3Apull";
+  c.fake->on(Method::get, token_url, {200, R"({"token":"tm"})", {}});
+  net::Request r;
+  r.method = Method::post;
+  r.url = url;
+  auto res = c.auth->fetch(r, "repository:a:pull,push repository:b:pull", 10);
+  REQUIRE(res);
+  CHECK(res->status == 201);
+  CHECK(c.fake->count(Method::get, token_url) == 1);
+  CHECK(c.fake->requests().back().authorization == "Bearer tm");
+}
+
+TEST_CASE("auth client: credentials a Basic server accepted go with the next requests of any scope at once") {
+  // docker-registry with htpasswd answers every scope with the same Basic challenge: asking once
+  // per scope doubled the requests of a registry walk.
+  ::setenv("SIGNY_AUTH", base64_encode(as_bytes(std::string("u:p"))).c_str(), 1);
+  auto c = make("https://reg.test");
+  const std::string basic = "Basic " + base64_encode(as_bytes(std::string("u:p")));
+  c.fake->on(Method::get, "https://reg.test/v2/a/manifests/x", {401, "", {{"www-authenticate", "Basic realm=\"registry\""}}})
+      .on(Method::get, "https://reg.test/v2/a/manifests/x", {200, "A", {}});
+  c.fake->on(Method::get, "https://reg.test/v2/b/manifests/x", {200, "B", {}});  // the fake does not check it: see below
+  CHECK(c.auth->fetch(get("https://reg.test/v2/a/manifests/x"), "repository:a:pull", 10).value().body == "A");
+  CHECK(c.auth->fetch(get("https://reg.test/v2/b/manifests/x"), "repository:b:pull", 10).value().body == "B");
+  ::unsetenv("SIGNY_AUTH");
+  CHECK(c.fake->requests().size() == 3);
+  CHECK(c.fake->requests().back().authorization == basic);
+  // Never to another host, nor over plain http to a non-loopback one.
+  auto other = c.auth->fetch(get("https://elsewhere.test/v2/"), "s", 10);
+  CHECK(c.fake->requests().back().authorization.empty());
+}
