@@ -159,6 +159,11 @@ def hostile(good, outdir):
         t.addfile(info("artifacts/zeros", size=zeros), ZeroReader(zeros))
     write(out("big_bundle_json.tgz"), [(info("bundle.json", size=(17 << 20)), b" " * (17 << 20))] +
           [(m, d) for m, d in members if m.name != "bundle.json"])
+    pax = info("artifacts/padded", size=4)
+    pax.pax_headers = {"comment": "x" * (8 << 20)}  # a pax header record of 8 MiB
+    write(out("pax_header_bomb.tgz"), members + [(pax, b"junk")])
+    with tarfile.open(out("long_name.tgz"), "w:gz", format=tarfile.GNU_FORMAT) as t:
+        t.addfile(info("a/" * (4 << 20) + "x", size=4), io.BytesIO(b"junk"))  # a GNU long name of 8 MiB
     write(out("no_bundle.tgz"), [(m, d) for m, d in members if m.name != "bundle.json"])
 
     # Damaged archives.
