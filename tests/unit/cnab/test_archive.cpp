@@ -217,7 +217,7 @@ TEST_CASE("thick archive: caps on entries, total size, bundle.json and the kept 
   CHECK(has(e.message, "archive entry \"bundle.json\" is larger than 16777216 bytes"));
 }
 
-TEST_CASE("thick archive: layers are hashed, never kept; small JSON blobs are kept") {
+TEST_CASE("thick archive: layers are hashed, never kept, small JSON blobs are kept") {
   auto ar = read_bytes(good_bytes()).value();
   int kept = 0;
   for (const auto& [d, b] : ar.blobs) {

@@ -46,7 +46,7 @@ TEST_CASE("digest_stream's tap sees every byte once, in order, and the digests a
   }
 }
 
-TEST_CASE("a tap that returns early leaves the rest hashed; a failing tap stops the read") {
+TEST_CASE("a tap that returns early leaves the rest hashed, a failing tap stops the read") {
   auto data = pattern(4u << 20);
   std::size_t off = 0;
   auto d = digest_stream(reader_of(data, off), [](ChunkSource& chunks) -> Status {
