@@ -91,6 +91,12 @@ def write(path, members, mode="w:gz"):
                 t.addfile(m)
 
 
+def write_to(fileobj, members):
+    with tarfile.open(fileobj=fileobj, mode="w", format=tarfile.PAX_FORMAT) as t:
+        for m, data in members:
+            t.addfile(m, io.BytesIO(data) if data is not None else None)
+
+
 def info(name, kind=tarfile.REGTYPE, size=0, **kw):
     m = tarfile.TarInfo(name)
     m.type = kind
@@ -140,6 +146,13 @@ def hostile(good, outdir):
     write(out("dup_bundle.tgz"), members + [(info("bundle.json", size=2), b"{}")])
     write(out("dup_bundle_dotslash.tgz"), [(info("./bundle.json", size=2), b"{}")] + members)
     bad = "artifacts/layout/blobs/sha256/" + "A" * 64
+    # A second tar after the first one's end-of-archive blocks, in the same gzip stream: readers
+    # that stop at the end marker see one bundle.json, `tar -i` (ignore zeros) sees two.
+    first, second = io.BytesIO(), io.BytesIO()
+    write_to(first, members)
+    write_to(second, [(info("bundle.json", size=2), b"{}")])
+    with gzip.open(out("hidden_after_end.tgz"), "wb") as f:
+        f.write(first.getvalue() + second.getvalue())
     write(out("blob_name_upper.tgz"), members + [(info(bad, size=4), b"junk")])
     write(out("blob_name_sha512.tgz"), members + [(info("artifacts/layout/blobs/sha512/" + "a" * 128, size=4), b"junk")])
 

@@ -96,6 +96,10 @@ class Pass {
     // gzip and tar only (cnab-spec 104): the least of libarchive's parsers.
     if (archive_read_support_filter_gzip(a_) != ARCHIVE_OK || archive_read_support_format_tar(a_) != ARCHIVE_OK)
       return fail(Errc::internal, "libarchive: no gzip or tar support");
+    // Entries after an end-of-archive marker are read too (as `tar -i` would): a second tar
+    // hidden there is checked like the first, and its bundle.json is a duplicate.
+    if (archive_read_set_format_option(a_, "tar", "read_concatenated_archives", "1") != ARCHIVE_OK)
+      return fail(Errc::internal, "libarchive: no read_concatenated_archives option");
     client_.chunks = &chunks;
     if (archive_read_open(a_, &client_, nullptr, read_cb, nullptr) != ARCHIVE_OK) return corrupt("");
     bool seen_bundle = false;

@@ -12,7 +12,8 @@
 // components, every symbolic and hard link (an export never writes one, and signy reads names,
 // it never resolves them: a link could only make a name mean another entry's bytes), device,
 // FIFO and socket entries, sparse entries, a name seen twice (after removing "." components and
-// empty ones: "./bundle.json" and "bundle.json" are one name), more entries than a cap,
+// empty ones: "./bundle.json" and "bundle.json" are one name; entries after an end-of-archive
+// marker are read too, as `tar -i` would), more entries than a cap,
 // uncompressed bytes over a cap or over a compression ratio (a gzip bomb), a name under
 // artifacts/layout/blobs/ other than blobs/sha256/<64 lowercase hex>. A truncated or corrupt
 // archive is Errc::invalid_bundle.

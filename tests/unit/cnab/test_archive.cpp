@@ -159,6 +159,7 @@ TEST_CASE("thick archive: unsafe entries are refused with one line naming the en
                         Case{"fifo.tgz", "\"artifacts/fifo\"", "a FIFO"},
                         Case{"dup_bundle.tgz", "\"bundle.json\"", "a second entry of this name"},
                         Case{"dup_bundle_dotslash.tgz", "\"bundle.json\"", "a second entry of this name"},
+                        Case{"hidden_after_end.tgz", "\"bundle.json\"", "a second entry of this name"},
                         Case{"blob_name_upper.tgz", "\"artifacts/layout/blobs/sha256/AAAA", "not a blob name signy reads"},
                         Case{"blob_name_sha512.tgz", "\"artifacts/layout/blobs/sha512", "not a blob"}}) {
     INFO(c.file);
