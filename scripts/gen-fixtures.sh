@@ -26,7 +26,7 @@ log() { printf '== %s\n' "$*" >&2; }
 die() { printf 'gen-fixtures: %s\n' "$*" >&2; exit 1; }
 
 # ------------------------------------------------------------------------------ dependencies
-want=(notary in-toto golang-go golang-github-docker-go-dev openssl python3 curl ca-certificates)
+want=(notary in-toto golang-go golang-github-docker-go-dev openssl python3 curl ca-certificates umoci)
 command -v node >/dev/null && command -v npm >/dev/null || want+=(nodejs npm)
 missing=()
 for p in "${want[@]}"; do
@@ -366,6 +366,7 @@ s512=$(openssl dgst -sha512 -r "$tgz" | cut -d' ' -f1)
 [[ $s256 == "$(cat "$tgz.sha256")" && $s512 == "$(cat "$tgz.sha512")" ]] || die "coreutils and openssl disagree"
 printf '{"length":%s,"sha256":"%s","sha512":"%s"}\n' "$(stat -c %s "$tgz")" "$s256" "$s512" >"$out/cnab/digests.json"
 cp "$out/cnab/digests.json" "$out/cnab/thick.digests.json"
+scripts/gen-thick-fixtures.sh  # cnab/thick/: thick bundles with umoci-made OCI layouts (its README.md)
 
 # ------------------------------------------------------------------------------ README
 log "README"
@@ -576,6 +577,9 @@ signy signs).
 - \`thick.tgz.sha256\`, \`thick.tgz.sha512\` — hex digests from \`sha256sum\` / \`sha512sum\`.
 - \`digests.json\` — \`{"length","sha256","sha512"}\` of thick.tgz (\`stat\`, \`openssl dgst\`, checked
   equal to coreutils); \`thick.digests.json\` — the same bytes (the name \`tests/cli/digest_bundle.sh\` reads).
+
+- \`thick/\` — thick bundles whose images are OCI layouts made by umoci (\`scripts/gen-thick-fixtures.sh\`,
+  described in \`thick/README.md\`).
 
 Used by \`tests/unit/cjson/test_vectors.cpp\`, \`tests/cli/digest_bundle.sh\`, \`tests/cli/sign_verify.sh\`,
 \`scripts/demo.sh\`.

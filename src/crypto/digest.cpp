@@ -3,7 +3,8 @@
 // (SHA-512 on CPUs with SHA extensions, SHA-256 without them) and memory by the ring (kSlots x
 // kChunk = 1 MiB), whatever the input size. Chunks start small and grow, so a small file costs
 // kFirstChunk of buffer, not the whole ring. 128 KiB chunks hash as fast as 1 MiB ones (bench/
-// digest.sh) and the ring's depth absorbs the two hashes' different speeds.
+// digest.sh) and the ring's depth absorbs the two hashes' different speeds. A tap (the thick-archive
+// reader) is a third consumer of the same chunks, on its own thread.
 #include "signy/crypto/digest.hpp"
 
 #include <openssl/evp.h>
@@ -34,16 +35,18 @@ std::array<std::uint8_t, N> one_shot(const EVP_MD* md, std::span<const std::uint
   return out;
 }
 
-// Ring of filled chunks shared by the producer (reader) and the two hash consumers.
+// Ring of filled chunks shared by the producer (reader) and the consumers: the two hashes and,
+// when given, a tap (digest_stream with a Tap).
 struct Ring {
   std::mutex m;
   std::condition_variable cv;
   std::vector<std::vector<std::uint8_t>> buf{kSlots};  // grown by the producer while idle
   std::size_t size[kSlots]{};
   std::uint64_t produced = 0;     // chunks published
-  std::uint64_t consumed[2]{};    // chunks finished by each consumer
+  std::uint64_t consumed[3]{};    // chunks finished by each consumer (2: the tap)
+  bool tap_done = true;           // no tap, or it returned: the producer does not wait for it
   bool done = false;              // producer reached the end (or failed)
-  bool abort = false;
+  bool abort = false;             // the read or the tap failed: everyone stops
 };
 
 void consume(Ring& ring, int who, EVP_MD_CTX* ctx) {
@@ -64,6 +67,27 @@ void consume(Ring& ring, int who, EVP_MD_CTX* ctx) {
   }
 }
 
+// The tap's view of the ring: chunk i stays valid (unreused by the producer) until next() is
+// called again.
+class RingSource final : public ChunkSource {
+ public:
+  explicit RingSource(Ring& ring) : ring_(ring) {}
+  std::span<const std::uint8_t> next() override {
+    std::unique_lock lk(ring_.m);
+    ring_.consumed[2] = next_;  // the chunk handed out before is released
+    ring_.cv.notify_all();
+    ring_.cv.wait(lk, [&] { return ring_.produced > next_ || ring_.done || ring_.abort; });
+    if (ring_.abort || ring_.produced <= next_) return {};
+    std::size_t slot = next_ % kSlots;
+    ++next_;
+    return {ring_.buf[slot].data(), ring_.size[slot]};
+  }
+
+ private:
+  Ring& ring_;
+  std::uint64_t next_ = 0;
+};
+
 }  // namespace
 
 Sha256Hasher::Sha256Hasher() : ctx_(EVP_MD_CTX_new()) {
@@ -83,7 +107,9 @@ Sha256 Sha256Hasher::finish() {
 Sha256 sha256(std::span<const std::uint8_t> data) { return one_shot<32>(EVP_sha256(), data); }
 Sha512 sha512(std::span<const std::uint8_t> data) { return one_shot<64>(EVP_sha512(), data); }
 
-Result<Digests> digest_stream(const Reader& read) {
+Result<Digests> digest_stream(const Reader& read) { return digest_stream(read, Tap{}); }
+
+Result<Digests> digest_stream(const Reader& read, const Tap& tap) {
   ossl::MdCtx c256(EVP_MD_CTX_new()), c512(EVP_MD_CTX_new());
   if (!c256 || !c512 || EVP_DigestInit_ex(c256.get(), EVP_sha256(), nullptr) != 1 ||
       EVP_DigestInit_ex(c512.get(), EVP_sha512(), nullptr) != 1)
@@ -91,14 +117,34 @@ Result<Digests> digest_stream(const Reader& read) {
   Ring ring;
   std::thread t256(consume, std::ref(ring), 0, c256.get());
   std::thread t512(consume, std::ref(ring), 1, c512.get());
+  std::optional<Error> tap_error;
+  std::thread ttap;
+  if (tap) {
+    ring.tap_done = false;
+    ttap = std::thread([&] {
+      RingSource source(ring);
+      auto st = tap(source);
+      std::lock_guard lk(ring.m);
+      ring.tap_done = true;
+      if (!st) {
+        tap_error = st.error();
+        ring.abort = true;
+      }
+      ring.cv.notify_all();
+    });
+  }
   Digests d;
   std::optional<Error> error;
   for (std::uint64_t i = 0;; ++i) {
     std::size_t slot = i % kSlots;
     {
-      // Wait until both consumers are done with the chunk that used this slot before.
+      // Wait until every consumer is done with the chunk that used this slot before.
       std::unique_lock lk(ring.m);
-      ring.cv.wait(lk, [&] { return i < kSlots || (ring.consumed[0] > i - kSlots && ring.consumed[1] > i - kSlots); });
+      ring.cv.wait(lk, [&] {
+        return ring.abort || i < kSlots ||
+               (ring.consumed[0] > i - kSlots && ring.consumed[1] > i - kSlots && (ring.tap_done || ring.consumed[2] > i - kSlots));
+      });
+      if (ring.abort) break;
     }
     auto& b = ring.buf[slot];  // no consumer reads this slot now (waited above)
     if (b.size() < chunk_size(i)) b.resize(chunk_size(i));
@@ -124,7 +170,9 @@ Result<Digests> digest_stream(const Reader& read) {
   ring.cv.notify_all();
   t256.join();
   t512.join();
+  if (ttap.joinable()) ttap.join();
   if (error) return tl::unexpected(*error);
+  if (tap_error) return tl::unexpected(*tap_error);
   unsigned len = 0;
   EVP_DigestFinal_ex(c256.get(), d.sha256.data(), &len);
   EVP_DigestFinal_ex(c512.get(), d.sha512.data(), &len);

@@ -43,4 +43,20 @@ using Reader = std::function<Result<std::size_t>(std::span<std::uint8_t> buf)>;
 
 Result<Digests> digest_stream(const Reader& read);
 
+// A third consumer of the same pass (the thick-archive reader: cnab/archive.hpp): it runs on its
+// own thread and pulls the chunks the reader filled, in order, without a copy.
+class ChunkSource {
+ public:
+  virtual ~ChunkSource() = default;
+  // The next chunk, valid until the following call; empty at the end of the input (or once the
+  // pass was abandoned: the read failed).
+  virtual std::span<const std::uint8_t> next() = 0;
+};
+using Tap = std::function<Status(ChunkSource& chunks)>;
+
+// digest_stream with a tap: one read of the input feeds both hashes and the tap. A tap that fails
+// stops the reading at once; the error returned is the read's when it failed, else the tap's. A
+// tap may return before the end: the rest is still hashed.
+Result<Digests> digest_stream(const Reader& read, const Tap& tap);
+
 }  // namespace signy::crypto
