@@ -175,9 +175,9 @@ Result<Manifest> make_config_manifest(std::string_view blob_digest, std::uint64_
   std::string digest(blob_digest);
   std::string size = std::to_string(blob_size);
   if (form == ConfigForm::docker_schema2) {
-    // converter/types.go: schema2.Manifest through json.MarshalIndent(m, "", "   "); distribution
-    // descriptor field order mediaType, size, digest; one layer, the config again (some
-    // registries refuse a manifest without layers).
+    // converter/types.go builds a schema2.Manifest, which distribution's schema2.FromStruct writes
+    // with json.MarshalIndent(m, "", "   "); distribution's descriptor field order is mediaType,
+    // size, digest; one layer, the config again (some registries refuse a manifest without layers).
     std::string s;
     s += "{\n   \"schemaVersion\": 2,\n   \"mediaType\": \"" + std::string(oci::kDockerManifest) + "\",\n";
     s += "   \"config\": {\n      \"mediaType\": \"" + mt + "\",\n      \"size\": " + size +
