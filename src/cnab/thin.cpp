@@ -288,6 +288,31 @@ Result<ThinIndex> parse_index(std::string_view bytes, std::string_view media_typ
   return out;
 }
 
+Result<RelocationMap> relocation_map_from_index(const ThinIndex& index, const Bundle& bundle,
+                                                std::string_view repository) {
+  if (index.invocations.size() != 1)
+    return fail(Errc::invalid_bundle, "bundle index: " + std::to_string(index.invocations.size()) +
+                                          " invocation image descriptors, cnab-to-oci's layout has exactly one");
+  if (bundle.invocation_images.empty()) return fail(Errc::invalid_bundle, "invocationImages: empty");
+  RelocationMap out;
+  auto add = [&](const std::string& image, const oci::Descriptor& d, const std::string& what) -> Status {
+    std::string ref = std::string(repository) + "@" + d.digest;
+    auto [it, inserted] = out.emplace(image, ref);
+    if (!inserted && it->second != ref)
+      return fail(Errc::invalid_bundle, what + ": image \"" + escape_control(image) +
+                                            "\" is listed in the index with two different digests");
+    return {};
+  };
+  SIGNY_TRY_VOID(add(bundle.invocation_images[0].image, index.invocations[0], "invocationImages[0]"));
+  for (const auto& [name, d] : index.components) {
+    auto c = bundle.images.find(name);
+    if (c == bundle.images.end())
+      return fail(Errc::invalid_bundle, "bundle index: component \"" + escape_control(name) + "\" is not in the bundle's images");
+    SIGNY_TRY_VOID(add(c->second.image.image, d, "images[\"" + escape_control(name) + "\"]"));
+  }
+  return out;
+}
+
 Result<oci::Descriptor> parse_config_manifest(std::string_view bytes, std::string_view media_type) {
   if (media_type != oci::kOciManifest && media_type != oci::kDockerManifest)
     return fail(Errc::unsupported_media_type, "bundle config manifest: served as " + escape_control(media_type) +
