@@ -175,9 +175,9 @@ Result<Manifest> make_config_manifest(std::string_view blob_digest, std::uint64_
   std::string digest(blob_digest);
   std::string size = std::to_string(blob_size);
   if (form == ConfigForm::docker_schema2) {
-    // converter/types.go: schema2.Manifest through json.MarshalIndent(m, "", "   "); distribution
-    // descriptor field order mediaType, size, digest; one layer, the config again (some
-    // registries refuse a manifest without layers).
+    // converter/types.go builds a schema2.Manifest, which distribution's schema2.FromStruct writes
+    // with json.MarshalIndent(m, "", "   "); distribution's descriptor field order is mediaType,
+    // size, digest; one layer, the config again (some registries refuse a manifest without layers).
     std::string s;
     s += "{\n   \"schemaVersion\": 2,\n   \"mediaType\": \"" + std::string(oci::kDockerManifest) + "\",\n";
     s += "   \"config\": {\n      \"mediaType\": \"" + mt + "\",\n      \"size\": " + size +
@@ -285,6 +285,31 @@ Result<ThinIndex> parse_index(std::string_view bytes, std::string_view media_typ
     out.manifests.push_back(std::move(d));
   }
   if (!have_config) return fail(Errc::invalid_bundle, "bundle index: no config manifest (io.cnab.manifest.type=config)");
+  return out;
+}
+
+Result<RelocationMap> relocation_map_from_index(const ThinIndex& index, const Bundle& bundle,
+                                                std::string_view repository) {
+  if (index.invocations.size() != 1)
+    return fail(Errc::invalid_bundle, "bundle index: " + std::to_string(index.invocations.size()) +
+                                          " invocation image descriptors, cnab-to-oci's layout has exactly one");
+  if (bundle.invocation_images.empty()) return fail(Errc::invalid_bundle, "invocationImages: empty");
+  RelocationMap out;
+  auto add = [&](const std::string& image, const oci::Descriptor& d, const std::string& what) -> Status {
+    std::string ref = std::string(repository) + "@" + d.digest;
+    auto [it, inserted] = out.emplace(image, ref);
+    if (!inserted && it->second != ref)
+      return fail(Errc::invalid_bundle, what + ": image \"" + escape_control(image) +
+                                            "\" is listed in the index with two different digests");
+    return {};
+  };
+  SIGNY_TRY_VOID(add(bundle.invocation_images[0].image, index.invocations[0], "invocationImages[0]"));
+  for (const auto& [name, d] : index.components) {
+    auto c = bundle.images.find(name);
+    if (c == bundle.images.end())
+      return fail(Errc::invalid_bundle, "bundle index: component \"" + escape_control(name) + "\" is not in the bundle's images");
+    SIGNY_TRY_VOID(add(c->second.image.image, d, "images[\"" + escape_control(name) + "\"]"));
+  }
   return out;
 }
 

@@ -89,6 +89,15 @@ struct ThinIndex {
 // name or named twice (Errc::invalid_bundle).
 Result<ThinIndex> parse_index(std::string_view bytes, std::string_view media_type);
 
+// Where a pulled bundle's images are, by its index (cnab-to-oci converter.GenerateRelocationMap):
+// invocationImages[0].image and each listed component's `image` -> "<repository>@<digest of its
+// descriptor>" (repository as "domain/path"). Components the index does not list are left out.
+// Errc::invalid_bundle when the index has no invocation descriptor or more than one, lists a
+// component the bundle does not name, or when two of the bundle's images with the same `image`
+// would map to different digests.
+Result<RelocationMap> relocation_map_from_index(const ThinIndex& index, const Bundle& bundle,
+                                                std::string_view repository);
+
 // Parses a config manifest served as `media_type` (OCI or Docker schema2 manifest) and returns
 // its config descriptor, whose media type must be one of kCnabConfig, kCnabSpecConfig, the OCI
 // image config or the Docker container config (Errc::unsupported_media_type otherwise) and whose

@@ -324,3 +324,43 @@ TEST_CASE("config manifests read back in every form and config media type") {
   CHECK(err(d.dump(), oci::kOciManifest) == "malformed_json: bundle config manifest: schemaVersion is not 2");
   CHECK_THAT(err("{", oci::kOciManifest), Catch::StartsWith("malformed_json: bundle config manifest: "));
 }
+
+TEST_CASE("a relocation map from a pulled index, as cnab-to-oci's pull makes it") {
+  auto v = test_vector();
+  auto b = parse_bundle(v.bundle).value();
+  auto ix = parse_index(v.index, oci::kOciIndex).value();
+  const std::string repo = "my.registry/namespace/my-app";
+  auto m = relocation_map_from_index(ix, b, repo).value();
+  CHECK(m == RelocationMap{
+                 {"my.registry/namespace/my-app-invoc", repo + "@sha256:d59a1aa7866258751a261bae525a1842c7ff0662d4f34a355d5f36826abc0343"},
+                 {"my.registry/namespace/another-image", repo + "@sha256:d59a1aa7866258751a261bae525a1842c7ff0662d4f34a355d5f36826abc0342"},
+                 {"my.registry/namespace/image-1", repo + "@sha256:d59a1aa7866258751a261bae525a1842c7ff0662d4f34a355d5f36826abc0341"},
+             });
+  // What it writes is a relocation map signy reads.
+  CHECK(parse_relocation_map(write_relocation_map(m).value()).value() == m);
+
+  auto err = [&](const ThinIndex& i, const Bundle& bb) {
+    auto r = relocation_map_from_index(i, bb, repo);
+    return r ? std::string("accepted") : std::string(errc_name(r.error().code)) + ": " + r.error().message;
+  };
+  auto none = ix;
+  none.invocations.clear();
+  CHECK(err(none, b) == "invalid_bundle: bundle index: 0 invocation image descriptors, cnab-to-oci's layout has exactly one");
+  auto two = ix;
+  two.invocations.push_back(two.invocations[0]);
+  CHECK(err(two, b) == "invalid_bundle: bundle index: 2 invocation image descriptors, cnab-to-oci's layout has exactly one");
+  auto unknown = ix;
+  unknown.components["ghost"] = unknown.components.at("image-1");
+  CHECK(err(unknown, b) == "invalid_bundle: bundle index: component \"ghost\" is not in the bundle's images");
+  // Two components naming the same image: fine with one digest, refused with two.
+  auto same = b;
+  same.images.at("image-1").image.image = "my.registry/namespace/another-image";
+  CHECK_THAT(err(ix, same), Catch::StartsWith("invalid_bundle: images[\"image-1\"]: image \"my.registry/namespace/another-image\" is listed in the index with two different digests"));
+  auto same_digest = ix;
+  same_digest.components.at("image-1").digest = same_digest.components.at("another-image").digest;
+  CHECK(relocation_map_from_index(same_digest, same, repo).value().size() == 2);
+  // A component the index leaves out is left out.
+  auto fewer = ix;
+  fewer.components.erase("image-1");
+  CHECK(relocation_map_from_index(fewer, b, repo).value().count("my.registry/namespace/image-1") == 0);
+}
