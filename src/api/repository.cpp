@@ -5,6 +5,8 @@
 
 #include "api/collection.hpp"
 #include "signy/api/api.hpp"
+#include "signy/cnab/archive.hpp"
+#include "signy/cnab/bundle.hpp"
 #include "signy/crypto/notary_keys.hpp"
 #include "signy/notary/file_store.hpp"
 #include "signy/notary/remote.hpp"
@@ -495,8 +497,10 @@ Status compare_with_target(const TrustedTarget& target, const crypto::Digests& d
   return {};
 }
 
-Result<VerifyResult> verify_thick(const Context& ctx, const fs::path& file, std::string_view ref_text) {
+Result<VerifyResult> verify_thick(const Context& ctx, const fs::path& file, std::string_view ref_text, const ImageOptions& images) {
   auto ref = SIGNY_TRY(oci::parse_reference(ref_text));
+  if (images.relocation_map)
+    return fail(Errc::usage, "--relocation-map applies to thin bundles: a thick bundle's images are in its archive");
   std::optional<FileReader> reader;
   // A FIFO or a device is refused before any download.
   auto target = SIGNY_TRY(trusted_target(ctx, ref, [&]() -> Status {
@@ -505,15 +509,26 @@ Result<VerifyResult> verify_thick(const Context& ctx, const fs::path& file, std:
     reader.emplace(std::move(*opened));
     return {};
   }));
-  // Bounded: a file of another size is refused unread, and the hashing pass stops one byte after
-  // the signed length should the file grow meanwhile (issue 7 item 4).
+  // Bounded: a file of another size is refused unread, and the pass stops one byte after the
+  // signed length should the file grow meanwhile (issue 7 item 4).
   if (static_cast<std::int64_t>(reader->size()) != target.meta.length)
     return fail(Errc::length_mismatch, file.string() + " is " + std::to_string(reader->size()) + " bytes, the signed target " +
                                            ref.tag + " is " + std::to_string(target.meta.length));
   reader->limit(static_cast<std::uint64_t>(target.meta.length));
-  auto digests = SIGNY_TRY(crypto::digest_stream([&reader](std::span<std::uint8_t> buf) { return reader->read(buf); }));
-  SIGNY_TRY_VOID(compare_with_target(target, digests, file.string()));
-  return VerifyResult{target.gun, target.target, target.role, digests, target.trusted_on_first_use, target.warnings};
+  // One pass: the outer digests and the archive's entries from the same read (cnab-spec 104).
+  auto archive = cnab::read_thick_archive([&reader](std::span<std::uint8_t> buf) { return reader->read(buf); });
+  if (!archive) {
+    // A file that is not the signed one is reported as such, whatever its contents.
+    return tl::unexpected(archive.error().context(file.string()));
+  }
+  SIGNY_TRY_VOID(compare_with_target(target, archive->digests, file.string()));
+  VerifyResult result{target.gun, target.target, target.role, archive->digests, target.trusted_on_first_use, target.warnings, {}};
+  // bundle.json is trusted from here on: its images must be in the archive's layout.
+  auto bundle = SIGNY_TRY(cnab::parse_bundle(archive->bundle_json).map_error([&](Error e) { return e.context(file.string() + ": bundle.json"); }));
+  SIGNY_TRY_VOID(cnab::check_image_digests(bundle));
+  result.images = SIGNY_TRY(cnab::check_thick_images(*archive, cnab::images_of(bundle), images.allow_unpinned, result.warnings)
+                                .map_error([&](Error e) { return e.context(file.string()); }));
+  return result;
 }
 
 Status list_targets(const Context& ctx, std::string_view gun,

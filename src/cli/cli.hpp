@@ -6,6 +6,7 @@
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "signy/api/api.hpp"
 #include "signy/util/result.hpp"
@@ -21,6 +22,8 @@ struct GlobalOptions {
   std::string tls_ca_file;     // --tlscacert
   long timeout_ms = 30'000;    // -t/--timeout (a Go duration or seconds on the command line)
   std::string server;  // --server URL (file:///path); default file://<trust dir>/server
+  std::string registry_ca_file;                  // --registry-ca
+  std::vector<std::string> insecure_registries;  // --insecure-registry HOST[:PORT]
 
   std::filesystem::path trust_dir_path() const;
 };
@@ -40,6 +43,7 @@ void register_key_rotate(Registry& r, CLI::App& key);  // called by register_key
 void register_bundle(Registry& r);
 void register_sign(Registry& r);
 void register_verify(Registry& r);
+void register_image(Registry& r);
 void register_list(Registry& r);
 void register_delete(Registry& r);
 
@@ -47,5 +51,10 @@ Result<api::Context> make_context(const GlobalOptions& g, keystore::PassphraseSo
 
 // Prints a JSON document on stdout (pretty, with a trailing newline).
 void print_json(const nlohmann::json& j);
+
+// The images a runtime must run, one `name@sha256:...` line each (text), or the `images` list of
+// {name, image, reference} objects (JSON).
+void print_images_text(const std::vector<cnab::VerifiedImage>& images);
+nlohmann::json images_json(const std::vector<cnab::VerifiedImage>& images);
 
 }  // namespace signy::cli

@@ -1,8 +1,9 @@
-// signy sign --thick FILE REF
+// signy sign bundle.json REF (thin: pushed to the registry, then signed) | signy sign --thick FILE REF
 #include <iostream>
 
 #include "cli/cli.hpp"
 #include "signy/util/encoding.hpp"
+#include "signy/util/log.hpp"
 
 namespace signy::cli {
 
@@ -10,13 +11,20 @@ void register_sign(Registry& r) {
   struct Opts {
     bool thick = false;
     std::string file, ref, root_key, root_key_id, targets_key;
-    bool local_snapshot = false;
+    bool local_snapshot = false, allow_unpinned = false;
+    std::string relocation_map;
   };
   auto o = std::make_shared<Opts>();
-  auto* cmd = r.app.add_subcommand("sign", "Sign a bundle as a TUF target of its collection");
-  cmd->footer("Example: signy --server https://notary.example.com:4443 sign --thick bundle.tgz registry.example.com/org/app:v1");
+  auto* cmd = r.app.add_subcommand(
+      "sign",
+      "Sign a bundle as a TUF target of its collection: a thin bundle.json is pushed to REF's registry in "
+      "cnab-to-oci's layout first (its images copied into REF's repository), then exactly its bytes are signed; "
+      "a thick archive (--thick) is signed as is");
+  cmd->footer(
+      "Examples:\n  signy sign bundle.json localhost:5000/org/app:v1\n"
+      "  signy --server https://notary.example.com:4443 sign --thick bundle.tgz registry.example.com/org/app:v1");
   cmd->add_flag("--thick", o->thick, "FILE is a thick bundle archive (hashed as is)");
-  cmd->add_option("FILE", o->file, "Bundle file")->required();
+  cmd->add_option("FILE", o->file, "bundle.json (canonical, RFC 8785), or with --thick a bundle archive")->required();
   cmd->add_option("REF", o->ref, "Reference, e.g. localhost:5000/org/app:v1 (GUN and tag)")->required();
   cmd->add_option("--root-key", o->root_key,
                   "When the collection is created: import this encrypted PEM root key (ECDSA or RSA; its passphrase "
@@ -28,9 +36,15 @@ void register_sign(Registry& r) {
   cmd->add_flag("--local-snapshot", o->local_snapshot,
                 "When the collection is created on a Notary server: keep the snapshot key in the trust dir and sign "
                 "snapshots here (default: the server signs them)");
+  cmd->add_option("--relocation-map", o->relocation_map,
+                  "Thin bundles: write the relocation map (original image -> its copy in REF's repository) to FILE")
+      ->type_name("FILE");
+  cmd->add_flag("--allow-unpinned", o->allow_unpinned,
+                "Thin bundles: accept images without contentDigest (each named in a warning); the bundle is never rewritten");
   cmd->callback([&r, o] {
     r.run = [&r, o]() -> Status {
-      if (!o->thick) return fail(Errc::usage, "only thick bundles (--thick) can be signed in this version");
+      if (o->thick && (!o->relocation_map.empty() || o->allow_unpinned))
+        return fail(Errc::usage, "--relocation-map and --allow-unpinned apply to thin bundles, not --thick");
       keystore::EnvPromptPassphrase pass;
       auto ctx = SIGNY_TRY(make_context(r.global, pass));
       api::SignOptions opts;
@@ -38,6 +52,31 @@ void register_sign(Registry& r) {
       if (!o->root_key_id.empty()) opts.root_key_id = o->root_key_id;
       if (!o->targets_key.empty()) opts.targets_key_id = o->targets_key;
       opts.local_snapshot = o->local_snapshot;
+      if (!o->thick) {
+        api::ImageOptions images;
+        if (!o->relocation_map.empty()) images.relocation_map = o->relocation_map;
+        images.allow_unpinned = o->allow_unpinned;
+        auto res = SIGNY_TRY(api::sign_thin(ctx, o->file, o->ref, opts, images));
+        for (const auto& w : res.warnings) log::warn(w);
+        if (r.global.output == OutputFormat::json) {
+          print_json({{"gun", res.gun}, {"target", res.target}, {"length", res.digests.length},
+                      {"sha256", hex_encode(res.digests.sha256)}, {"sha512", hex_encode(res.digests.sha512)},
+                      {"targets_version", res.targets_version}, {"initialized", res.initialized},
+                      {"index_digest", res.index_digest}, {"config_media_type", res.config_media_type},
+                      {"images", images_json(res.images)}});
+          return {};
+        }
+        std::cout << "Pushed " << o->file << " to " << res.gun << ":" << res.target << " (index " << res.index_digest << ")\n";
+        if (res.initialized) std::cout << "Created the trust collection " << res.gun << "\n";
+        std::cout << "Signed " << o->file << " as " << res.gun << ":" << res.target << " (targets version "
+                  << res.targets_version << ")\n  length  " << res.digests.length << "\n  sha256  "
+                  << hex_encode(res.digests.sha256) << "\n";
+        if (!res.images.empty()) {
+          std::cout << "Images (in the bundle's repository):\n";
+          print_images_text(res.images);
+        }
+        return {};
+      }
       auto res = SIGNY_TRY(api::sign_thick(ctx, o->file, o->ref, opts));
       if (r.global.output == OutputFormat::json) {
         print_json({{"gun", res.gun}, {"target", res.target}, {"length", res.digests.length},

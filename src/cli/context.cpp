@@ -1,4 +1,5 @@
 #include <cstdlib>
+#include <iostream>
 
 #include "cli/cli.hpp"
 
@@ -13,6 +14,9 @@ Result<api::Context> make_context(const GlobalOptions& g, keystore::PassphraseSo
   ctx.passphrases = &pass;
   ctx.http.ca_file = g.tls_ca_file;
   ctx.http.timeout_ms = g.timeout_ms;
+  ctx.registry.http.timeout_ms = g.timeout_ms;
+  ctx.registry.ca_file = g.registry_ca_file;
+  ctx.registry.insecure_registries = g.insecure_registries;
   // The one reference time for every expiry check of this command.
   ctx.now = std::chrono::time_point_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now());
   ctx.updater.pinning = SIGNY_TRY(api::load_trust_pinning(ctx.trust_dir));
@@ -24,6 +28,16 @@ Result<api::Context> make_context(const GlobalOptions& g, keystore::PassphraseSo
     ctx.lock_wait = std::chrono::seconds(std::stol(std::string(text)));
   }
   return ctx;
+}
+
+void print_images_text(const std::vector<cnab::VerifiedImage>& images) {
+  for (const auto& i : images) std::cout << "  " << i.name << "  " << i.reference << "\n";
+}
+
+nlohmann::json images_json(const std::vector<cnab::VerifiedImage>& images) {
+  auto list = nlohmann::json::array();
+  for (const auto& i : images) list.push_back({{"name", i.name}, {"image", i.image}, {"reference", i.reference}});
+  return list;
 }
 
 }  // namespace signy::cli

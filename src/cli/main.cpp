@@ -168,6 +168,12 @@ int main(int argc, char** argv) {
   app.add_option("--server", global.server, "Trust server: https://host:port (Notary) or file:///path (default file://<dir>/server)")
       ->type_name("URL");
   app.add_option("--tlscacert", global.tls_ca_file, "Trust only this CA for the server's TLS certificate")->type_name("FILE");
+  app.add_option("--registry-ca", global.registry_ca_file,
+                 "Trust only this CA for registries' TLS certificates (default: /etc/docker/certs.d/HOST/ca.crt, else the system's)")
+      ->type_name("FILE");
+  app.add_option("--insecure-registry", global.insecure_registries,
+                 "Talk plain HTTP to this registry (loopback registries always are); repeatable")
+      ->type_name("HOST[:PORT]");
   std::string timeout;
   app.add_option("-t,--timeout", timeout,
                  "Network timeout: seconds, or a Go duration (90s, 1m30s, 250ms, 2h; at most 24h)")
@@ -183,6 +189,7 @@ int main(int argc, char** argv) {
   cli::register_bundle(registry);
   cli::register_sign(registry);
   cli::register_verify(registry);
+  cli::register_image(registry);
   cli::register_list(registry);
   cli::register_delete(registry);
 

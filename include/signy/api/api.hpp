@@ -7,9 +7,11 @@
 #include <string>
 #include <vector>
 
+#include "signy/cnab/image.hpp"
 #include "signy/crypto/digest.hpp"
 #include "signy/keystore/keystore.hpp"
 #include "signy/net/http.hpp"
+#include "signy/oci/registry.hpp"
 #include "signy/tuf/updater.hpp"
 #include "signy/util/lock.hpp"
 
@@ -19,6 +21,7 @@ struct Context {
   std::filesystem::path trust_dir;
   std::string server;  // "https://notary:4443" or "file:///path"; empty = file://<trust_dir>/server
   net::HttpOptions http;  // --tlscacert, -t/--timeout
+  oci::RegistryOptions registry;  // --registry-ca, --insecure-registry, -t/--timeout
   keystore::PassphraseSource* passphrases = nullptr;
   tuf::TimePoint now;  // the one reference time of the command
   tuf::UpdaterConfig updater;
@@ -73,14 +76,63 @@ struct RotateResult {
 };
 Result<RotateResult> rotate_key(const Context& ctx, std::string_view gun, std::string_view role, const RotateOptions& options = {});
 
+// How the images a bundle names are checked (issue 8 item 3, cnab-spec 101 contentDigest).
+struct ImageOptions {
+  // verify: resolve each image through this relocation-mapping.json (Porter's format: original
+  // image -> relocated reference); sign: write the map of the copies made in the bundle's repository.
+  std::optional<std::filesystem::path> relocation_map;
+  // Accept images without contentDigest (a warning names each); never rewrites the bundle.
+  bool allow_unpinned = false;
+};
+
 struct VerifyResult {
   std::string gun, target, role;
   crypto::Digests digests;
   bool trusted_on_first_use = false;
   std::vector<std::string> warnings;
+  // Every image of the verified bundle.json, digest-pinned: what a runtime must run.
+  std::vector<cnab::VerifiedImage> images;
 };
-// Refreshes the collection's TUF metadata, finds the target and compares length and every hash.
-Result<VerifyResult> verify_thick(const Context& ctx, const std::filesystem::path& file, std::string_view ref);
+// Refreshes the collection's TUF metadata, finds the target and compares length and every hash of
+// the archive, read once: bundle.json is taken from it while it streams through the digests, and
+// every image must be in its artifacts/layout with a manifest of the declared digest whose blobs
+// all hash correctly.
+Result<VerifyResult> verify_thick(const Context& ctx, const std::filesystem::path& file, std::string_view ref,
+                                  const ImageOptions& images = {});
+
+// A thin bundle (cnab-spec 200/201): bundle.json is checked against the CNAB schema and must be
+// canonical (RFC 8785); each image is resolved in its registry and must match its contentDigest,
+// size and mediaType; images outside REF's repository are copied (mounted) into it; the config
+// blob, config manifest and index are pushed in cnab-to-oci's layout; only then exactly the given
+// bytes are signed as target TAG. If any push fails, nothing is signed.
+struct ThinSignResult : SignResult {
+  std::string index_digest;       // what REF's tag points to now
+  std::string config_media_type;  // the config descriptor's type the registry accepted
+  std::vector<cnab::VerifiedImage> images;  // the copies in REF's repository
+  std::vector<std::string> warnings;
+};
+Result<ThinSignResult> sign_thin(const Context& ctx, const std::filesystem::path& bundle_json, std::string_view ref,
+                                 const SignOptions& options = {}, const ImageOptions& images = {});
+
+// Refreshes the TUF metadata of REF's collection, pulls the bundle index, config manifest and
+// config blob from REF's registry (each hashed against its digest), compares the config blob's raw
+// bytes with the trusted target, then checks every image as sign does.
+Result<VerifyResult> verify_thin(const Context& ctx, std::string_view ref, const ImageOptions& images = {});
+
+// Container images in Docker Content Trust's form: target = tag, length and hashes of the manifest
+// bytes the tag points to (docker/cli trust_push.go).
+struct ImageSignResult : SignResult {
+  std::string reference;   // repo@sha256:... that was signed
+  std::string media_type;  // the manifest's
+};
+Result<ImageSignResult> sign_image(const Context& ctx, std::string_view ref);
+struct ImageVerifyResult : VerifyResult {
+  std::string reference;  // repo@sha256:... to run
+  std::string media_type;
+};
+// The trusted target's manifest is fetched by its digest and checked (length, sha256, sha512 when
+// signed); the tag must still point to it.
+Result<ImageVerifyResult> verify_image(const Context& ctx, std::string_view ref);
 
 // Refreshes the collection and hands every visible target, sorted by name, to `show` (views that
 // live only during the call: a large collection is not copied).
