@@ -11,9 +11,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
 runs=${2:-10}
-# shellcheck disable=SC2034 # used by signy_verify below once it is wired
 signy=$PWD/$build/signy
 work=$(mktemp -d /dev/shm/signy-bench-thin.XXXXXX)
+root=$PWD
 source scripts/registry-harness.sh
 trap 'rc=$?; registry_harness_stop $rc; rm -rf "$work"; exit $rc' EXIT
 registry_harness_start "$work/registry" plain >/dev/null
@@ -80,12 +80,17 @@ baseline() {
   done
 }
 
-# ==== signy verify REF: the lead wires this once thin-bundle sign/verify exist in the CLI. ====
-# Sign the bundle above into a notary-server (source scripts/notary-harness.sh,
-# notary_harness_start; `signy sign bundle.json "$ref"` once the images are in place) and set:
-#   signy_verify=("$signy" -d trust --server "$NOTARY_URL" --tlscacert "$NOTARY_CA" verify "$ref")
-signy_verify=()
-# ===============================================================================================
+# signy: the bundle signed into a notary-server on loopback (TLS), by `signy sign`, which pushes
+# the same bytes again: the index digest must not change (cnab-to-oci's layout, byte for byte).
+source "$root/scripts/notary-harness.sh"
+trap 'rc=$?; notary_harness_stop; registry_harness_stop $rc; rm -rf "$work"; exit $rc' EXIT
+notary_harness_start "$work/notary" local >/dev/null
+export SIGNY_ROOT_PASSPHRASE=bench-root-1 SIGNY_TARGETS_PASSPHRASE=bench-targets-1 SIGNY_SNAPSHOT_PASSPHRASE=bench-snap-1
+signy_verify=("$signy" -d "$work/trust" --server "$NOTARY_URL" --tlscacert "$NOTARY_CA" verify "$ref")
+"$signy" -d "$work/trust" --server "$NOTARY_URL" --tlscacert "$NOTARY_CA" sign bundle.json "$ref" >/dev/null
+read -r _ signed_digest _ _ < <(registry_harness_describe $repo:v1)
+[[ $signed_digest == "$index_digest" ]] || { echo "signy sign pushed another index: $signed_digest" >&2; exit 1; }
+"${signy_verify[@]}" >/dev/null  # warm-up: the TUF cache holds the collection from here on
 
 # Wall time of one call of a function or command, in seconds, appended to FILE.
 timed() {  # timed FILE COMMAND...

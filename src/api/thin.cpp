@@ -2,6 +2,7 @@
 // Trust's targets) in OCI registries: issue 8 items 2-4. The modules do the work: cnab parses and
 // lays out, oci talks to registries, sign_target/trusted_target do TUF.
 #include <algorithm>
+#include <future>
 
 #include "api/bundle_images.hpp"
 #include "api/collection.hpp"
@@ -128,31 +129,49 @@ Result<ThinSignResult> sign_thin(const Context& ctx, const fs::path& bundle_json
   return result;
 }
 
-Result<VerifyResult> verify_thin(const Context& ctx, std::string_view ref_text, const ImageOptions& image_options) {
+namespace {
+// A thin bundle as its registry serves it: the index the tag points to, the config manifest it
+// lists and the config blob, each hashed against the digest it was fetched by (oci::Registry).
+// Nothing here is trusted yet: the blob's bytes are compared with the TUF target afterwards.
+struct PulledBundle {
+  cnab::ThinIndex layout;
+  std::string bytes;  // the config blob: bundle.json
+};
+Result<PulledBundle> pull_bundle(oci::Registry& reg, const oci::Reference& ref, const std::string& ref_text) {
+  auto index = SIGNY_TRY(reg.get_manifest(ref.path, ref.tag));
+  if (!oci::is_index_media_type(index.descriptor.media_type))
+    return fail(Errc::unsupported_media_type, ref_text + " is a " + index.descriptor.media_type +
+                                                  ", not a CNAB bundle index (an OCI index or Docker manifest list)");
+  PulledBundle out;
+  out.layout = SIGNY_TRY(cnab::parse_index(index.bytes, index.descriptor.media_type).map_error([&](Error e) { return e.context("the index of " + ref_text); }));
+  auto config_manifest = SIGNY_TRY(reg.get_manifest(ref.path, out.layout.config));
+  auto config = SIGNY_TRY(cnab::parse_config_manifest(config_manifest.bytes, config_manifest.descriptor.media_type).map_error([&](Error e) {
+    return e.context("the config manifest " + out.layout.config.digest);
+  }));
+  out.bytes = SIGNY_TRY(reg.fetch_blob(ref.path, config, cnab::kMaxBundleBytes));
+  return out;
+}
+}  // namespace
+
+Result<VerifyResult> verify_thin(const Context& ctx, std::string_view ref_view, const ImageOptions& image_options) {
+  std::string ref_text(ref_view);
   auto ref = SIGNY_TRY(bundle_reference(ref_text));
   auto map = SIGNY_TRY(load_relocation_map(image_options));  // a bad local input first
-  auto target = SIGNY_TRY(trusted_target(ctx, ref));
   Registries registries(ctx.registry);
   auto* reg = SIGNY_TRY(registries.get(ref.domain));
-  // The index the tag points to, the config manifest it lists, and the config blob: each hashed
-  // against the digest it was fetched by (oci::Registry), the blob then against the TUF target.
-  auto index = SIGNY_TRY(reg->get_manifest(ref.path, ref.tag));
-  if (!oci::is_index_media_type(index.descriptor.media_type))
-    return fail(Errc::unsupported_media_type, std::string(ref_text) + " is a " + index.descriptor.media_type +
-                                                  ", not a CNAB bundle index (an OCI index or Docker manifest list)");
-  auto layout = SIGNY_TRY(cnab::parse_index(index.bytes, index.descriptor.media_type).map_error([&](Error e) { return e.context("the index of " + std::string(ref_text)); }));
-  auto config_manifest = SIGNY_TRY(reg->get_manifest(ref.path, layout.config));
-  auto config = SIGNY_TRY(cnab::parse_config_manifest(config_manifest.bytes, config_manifest.descriptor.media_type).map_error([&](Error e) {
-    return e.context("the config manifest " + layout.config.digest);
-  }));
-  if (static_cast<std::int64_t>(config.size) != target.meta.length)
-    return fail(Errc::length_mismatch, "the bundle config blob of " + std::string(ref_text) + " is " + std::to_string(config.size) +
-                                           " bytes, the signed target " + ref.tag + " is " + std::to_string(target.meta.length));
-  auto bytes = SIGNY_TRY(reg->fetch_blob(ref.path, config, config.size));
+  // The registry pull runs beside the TUF refresh (two servers, two connections); its bytes are
+  // used only after they equal the trusted target.
+  auto pulling = std::async(std::launch::async, [&] { return pull_bundle(*reg, ref, ref_text); });
+  auto target = trusted_target(ctx, ref);
+  auto pulled = pulling.get();
+  if (!target) return tl::unexpected(target.error());
+  if (!pulled) return tl::unexpected(pulled.error());
+  const auto& layout = pulled->layout;
+  const auto& bytes = pulled->bytes;
   // Raw bytes, never re-serialized (the original signy re-marshalled before hashing).
   auto digests = SIGNY_TRY(digest_bytes(bytes));
-  SIGNY_TRY_VOID(compare_with_target(target, digests, "the bundle config blob of " + std::string(ref_text)));
-  VerifyResult result{target.gun, target.target, target.role, digests, target.trusted_on_first_use, target.warnings, {}};
+  SIGNY_TRY_VOID(compare_with_target(*target, digests, "the bundle config blob of " + ref_text));
+  VerifyResult result{target->gun, target->target, target->role, digests, target->trusted_on_first_use, target->warnings, {}};
   // bundle.json is trusted from here on.
   auto bundle = SIGNY_TRY(cnab::parse_bundle(bytes));
   SIGNY_TRY_VOID(cnab::check_image_digests(bundle));
