@@ -17,7 +17,6 @@
 namespace signy::cnab {
 namespace {
 
-constexpr std::string_view kLayout = "artifacts/layout/";
 constexpr std::string_view kBlobs = "artifacts/layout/blobs/";
 constexpr std::string_view kRefName = "org.opencontainers.image.ref.name";
 constexpr int kMaxIndexDepth = 4;  // index -> index -> ... -> manifest
