@@ -518,8 +518,16 @@ Result<VerifyResult> verify_thick(const Context& ctx, const fs::path& file, std:
   // One pass: the outer digests and the archive's entries from the same read (cnab-spec 104).
   auto archive = cnab::read_thick_archive([&reader](std::span<std::uint8_t> buf) { return reader->read(buf); });
   if (!archive) {
-    // A file that is not the signed one is reported as such, whatever its contents.
-    return tl::unexpected(archive.error().context(file.string()));
+    // The archive reader stops at the first bad entry, before the outer digests are complete. A
+    // file that is not the signed one is reported as such (a second pass, on this path only);
+    // the archive's own error is for a file that is exactly what was signed.
+    auto again = FileReader::open(file);
+    if (again) {
+      again->limit(static_cast<std::uint64_t>(target.meta.length));
+      auto digests = crypto::digest_stream([&again](std::span<std::uint8_t> buf) { return again->read(buf); });
+      if (digests) SIGNY_TRY_VOID(compare_with_target(target, *digests, file.string()));
+    }
+    return tl::unexpected(archive.error().context(file.string() + " (its digests are the signed target's)"));
   }
   SIGNY_TRY_VOID(compare_with_target(target, archive->digests, file.string()));
   VerifyResult result{target.gun, target.target, target.role, archive->digests, target.trusted_on_first_use, target.warnings, {}};
