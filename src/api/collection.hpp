@@ -30,8 +30,11 @@ struct TrustedTarget {
 // Refreshes the collection and returns target ref.tag (with a pinned digest checked against it).
 // before_refresh runs after the collection is opened and before anything is downloaded (to refuse
 // a bad local input first).
+// releases_first: Docker Content Trust's lookup order (docker/cli trust.go GetTargetByName(tag,
+// "targets/releases", "targets")): the tag as targets/releases lists it, when it does, else the
+// usual walk from targets.
 Result<TrustedTarget> trusted_target(const Context& ctx, const oci::Reference& ref,
-                                     const std::function<Status()>& before_refresh = {});
+                                     const std::function<Status()>& before_refresh = {}, bool releases_first = false);
 
 // The length and every hash the target lists (of sha256 and sha512) must equal the digests of
 // `what` (named in the error).

@@ -21,6 +21,8 @@ namespace signy::api {
 namespace fs = std::filesystem;
 namespace {
 
+constexpr const char* kReleasesRole = "targets/releases";  // docker/cli trust.go releasesRole
+
 struct Collection {
   std::string gun;
   std::unique_ptr<notary::Remote> remote;
@@ -229,6 +231,39 @@ Result<tuf::RepositoryEditor> open_editor(tuf::Updater& updater, tuf::TimePoint 
                                      set.timestamp() ? &set.timestamp()->signed_ : nullptr, now);
 }
 
+// Image signing's role (docker/cli trust_push.go GetSignableRoles, for targets/releases): the
+// releases delegation's key held in the trust dir, when targets delegates targets/releases with
+// paths allowing `tag`. Keys are found by key ID (canonical: a delegation made from a certificate
+// lists the certificate's key ID), whatever role their file names (notary does the same).
+Result<std::optional<crypto::PrivateKey>> releases_key(const keystore::KeyStore& ks, const tuf::TrustedSet& set,
+                                                       const std::string& tag) {
+  const auto* top = set.targets();
+  if (!top) return fail(Errc::internal, "no trusted targets after a refresh");
+  const auto* d = tuf::RepositoryEditor::find_delegation(top->signed_, kReleasesRole);
+  if (!d) return std::optional<crypto::PrivateKey>();
+  if (!tuf::RepositoryEditor::within_paths(*d, tag)) {
+    log::info(std::string(kReleasesRole) + " is delegated paths that do not include \"" + tag + "\": signing into targets");
+    return std::optional<crypto::PrivateKey>();
+  }
+  for (const auto& id : d->keys.keyids) {
+    auto it = top->signed_.delegations.keys.find(id);
+    if (it == top->signed_.delegations.keys.end()) continue;
+    auto canonical = it->second.canonical_key_id();
+    std::error_code ec;
+    if (fs::exists(ks.dir() / "private" / (canonical + ".key"), ec)) {
+      log::info("signing into " + std::string(kReleasesRole) + " with its key " + canonical);
+      return std::optional<crypto::PrivateKey>(SIGNY_TRY(ks.load(canonical)));
+    }
+  }
+  // Docker's clients look the tag up in targets/releases first: a copy there hides this one.
+  std::string hidden;
+  if (const auto* rel = set.targets(kReleasesRole); rel && rel->signed_.targets.contains(tag))
+    hidden = "; " + std::string(kReleasesRole) + " already lists \"" + tag + "\", which docker pulls instead of this signature";
+  log::warn("targets delegates " + std::string(kReleasesRole) + " but none of its keys is in " + (ks.dir() / "private").string() +
+            ": signing into targets" + hidden);
+  return std::optional<crypto::PrivateKey>();
+}
+
 std::int64_t unix_seconds(tuf::TimePoint t) {
   return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
 }
@@ -247,7 +282,7 @@ Result<SignResult> sign_once(const Context& ctx, const oci::Reference& ref, cons
   auto refreshed = updater.refresh();
   log::debug("refreshed " + coll.gun);
   // The keystore gives the keys, the editor edits and signs, the remote publishes.
-  std::optional<crypto::PrivateKey> root_key, targets_key, snapshot_key, timestamp_key;
+  std::optional<crypto::PrivateKey> root_key, targets_key, snapshot_key, timestamp_key, releases;
   std::optional<tuf::RepositoryEditor> editor;
   if (!refreshed && tuf::is_missing(refreshed.error()) && !fs::exists(coll.cache_dir / "root.json")) {
     // First sign of this GUN: create the collection (notary client initialize).
@@ -287,16 +322,27 @@ Result<SignResult> sign_once(const Context& ctx, const oci::Reference& ref, cons
       if (given) log::warn(std::string(option) + " applies only when a collection is created; " + coll.gun + " exists and keeps its keys");
     const auto& set = updater.trusted();
     const auto& root = set.root().signed_;
-    targets_key = SIGNY_TRY(key_for_role(ks, root, "targets"));
+    if (options.releases_role) releases = SIGNY_TRY(releases_key(ks, set, ref.tag));
+    if (!releases) targets_key = SIGNY_TRY(key_for_role(ks, root, "targets"));
     auto online = SIGNY_TRY(online_keys(ks, root, *coll.remote));
     snapshot_key = std::move(online.snapshot);
     timestamp_key = std::move(online.timestamp);
+    // The releases role as the updater verified it (null when never published); the set keeps
+    // delegated roles when the editor takes targets.
+    const auto* current = set.targets(kReleasesRole);
     editor = SIGNY_TRY(open_editor(updater, ctx.now));
+    if (releases) {
+      SIGNY_TRY_VOID(editor->set_delegated_target(kReleasesRole, ref.tag, meta_of_digests(result.digests),
+                                                  current ? &current->signed_ : nullptr)
+                         .map_error([&](Error e) { return e.context(coll.gun); }));
+      result.role = kReleasesRole;
+    }
   }
-  editor->set_target(ref.tag, meta_of_digests(result.digests));
+  if (!releases) editor->set_target(ref.tag, meta_of_digests(result.digests));
   tuf::Signers signers;
   if (root_key && result.initialized) signers.root = {&*root_key};
-  signers.targets = {&*targets_key};
+  if (targets_key) signers.targets = {&*targets_key};
+  if (releases) signers.delegations[kReleasesRole] = {&*releases};
   if (snapshot_key) signers.snapshot = {&*snapshot_key};
   if (timestamp_key) signers.timestamp = {&*timestamp_key};
   // Signs, then checks every signature against root's keys and thresholds: nothing is published
@@ -304,8 +350,8 @@ Result<SignResult> sign_once(const Context& ctx, const oci::Reference& ref, cons
   auto out = std::move(*editor).sign(signers);
   editor.reset();
   if (!out) return tl::unexpected(out.error().context(coll.gun));
-  result.targets_version = out->targets_version;
-  log::debug("signed targets version " + std::to_string(result.targets_version));
+  result.targets_version = releases ? out->delegated_versions.at(kReleasesRole) : out->targets_version;
+  log::debug("signed " + result.role + " version " + std::to_string(result.targets_version));
   const auto& files = out->files;
   SIGNY_TRY_VOID(coll.remote->publish(files));
   log::debug("published " + coll.gun);
@@ -314,9 +360,12 @@ Result<SignResult> sign_once(const Context& ctx, const oci::Reference& ref, cons
   // which the next refresh then finds listed in the server's new snapshot and does not download.
   // Snapshot and timestamp come from the server on the next refresh.
   SIGNY_TRY_VOID(make_private_dirs(coll.cache_dir));
-  for (const char* role : {"root", "targets", "snapshot", "timestamp"})
-    if (auto it = files.find(role); it != files.end())
-      SIGNY_TRY_VOID(atomic_write(coll.cache_dir / (std::string(role) + ".json"), it->second, 0600));
+  for (const char* role : {"root", "targets", kReleasesRole, "snapshot", "timestamp"})
+    if (auto it = files.find(role); it != files.end()) {
+      auto path = coll.cache_dir / (std::string(role) + ".json");
+      SIGNY_TRY_VOID(make_private_dirs(path.parent_path()));
+      SIGNY_TRY_VOID(atomic_write(path, it->second, 0600));
+    }
   return result;
 }
 
@@ -468,13 +517,13 @@ Result<RotateResult> rotate_key(const Context& ctx, std::string_view gun_in, std
 }
 
 Result<TrustedTarget> trusted_target(const Context& ctx, const oci::Reference& ref,
-                                     const std::function<Status()>& before_refresh) {
+                                     const std::function<Status()>& before_refresh, bool releases_first) {
   auto coll = SIGNY_TRY(open_collection(ctx, ref.gun()));
   if (before_refresh) SIGNY_TRY_VOID(before_refresh());
   tuf::Updater updater(coll.gun, coll.cache_dir, *coll.remote, ctx.now, ctx.updater);
   auto st = updater.refresh();
   if (!st) return tl::unexpected(st.error().context(coll.gun));
-  auto target = updater.find_target(ref.tag);
+  auto target = releases_first ? updater.find_target(ref.tag, kReleasesRole) : updater.find_target(ref.tag);
   if (!target) return fail(Errc::untrusted_key, coll.gun + " has no signed target \"" + ref.tag + "\"");
   SIGNY_TRY_VOID(check_pinned_target(ref, target->meta));
   return TrustedTarget{coll.gun, ref.tag, target->role, target->meta, updater.used_tofu(), updater.warnings()};

@@ -200,7 +200,9 @@ Result<ImageSignResult> sign_image(const Context& ctx, std::string_view ref_text
   auto digests = SIGNY_TRY(digest_bytes(manifest.bytes));
   SIGNY_TRY_VOID(check_pinned_file(ref, digests, "the manifest of " + std::string(ref_text)));
   ImageSignResult result;
-  static_cast<SignResult&>(result) = SIGNY_TRY(sign_target(ctx, ref, digests, {}));
+  SignOptions options;
+  options.releases_role = true;  // docker trust push: targets/releases when delegated and held
+  static_cast<SignResult&>(result) = SIGNY_TRY(sign_target(ctx, ref, digests, options));
   result.reference = repo_of(ref) + "@" + manifest.descriptor.digest;
   result.media_type = manifest.descriptor.media_type;
   return result;
@@ -208,7 +210,7 @@ Result<ImageSignResult> sign_image(const Context& ctx, std::string_view ref_text
 
 Result<ImageVerifyResult> verify_image(const Context& ctx, std::string_view ref_text) {
   auto ref = SIGNY_TRY(bundle_reference(ref_text));
-  auto target = SIGNY_TRY(trusted_target(ctx, ref));
+  auto target = SIGNY_TRY(trusted_target(ctx, ref, {}, /*releases_first=*/true));
   auto sha256 = target.meta.hashes.get("sha256");
   if (sha256.empty()) return fail(Errc::hash_mismatch, "the signed target " + ref.tag + " lists no sha256: no manifest digest to pull by");
   std::string digest = "sha256:" + hex_encode(sha256);

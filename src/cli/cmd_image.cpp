@@ -24,11 +24,11 @@ void register_image(Registry& r) {
       auto res = SIGNY_TRY(api::sign_image(ctx, *ref_sign));
       if (r.global.output == OutputFormat::json) {
         print_json({{"gun", res.gun}, {"target", res.target}, {"length", res.digests.length},
-                    {"sha256", hex_encode(res.digests.sha256)}, {"targets_version", res.targets_version},
-                    {"initialized", res.initialized}, {"reference", res.reference}, {"media_type", res.media_type}});
+                    {"sha256", hex_encode(res.digests.sha256)}, {"role", res.role},
+                    {"targets_version", res.targets_version}, {"initialized", res.initialized}, {"reference", res.reference}, {"media_type", res.media_type}});
       } else {
         if (res.initialized) std::cout << "Created the trust collection " << res.gun << "\n";
-        std::cout << "Signed " << res.reference << " as " << res.gun << ":" << res.target << " (targets version "
+        std::cout << "Signed " << res.reference << " as " << res.gun << ":" << res.target << " (" << res.role << " version "
                   << res.targets_version << ")\n  length  " << res.digests.length << "\n";
       }
       return {};

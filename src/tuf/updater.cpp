@@ -374,6 +374,17 @@ std::optional<Updater::TargetInfo> Updater::find_target(std::string_view name) c
   return found;
 }
 
+std::optional<Updater::TargetInfo> Updater::find_target(std::string_view name, std::string_view first) const {
+  const auto* top = set_->targets();
+  const auto* role = set_->targets(first);
+  if (top && role && valid_child(first, "targets"))
+    for (const auto& d : top->signed_.delegations.roles)
+      if (d.name == first && allowed(d.paths, name))
+        if (auto it = role->signed_.targets.find(std::string(name)); it != role->signed_.targets.end())
+          return TargetInfo{it->first, d.name, it->second};
+  return find_target(name);
+}
+
 std::vector<Updater::TargetView> Updater::list_targets() const {
   std::vector<TargetView> v;
   walk_targets(*set_, [&](const std::string& role, const std::vector<std::string>& paths, const Targets& t) {

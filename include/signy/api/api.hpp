@@ -31,8 +31,9 @@ struct Context {
 struct SignResult {
   std::string gun, target;
   crypto::Digests digests;
-  std::int64_t targets_version = 0;
+  std::int64_t targets_version = 0;  // the new version of `role`
   bool initialized = false;  // the collection was created by this command
+  std::string role = "targets";  // the role signed into: targets, or targets/releases (sign_image)
 };
 // Streams the file through SHA-256 and SHA-512 and publishes it as target <tag> of <gun>
 // (creating the collection on first use: the trust dir's only root key, or a new one, or the one
@@ -52,6 +53,11 @@ struct SignOptions {
   // Only when the collection is created on a Notary server: keep the snapshot key in the trust
   // dir and sign snapshots here (default: the server holds the snapshot key and signs them).
   bool local_snapshot = false;
+  // Image signing (docker/cli trust_push.go AddToAllSignableRoles): when the existing collection's
+  // targets delegates targets/releases, its paths allow the tag and one of its keys is in the trust
+  // dir (found by key ID, whatever the key file's role), sign into targets/releases with it (no
+  // targets key needed); else into targets. Thin and thick bundles sign into targets.
+  bool releases_role = false;
 };
 Result<SignResult> sign_thick(const Context& ctx, const std::filesystem::path& file, std::string_view ref,
                               const SignOptions& options = {});

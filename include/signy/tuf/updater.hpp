@@ -62,6 +62,10 @@ class Updater {
   // Notary's lookup order (client/reader.go): breadth-first from targets, delegations in their
   // parent's order, only where the role's paths allow the name; the first hit wins.
   std::optional<TargetInfo> find_target(std::string_view name) const;
+  // `first` (a direct delegation of targets) when it is trusted, targets delegates it with paths
+  // allowing the name and it lists the name; else find_target(name). Docker Content Trust looks
+  // images up so (docker/cli trust.go GetTargetByName(tag, "targets/releases", "targets")).
+  std::optional<TargetInfo> find_target(std::string_view name, std::string_view first) const;
   // Every target visible by the same rules (first occurrence of a name wins), sorted by name.
   // Views into the trusted metadata: valid while this Updater lives and is not refreshed.
   struct TargetView {

@@ -22,7 +22,7 @@ struct Keys {
   SimKey root = make_root_key("example.com/org/app");
   SimKey targets = make_key(), snapshot = make_key(), timestamp = make_key();
   RepositoryEditor::NewKeys pubs() const { return {root.pub, targets.pub, snapshot.pub, timestamp.pub}; }
-  Signers all() const { return Signers{{&root.key}, {&targets.key}, {&snapshot.key}, {&timestamp.key}, {}}; }
+  Signers all() const { return Signers{{&root.key}, {&targets.key}, {&snapshot.key}, {&timestamp.key}, {}, {}}; }
 };
 
 // Feeds the files to the client rules in TUF order, starting from `trusted_root`.
@@ -76,7 +76,7 @@ TEST_CASE("editor: without snapshot and timestamp keys those roles are left to t
   Keys k;
   auto e = RepositoryEditor::create(k.pubs(), kNow);
   e.set_target("v1", meta_for("one"));
-  auto out = std::move(e).sign(Signers{{&k.root.key}, {&k.targets.key}, {}, {}, {}});
+  auto out = std::move(e).sign(Signers{{&k.root.key}, {&k.targets.key}, {}, {}, {}, {}});
   REQUIRE(out);
   CHECK(out->files.size() == 2);
   CHECK(out->files.contains("root"));
@@ -89,7 +89,7 @@ TEST_CASE("editor: adding a target bumps targets, snapshot and timestamp, keeps 
   auto later = kNow + std::chrono::hours(48);
   auto e = reopen(files, later);
   e.set_target("v2", meta_for("two"));
-  auto out = std::move(e).sign(Signers{{}, {&k.targets.key}, {&k.snapshot.key}, {&k.timestamp.key}, {}});
+  auto out = std::move(e).sign(Signers{{}, {&k.targets.key}, {&k.snapshot.key}, {&k.timestamp.key}, {}, {}});
   REQUIRE(out);
   CHECK_FALSE(out->files.contains("root"));
   CHECK(out->targets_version == 2);
@@ -122,7 +122,7 @@ TEST_CASE("editor: a signing key root does not list is refused before anything i
   auto stranger = make_key();
   auto e = reopen(files, kNow);
   e.set_target("v2", meta_for("two"));
-  auto out = std::move(e).sign(Signers{{}, {&stranger.key}, {&k.snapshot.key}, {&k.timestamp.key}, {}});
+  auto out = std::move(e).sign(Signers{{}, {&stranger.key}, {&k.snapshot.key}, {&k.timestamp.key}, {}, {}});
   REQUIRE_FALSE(out);
   CHECK(out.error().code == Errc::untrusted_key);
   CHECK_THAT(out.error().message, Catch::Contains(stranger.id) && Catch::Contains("targets"));
@@ -141,14 +141,14 @@ TEST_CASE("editor: signatures below the role's threshold are refused (own signat
   auto snapshot = parse_snapshot(files.at("snapshot")).value().signed_;
   auto e = RepositoryEditor::open(root, std::move(targets), &snapshot, nullptr, kNow);
   e.set_target("v2", meta_for("two"));
-  auto out = std::move(e).sign(Signers{{}, {&k.targets.key}, {&k.snapshot.key}, {}, {}});
+  auto out = std::move(e).sign(Signers{{}, {&k.targets.key}, {&k.snapshot.key}, {}, {}, {}});
   REQUIRE_FALSE(out);
   CHECK(out.error().code == Errc::bad_signature);
   CHECK_THAT(out.error().message, Catch::Contains("refusing to publish targets") && Catch::Contains("threshold is 2"));
   // With both keys it verifies.
   auto e2 = RepositoryEditor::open(root, parse_targets(files.at("targets")).value().signed_, &snapshot, nullptr, kNow);
   e2.set_target("v2", meta_for("two"));
-  auto ok = std::move(e2).sign(Signers{{}, {&k.targets.key, &second.key}, {&k.snapshot.key}, {}, {}});
+  auto ok = std::move(e2).sign(Signers{{}, {&k.targets.key, &second.key}, {&k.snapshot.key}, {}, {}, {}});
   REQUIRE(ok);
 }
 
@@ -163,14 +163,14 @@ TEST_CASE("editor: root rotation is signed by the old and the new root keys, and
     return std::move(e).sign(s);
   };
   // The new key alone is not enough: the old root's clients would refuse it (TUF 5.3.4).
-  auto alone = rotate(Signers{{&new_root.key}, {}, {&k.snapshot.key}, {&k.timestamp.key}, {}});
+  auto alone = rotate(Signers{{&new_root.key}, {}, {&k.snapshot.key}, {&k.timestamp.key}, {}, {}});
   REQUIRE_FALSE(alone);
   // Nor the old key alone (the new root must be signed by its own keys).
-  auto old_only = rotate(Signers{{&k.root.key}, {}, {&k.snapshot.key}, {&k.timestamp.key}, {}});
+  auto old_only = rotate(Signers{{&k.root.key}, {}, {&k.snapshot.key}, {&k.timestamp.key}, {}, {}});
   REQUIRE_FALSE(old_only);
   CHECK(old_only.error().code == Errc::untrusted_key);
 
-  auto out = rotate(Signers{{&new_root.key}, {}, {&k.snapshot.key}, {&k.timestamp.key}, {&k.root.key}});
+  auto out = rotate(Signers{{&new_root.key}, {}, {&k.snapshot.key}, {&k.timestamp.key}, {&k.root.key}, {}});
   REQUIRE(out);
   CHECK(out->root_version == 2);
   CHECK_FALSE(out->files.contains("targets"));
@@ -198,12 +198,12 @@ TEST_CASE("editor: targets rotation re-signs root with the root key and targets 
   auto refused = [&] {
     auto e2 = reopen(files, kNow);
     REQUIRE(e2.replace_role_keys("targets", {new_targets.pub}));
-    return std::move(e2).sign(Signers{{&k.root.key}, {&k.targets.key}, {&k.snapshot.key}, {&k.timestamp.key}, {}});
+    return std::move(e2).sign(Signers{{&k.root.key}, {&k.targets.key}, {&k.snapshot.key}, {&k.timestamp.key}, {}, {}});
   }();
   REQUIRE_FALSE(refused);
   CHECK(refused.error().code == Errc::untrusted_key);
 
-  auto out = std::move(e).sign(Signers{{&k.root.key}, {&new_targets.key}, {&k.snapshot.key}, {&k.timestamp.key}, {}});
+  auto out = std::move(e).sign(Signers{{&k.root.key}, {&new_targets.key}, {&k.snapshot.key}, {&k.timestamp.key}, {}, {}});
   REQUIRE(out);
   CHECK(out->root_version == 2);
   CHECK(out->targets_version == 2);
@@ -225,7 +225,7 @@ TEST_CASE("editor: a snapshot or timestamp rotation signs that role with its new
     auto fresh = make_key();
     auto e = reopen(files, kNow);
     REQUIRE(e.replace_role_keys(role, {fresh.pub}));
-    Signers s{{&k.root.key}, {}, {&k.snapshot.key}, {&k.timestamp.key}, {}};
+    Signers s{{&k.root.key}, {}, {&k.snapshot.key}, {&k.timestamp.key}, {}, {}};
     (std::string_view(role) == "snapshot" ? s.snapshot : s.timestamp) = {&fresh.key};
     auto out = std::move(e).sign(s);
     REQUIRE(out);
@@ -240,7 +240,7 @@ TEST_CASE("editor: a snapshot or timestamp rotation signs that role with its new
   auto server = make_key();
   auto e = reopen(files, kNow);
   REQUIRE(e.replace_role_keys("snapshot", {server.pub}));
-  auto out = std::move(e).sign(Signers{{&k.root.key}, {}, {}, {}, {}});
+  auto out = std::move(e).sign(Signers{{&k.root.key}, {}, {}, {}, {}, {}});
   REQUIRE(out);
   CHECK(out->files.size() == 1);
   CHECK(out->files.contains("root"));
@@ -251,4 +251,195 @@ TEST_CASE("editor: replace_role_keys refuses delegations and empty key lists") {
   auto e = RepositoryEditor::create(k.pubs(), kNow);
   CHECK(e.replace_role_keys("targets/releases", {k.targets.pub}).error().code == Errc::usage);
   CHECK(e.replace_role_keys("targets", {}).error().code == Errc::usage);
+}
+
+// Delegated roles (issue 8 item 4: image sign into targets/releases, notary tuf.go AddTargets).
+namespace {
+
+constexpr const char* kReleases = "targets/releases";
+
+// A simulated collection delegating targets/releases (paths ""); with `published` its role file
+// exists (one target "old"), else the snapshot does not list it yet.
+testsim::Simulator releases_collection(bool published) {
+  testsim::Simulator sim("example.com/org/app");
+  sim.add_delegation(kReleases);
+  if (published) {
+    sim.delegated[kReleases].targets["old"] = meta_for("old");
+  } else {
+    sim.delegated.erase(kReleases);
+  }
+  sim.publish();
+  return sim;
+}
+
+RepositoryEditor open_sim(const testsim::Simulator& sim, TimePoint now) {
+  return RepositoryEditor::open(sim.root, sim.targets, &sim.snapshot, &sim.timestamp, now);
+}
+
+Signers sim_signers(testsim::Simulator& sim, bool with_snapshot = true) {
+  Signers s;
+  if (with_snapshot) {
+    s.snapshot = {&sim.keys["snapshot"].front().key};
+    s.timestamp = {&sim.keys["timestamp"].front().key};
+  }
+  s.delegations[kReleases] = {&sim.keys[kReleases].front().key};
+  return s;
+}
+
+// The client rules over the simulator's root and targets and the editor's new files.
+TrustedSet accept_delegated(const testsim::Simulator& sim, const std::map<std::string, std::string>& files, TimePoint now) {
+  auto set = TrustedSet::create(sim.root_bytes, now);
+  REQUIRE(set);
+  REQUIRE(set->update_timestamp(files.at("timestamp")));
+  REQUIRE(set->update_snapshot(files.at("snapshot")));
+  REQUIRE(set->update_targets(sim.targets_bytes));
+  auto st = set->update_delegated_targets(kReleases, "targets", files.at(kReleases));
+  REQUIRE(st);
+  return std::move(*set);
+}
+
+}  // namespace
+
+TEST_CASE("editor: a target signed into a delegation never published makes its version 1, listed by the snapshot") {
+  auto sim = releases_collection(false);
+  REQUIRE_FALSE(sim.snapshot.meta.contains(kReleases));
+  auto later = sim.now + std::chrono::hours(1);
+  auto e = open_sim(sim, later);
+  REQUIRE(e.set_delegated_target(kReleases, "1.0", meta_for("manifest"), nullptr));
+  auto out = std::move(e).sign(sim_signers(sim));
+  REQUIRE(out);
+  // targets is not re-signed: the delegation key alone signs (docker trust: no targets key needed).
+  CHECK_FALSE(out->files.contains("targets"));
+  CHECK_FALSE(out->files.contains("root"));
+  CHECK(out->delegated_versions.at(kReleases) == 1);
+  auto set = accept_delegated(sim, out->files, later);
+  const auto* rel = set.targets(kReleases);
+  REQUIRE(rel);
+  CHECK(rel->signed_.version == 1);
+  CHECK(rel->signed_.expires == later + kDefaultTargetsExpiry);
+  CHECK(rel->signed_.targets.at("1.0").length == 8);
+  CHECK(rel->signatures.at(0).keyid == sim.keys[kReleases].front().id);
+  // Snapshot: the delegated file's length and hashes, the other entries kept.
+  auto snap = set.snapshot()->signed_;
+  CHECK(snap.meta.at(kReleases).length == static_cast<std::int64_t>(out->files.at(kReleases).size()));
+  CHECK(snap.meta.at("targets").length == static_cast<std::int64_t>(sim.targets_bytes.size()));
+  CHECK(snap.version == sim.snapshot.version + 1);
+}
+
+TEST_CASE("editor: a published delegation keeps its targets and moves to version + 1 with a new expiry") {
+  auto sim = releases_collection(true);
+  auto current = parse_targets(sim.delegated_bytes.at(kReleases)).value().signed_;
+  current.version = 4;  // as the updater verified it
+  auto later = sim.now + std::chrono::hours(72);
+  auto e = open_sim(sim, later);
+  REQUIRE(e.set_delegated_target(kReleases, "2.0", meta_for("two"), &current));
+  REQUIRE(e.set_delegated_target(kReleases, "old", meta_for("replaced"), &current));
+  auto out = std::move(e).sign(sim_signers(sim));
+  REQUIRE(out);
+  auto set = accept_delegated(sim, out->files, later);
+  const auto& rel = set.targets(kReleases)->signed_;
+  CHECK(rel.version == 5);
+  CHECK(rel.expires == later + kDefaultTargetsExpiry);
+  CHECK(rel.targets.size() == 2);
+  CHECK(rel.targets.at("old").length == 8);
+}
+
+TEST_CASE("editor: without snapshot keys only the delegated role is output (the server signs snapshot)") {
+  auto sim = releases_collection(false);
+  auto e = open_sim(sim, sim.now);
+  REQUIRE(e.set_delegated_target(kReleases, "1.0", meta_for("m"), nullptr));
+  auto out = std::move(e).sign(sim_signers(sim, false));
+  REQUIRE(out);
+  CHECK(out->files.size() == 1);
+  CHECK(out->files.contains(kReleases));
+}
+
+TEST_CASE("editor: delegated targets outside the delegation's paths, or of roles targets does not delegate, are refused") {
+  auto sim = releases_collection(false);
+  sim.targets.delegations.roles.at(0).paths = {"release-", "v1/"};
+  auto e = open_sim(sim, sim.now);
+  auto st = e.set_delegated_target(kReleases, "latest", meta_for("m"), nullptr);
+  REQUIRE_FALSE(st);
+  CHECK(st.error().code == Errc::usage);
+  CHECK_THAT(st.error().message, Catch::Contains("outside the paths") && Catch::Contains(kReleases));
+  CHECK(e.set_delegated_target(kReleases, "release-1", meta_for("m"), nullptr));
+  CHECK(e.set_delegated_target(kReleases, "v1/x", meta_for("m"), nullptr));
+  CHECK_FALSE(e.set_delegated_target(kReleases, "v1", meta_for("m"), nullptr));  // a prefix, not a directory
+
+  auto other = e.set_delegated_target("targets/ci", "x", meta_for("m"), nullptr);
+  REQUIRE_FALSE(other);
+  CHECK(other.error().code == Errc::not_found);
+  for (const char* bad : {"targets", "targets/", "targets/releases/sub", "targets/Releases", "root", "targets/../root"}) {
+    auto r = e.set_delegated_target(bad, "x", meta_for("m"), nullptr);
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code == Errc::usage);
+  }
+  // An empty path list allows nothing (notary CheckPaths).
+  sim.targets.delegations.roles.at(0).paths.clear();
+  auto e2 = open_sim(sim, sim.now);
+  CHECK_FALSE(e2.set_delegated_target(kReleases, "x", meta_for("m"), nullptr));
+}
+
+TEST_CASE("editor: a delegated role the snapshot lists but the updater did not verify is not replaced") {
+  auto sim = releases_collection(true);
+  auto e = open_sim(sim, sim.now);
+  auto st = e.set_delegated_target(kReleases, "1.0", meta_for("m"), nullptr);
+  REQUIRE_FALSE(st);
+  CHECK(st.error().code == Errc::untrusted_key);
+  CHECK_THAT(st.error().message, Catch::Contains("did not verify"));
+}
+
+TEST_CASE("editor: delegated signing keys are checked against the delegation's keys and threshold") {
+  auto sim = releases_collection(false);
+  SECTION("the targets key is not a releases key") {
+    auto e = open_sim(sim, sim.now);
+    REQUIRE(e.set_delegated_target(kReleases, "1.0", meta_for("m"), nullptr));
+    auto s = sim_signers(sim);
+    s.delegations[kReleases] = {&sim.keys["targets"].front().key};
+    auto out = std::move(e).sign(s);
+    REQUIRE_FALSE(out);
+    CHECK(out.error().code == Errc::untrusted_key);
+    CHECK_THAT(out.error().message, Catch::Contains(sim.keys["targets"].front().id) && Catch::Contains(kReleases));
+  }
+  SECTION("no key given") {
+    auto e = open_sim(sim, sim.now);
+    REQUIRE(e.set_delegated_target(kReleases, "1.0", meta_for("m"), nullptr));
+    auto s = sim_signers(sim);
+    s.delegations.clear();
+    auto out = std::move(e).sign(s);
+    REQUIRE_FALSE(out);
+    CHECK(out.error().code == Errc::not_found);
+  }
+  SECTION("threshold 2, one key held: the own-signature check refuses to publish") {
+    auto second = make_key();
+    sim.targets.delegations.keys.emplace(second.id, second.pub);
+    sim.targets.delegations.roles.at(0).keys.keyids.push_back(second.id);
+    sim.targets.delegations.roles.at(0).keys.threshold = 2;
+    auto e = open_sim(sim, sim.now);
+    REQUIRE(e.set_delegated_target(kReleases, "1.0", meta_for("m"), nullptr));
+    auto out = std::move(e).sign(sim_signers(sim));
+    REQUIRE_FALSE(out);
+    CHECK(out.error().code == Errc::bad_signature);
+    CHECK_THAT(out.error().message, Catch::Contains("refusing to publish targets/releases"));
+    // Both keys: accepted.
+    auto e2 = open_sim(sim, sim.now);
+    REQUIRE(e2.set_delegated_target(kReleases, "1.0", meta_for("m"), nullptr));
+    auto s = sim_signers(sim);
+    s.delegations[kReleases].push_back(&second.key);
+    CHECK(std::move(e2).sign(s));
+  }
+  SECTION("a delegation listed by its x509 certificate key ID is found from the private key") {
+    auto cert_key = make_root_key("releases");  // an ECDSA key with a certificate, as notary delegation add lists it
+    sim.targets.delegations.keys.clear();
+    sim.targets.delegations.keys.emplace(cert_key.id, cert_key.pub);
+    sim.targets.delegations.roles.at(0).keys.keyids = {cert_key.id};
+    auto e = open_sim(sim, sim.now);
+    REQUIRE(e.set_delegated_target(kReleases, "1.0", meta_for("m"), nullptr));
+    auto s = sim_signers(sim);
+    s.delegations[kReleases] = {&cert_key.key};
+    auto out = std::move(e).sign(s);
+    REQUIRE(out);
+    auto rel = parse_targets(out->files.at(kReleases)).value();
+    CHECK(rel.signatures.at(0).keyid == cert_key.id);
+  }
 }

@@ -423,3 +423,36 @@ TEST_CASE("a root whose certificate expired is refused, on first use and when ro
     CHECK(cached(cache, "root") == old_root);
   }
 }
+
+TEST_CASE("find_target with a first role: Docker Content Trust's order, releases before targets, within its paths") {
+  Simulator sim("example.com/app");
+  sim.add_target("1.0", "old manifest");
+  sim.add_target("2.0", "only in targets");
+  sim.add_delegation("targets/releases");
+  sim.add_delegation("targets/ci");
+  sim.delegated["targets/releases"].targets["1.0"] = testsim::meta_of("new manifest");
+  sim.delegated["targets/ci"].targets["3.0"] = testsim::meta_of("ci");
+  sim.publish();
+  SimSource src(sim);
+  TempDir cache;
+  Updater up("example.com/app", cache.path(), src, sim.now);
+  REQUIRE(up.refresh());
+  CHECK(up.find_target("1.0")->role == "targets");  // notary's walk: targets first
+  auto rel = up.find_target("1.0", "targets/releases");
+  REQUIRE(rel);
+  CHECK(rel->role == "targets/releases");
+  CHECK(rel->meta.length == 12);
+  CHECK(up.find_target("2.0", "targets/releases")->role == "targets");
+  CHECK(up.find_target("3.0", "targets/releases")->role == "targets/ci");
+  CHECK(!up.find_target("4.0", "targets/releases"));
+
+  // A releases delegation whose paths exclude the name: its copy is not taken.
+  sim.targets.delegations.roles.at(0).paths = {"2."};
+  sim.targets.version += 1;
+  sim.snapshot.version += 1;
+  sim.timestamp.version += 1;
+  sim.publish();
+  Updater again("example.com/app", cache.path(), src, sim.now);
+  REQUIRE(again.refresh());
+  CHECK(again.find_target("1.0", "targets/releases")->role == "targets");
+}
