@@ -22,7 +22,8 @@ require() { command -v "$1" >/dev/null || die "$1 is not installed (scripts/deps
 # make_thick OUT [SEED]: a valid thick bundle (cnab-spec 104) for sign/verify: without SEED the
 # bytes of fixtures/cnab/thick/good.tgz (2 images in artifacts/layout), with SEED the same entries
 # plus artifacts/seed.txt holding SEED, so each SEED gives other bytes (and digests), the same on
-# every run (tar and gzip headers with fixed times).
+# every run (tar and gzip headers with fixed times). The gzip stream is stored (level 0): SEEDs
+# of the same length give bundles of the same length, which only their hashes tell apart.
 make_thick() {
   local out=$1 seed=${2-}
   if [[ -z $seed ]]; then
@@ -41,6 +42,6 @@ with tarfile.open(good, "r:gz") as src, tarfile.open(fileobj=buf, mode="w", form
     m.size, m.mtime, m.mode = len(data), 1767225600, 0o644
     dst.addfile(m, io.BytesIO(data))
 with open(out, "wb") as f:
-    f.write(gzip.compress(buf.getvalue(), mtime=0))
+    f.write(gzip.compress(buf.getvalue(), compresslevel=0, mtime=0))
 PY
 }
