@@ -16,13 +16,13 @@ signy=./build/signy
 set -x
 $signy -d "$trust" key generate --role root
 targets_key=$($signy -d "$trust" key generate --role targets --gun localhost:5000/demo/bundle | tee /dev/stderr | awk '{print $NF}')
-$signy -d "$trust" digest fixtures/cnab/thick.tgz
+$signy -d "$trust" digest fixtures/cnab/thick/good.tgz
 # A new collection gets a new targets key unless --targets-key names one (here the one just made).
-$signy -d "$trust" sign --thick --targets-key "$targets_key" fixtures/cnab/thick.tgz localhost:5000/demo/bundle:v1
-$signy -d "$trust" verify --thick --local fixtures/cnab/thick.tgz localhost:5000/demo/bundle:v1
+$signy -d "$trust" sign --thick --targets-key "$targets_key" fixtures/cnab/thick/good.tgz localhost:5000/demo/bundle:v1
+$signy -d "$trust" verify --thick --local fixtures/cnab/thick/good.tgz localhost:5000/demo/bundle:v1
 $signy -d "$trust" list localhost:5000/demo/bundle
 $signy -d "$trust" key list
-cp fixtures/cnab/thick.tgz "$trust/tampered.tgz"
+cp fixtures/cnab/thick/good.tgz "$trust/tampered.tgz"
 printf 'x' >>"$trust/tampered.tgz"
 if $signy -d "$trust" verify --thick --local "$trust/tampered.tgz" localhost:5000/demo/bundle:v1; then
   exit 1  # a tampered bundle must be refused

@@ -574,6 +574,8 @@ signy signs).
 - \`bundle.json\` — the same content in RFC 8785 form, by npm \`canonicalize\` (as cnab-go writes it).
 - \`thick.tgz\` — a thick bundle: gzip of a tar (GNU tar, sorted, mtime and owner fixed, so it is
   the same every run) of \`./bundle.json\` and \`./artifacts/layout.json\` (a placeholder).
+  The known digests of \`signy digest\`; \`verify --thick\` refuses it (no OCI layout, an unpinned
+  image): sign/verify tests use \`thick/good.tgz\`.
 - \`thick.tgz.sha256\`, \`thick.tgz.sha512\` — hex digests from \`sha256sum\` / \`sha512sum\`.
 - \`digests.json\` — \`{"length","sha256","sha512"}\` of thick.tgz (\`stat\`, \`openssl dgst\`, checked
   equal to coreutils); \`thick.digests.json\` — the same bytes (the name \`tests/cli/digest_bundle.sh\` reads).

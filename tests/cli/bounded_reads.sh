@@ -6,7 +6,7 @@
 source "$(dirname "$0")/../interop/lib.sh"
 : "${FIXTURES:?}"
 export SIGNY_ROOT_PASSPHRASE=root-pass-1 SIGNY_TARGETS_PASSPHRASE=targets-pass-1 SIGNY_SNAPSHOT_PASSPHRASE=snap-pass-1
-cp "$FIXTURES/cnab/thick.tgz" bundle.tgz
+make_thick bundle.tgz
 ref=localhost:5000/demo/app
 s() { timeout 10 "$SIGNY" -d trust "$@"; }
 s sign --thick bundle.tgz $ref:v1 >/dev/null || die "first sign"
@@ -70,7 +70,7 @@ ok "a cached timestamp (FIFO) and snapshot (device) are ignored and downloaded a
 # verify reads no further than the signed length: a 1 TiB sparse file is refused at once.
 truncate -s 1T huge.tgz
 start=$SECONDS
-expect_fail 1 "huge.tgz is 1099511627776 bytes, the signed target v1 is 535" -- s verify --thick --local huge.tgz $ref:v1
+expect_fail 1 "huge.tgz is 1099511627776 bytes, the signed target v1 is $(stat -c %s bundle.tgz)" -- s verify --thick --local huge.tgz $ref:v1
 ((SECONDS - start <= 3)) || die "verify of a 1 TiB file took $((SECONDS - start)) s"
 ok "verify of a 1 TiB sparse file is refused by its length without hashing it"
 echo "$pass passed, 0 failed"

@@ -14,8 +14,8 @@ s() { "$SIGNY" -d "$@"; }
 sign_pair() {
   local tag=$1 da=$2 db=$3
   shift 3
-  printf 'bundle %s a\n' "$tag" >"$tag-a.tgz"
-  printf 'bundle %s b\n' "$tag" >"$tag-b.tgz"
+  make_thick "$tag-a.tgz" "$tag-a"  # both made before either sign starts
+  make_thick "$tag-b.tgz" "$tag-b"
   s "$da" "$@" sign --thick "$tag-a.tgz" "$gun:$tag-a" >"$tag-a.out" 2>&1 &
   local pa=$!
   s "$db" "$@" sign --thick "$tag-b.tgz" "$gun:$tag-b" >"$tag-b.out" 2>&1 &
@@ -40,7 +40,7 @@ check_all() {
 }
 
 # One trust dir, two concurrent signs per round.
-printf 'seed\n' >seed.tgz
+make_thick seed.tgz seed
 s t1 sign --thick seed.tgz "$gun:seed" >/dev/null || die "first sign"
 tags=()
 for i in $(seq "$rounds"); do
@@ -89,7 +89,7 @@ doc = json.load(open(sys.argv[1]))
 doc["signed"]["version"] = 999999
 open(sys.argv[1], "w").write(json.dumps(doc))
 PY
-printf 'late\n' >late.tgz
+make_thick late.tgz late
 start=$SECONDS
 expect_fail 4 "lost to other writers 5 times; nothing was signed" -- s t1 --log error sign --thick late.tgz $gun:late
 ((SECONDS - start < 20)) || die "the bounded retry took $((SECONDS - start)) s"

@@ -7,7 +7,7 @@
 source "$(dirname "$0")/../interop/lib.sh"
 : "${FIXTURES:?}"
 export SIGNY_ROOT_PASSPHRASE=root-pass-1 SIGNY_TARGETS_PASSPHRASE=targets-pass-1 SIGNY_SNAPSHOT_PASSPHRASE=snap-pass-1
-cp "$FIXTURES/cnab/thick.tgz" bundle.tgz
+make_thick bundle.tgz
 ref=localhost:5000/edges/app
 s() { "$SIGNY" -d trust "$@"; }
 # no_raw TEXT: nothing of a library's own wording, no control byte but the final newline.
@@ -78,12 +78,13 @@ ok "-t accepts Go durations and names a bad one"
 # 11. -o json: a failure is also a JSON object on stdout, same exit code, one stderr line.
 s sign --thick bundle.tgz $ref:v1 >/dev/null
 cp bundle.tgz evil.tgz && printf 'x' >>evil.tgz
+evil_len=$(stat -c %s evil.tgz)
 rc=0; out=$(s -o json verify --thick --local evil.tgz $ref:v1 2>err) || rc=$?
-[[ $rc == 1 && $(wc -l <err) == 1 && $(cat err) == "signy: "*"536 bytes"* ]] || die "json verify failure: $rc $(cat err)"
-python3 - "$out" <<'PY' || die "json error object: $out"
+[[ $rc == 1 && $(wc -l <err) == 1 && $(cat err) == "signy: "*"$evil_len bytes"* ]] || die "json verify failure: $rc $(cat err)"
+python3 - "$out" "$evil_len" <<'PY' || die "json error object: $out"
 import json, sys
 e = json.loads(sys.argv[1])["error"]
-assert e["code"] == "length_mismatch" and e["category"] == "verification" and "536 bytes" in e["message"], e
+assert e["code"] == "length_mismatch" and e["category"] == "verification" and sys.argv[2] + " bytes" in e["message"], e
 PY
 rc=0; out=$(s -o json verify --thick --local bundle.tgz 'a//b:v1' 2>err) || rc=$?
 [[ $rc == 2 && $(wc -l <err) == 1 ]] || die "json usage failure: $rc $(cat err)"

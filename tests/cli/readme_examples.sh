@@ -17,7 +17,7 @@ export SIGNY_ROOT_PASSPHRASE=readme-root-pass SIGNY_TARGETS_PASSPHRASE=readme-ta
        SIGNY_SNAPSHOT_PASSPHRASE=readme-snapshot-pass
 mkdir run && cd run
 ln -s "$FIXTURES" fixtures
-cp "$FIXTURES/cnab/thick.tgz" tampered.tgz   # "a copy of the bundle" that the next line appends to
+cp "$FIXTURES/cnab/thick/good.tgz" tampered.tgz   # "a copy of the bundle" that the next line appends to
 signy() { "$SIGNY" "$@"; }
 mask() { sed -E '/^(Generated |root |targets |snapshot |timestamp )/s/[0-9a-f]{64}/<KEYID>/g'; }
 

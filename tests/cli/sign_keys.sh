@@ -12,8 +12,8 @@ for k in json.load(sys.stdin):
 }
 repo_state() { (cd t/server && find . -type f | sort | xargs sha256sum); }
 gun=example.com/org/app
-printf 'one\n' >b1.tgz
-printf 'two\n' >b2.tgz
+make_thick b1.tgz b1
+make_thick b2.tgz b2
 s sign --thick b1.tgz $gun:v1 >/dev/null || die "first sign"
 
 # A targets key file swapped for another key under the same name: the private half is another

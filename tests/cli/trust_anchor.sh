@@ -6,8 +6,8 @@
 source "$(dirname "$0")/../interop/lib.sh"
 : "${FIXTURES:?}"
 export SIGNY_ROOT_PASSPHRASE=root-pass-1 SIGNY_TARGETS_PASSPHRASE=targets-pass-1 SIGNY_SNAPSHOT_PASSPHRASE=snap-pass-1
-cp "$FIXTURES/cnab/thick.tgz" bundle.tgz
-printf 'second bundle' >b2.tgz
+make_thick bundle.tgz
+make_thick b2.tgz b2
 ref=localhost:5000/demo/app
 s() { timeout 10 "$SIGNY" -d trust "$@"; }
 s sign --thick bundle.tgz $ref:v1 >/dev/null || die "first sign"

@@ -18,8 +18,8 @@ s() { "$SIGNY" -d "$1" --server "$NOTARY_URL" --tlscacert "$NOTARY_CA" "${@:2}";
 # sign_pair TAG DIR_A DIR_B: two signs started together, each must exit 0.
 sign_pair() {
   local tag=$1 da=$2 db=$3
-  printf 'bundle %s a\n' "$tag" >"$tag-a.tgz"
-  printf 'bundle %s b\n' "$tag" >"$tag-b.tgz"
+  make_thick "$tag-a.tgz" "$tag-a"  # both made before either sign starts
+  make_thick "$tag-b.tgz" "$tag-b"
   s "$da" sign --thick "$tag-a.tgz" "$gun:$tag-a" >"$tag-a.out" 2>&1 &
   local pa=$!
   s "$db" sign --thick "$tag-b.tgz" "$gun:$tag-b" >"$tag-b.out" 2>&1 &
@@ -44,7 +44,7 @@ check_all() {
   done
 }
 
-printf 'seed\n' >seed.tgz
+make_thick seed.tgz 'seed'
 s t1 sign --thick seed.tgz "$gun:seed" >/dev/null || die "first sign"
 tags=()
 for i in $(seq "$rounds"); do

@@ -8,8 +8,8 @@ require notary-server
 require notary
 export SIGNY_ROOT_PASSPHRASE=root-pass-1 SIGNY_TARGETS_PASSPHRASE=targets-pass-1 SIGNY_SNAPSHOT_PASSPHRASE=snap-pass-1
 export NOTARY_ROOT_PASSPHRASE=root-pass-1 NOTARY_TARGETS_PASSPHRASE=targets-pass-1 NOTARY_SNAPSHOT_PASSPHRASE=snap-pass-1
-printf 'bundle one\n' >b1.tgz
-printf 'bundle two\n' >b2.tgz
+make_thick b1.tgz 'bundle one'
+make_thick b2.tgz 'bundle two'
 h1=$(sha256sum b1.tgz | cut -d' ' -f1)
 h2=$(sha256sum b2.tgz | cut -d' ' -f1)
 root_of() {  # root_of ROOT.JSON ROLE: the key IDs root lists for the role and the version
@@ -121,7 +121,7 @@ s ls sign --thick b2.tgz $gun:v2 >/dev/null || die "sign with the new local snap
 [[ $(n nl list $gun) == *"v2 "* ]] || die "notary list after the local snapshot rotation"
 s ls key rotate $gun snapshot -r >/dev/null || die "hand the snapshot key to the server"
 [[ $(n nl list $gun) == *"v2 "* ]] || die "notary list after the snapshot moved to the server"
-printf 'bundle three\n' >b3.tgz
+make_thick b3.tgz 'bundle three'
 s ls sign --thick b3.tgz $gun:v3 >/dev/null || die "sign once the server signs snapshots"
 [[ $(n nl list $gun) == *"v3 "* ]] || die "notary list of v3"
 ok "a local snapshot key rotated locally and then handed to the server; notary follows"

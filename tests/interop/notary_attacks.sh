@@ -16,7 +16,7 @@ proxy_pid=$!
 for _ in $(seq 50); do (echo >/dev/tcp/127.0.0.1/"$pport") 2>/dev/null && break; sleep 0.1; done
 via="--server http://127.0.0.1:$pport -t 3"
 gun=127.0.0.1:5000/attack/app
-printf 'bundle\n' >b.tgz
+make_thick b.tgz 'bundle'
 "$SIGNY" -d pub --server "$NOTARY_URL" --tlscacert "$NOTARY_CA" sign --thick b.tgz $gun:v1 >/dev/null
 curl -sf --cacert "$NOTARY_CA" "$NOTARY_URL/v2/$gun/_trust/tuf/timestamp.json" -o ts-v1.json
 curl -sf --cacert "$NOTARY_CA" "$NOTARY_URL/v2/$gun/_trust/tuf/targets.json" -o targets-v1.json
@@ -53,7 +53,7 @@ attack "replay targets targets-v1.json" 1 "the trusted metadata lists"  # mix-an
 attack "endless timestamp" 3 "limit"
 attack "stall timestamp" 4 "timed out"
 ok "bad signature, no signatures, freeze, malicious root rotation, rollback, tampered snapshot and targets, mix-and-match, endless data and a stall are refused; the cache is unchanged"
-printf 'bundlf\n' >t.tgz  # same length, other bytes
+make_thick t.tgz 'bundlf'  # same length, other bytes
 expect_fail 1 "differs from the signed" -- "$SIGNY" -d v $via verify --thick --local t.tgz $gun:v2
 ok "a bundle whose digest differs from the signed target is refused"
 "$SIGNY" -d v $via verify --thick --local b.tgz $gun:v2 >/dev/null 2>&1 || die "verify after the attacks"

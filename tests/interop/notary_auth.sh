@@ -31,7 +31,7 @@ export NOTARY_ROOT_PASSPHRASE=root-pass-1 NOTARY_TARGETS_PASSPHRASE=targets-pass
 host=127.0.0.1:$NOTARY_PORT
 gun=127.0.0.1:5000/auth/app
 s() { "$SIGNY" -d "$1" --server "$NOTARY_URL" --tlscacert "$NOTARY_CA" "${@:2}"; }
-printf 'bundle\n' >b.tgz
+make_thick b.tgz 'bundle'
 b64() { printf '%s' "$1" | base64 -w0; }
 
 # No credentials, wrong ones: one line, exit 4, nothing published.
@@ -64,7 +64,7 @@ SH
 chmod +x bin/docker-credential-signytest
 export PATH=$PWD/bin:$PATH
 mkdir -p helper && echo "{\"credHelpers\":{\"$host\":\"signytest\"}}" >helper/config.json
-printf 'bundle two\n' >b2.tgz
+make_thick b2.tgz 'bundle two'
 DOCKER_CONFIG=$PWD/helper s t sign --thick b2.tgz $gun:v2 >/dev/null || die "sign with a credential helper"
 mkdir -p store && echo '{"credsStore":"signytest"}' >store/config.json
 DOCKER_CONFIG=$PWD/store s fresh2 verify --thick --local b2.tgz $gun:v2 >/dev/null 2>&1 || die "verify with credsStore"
@@ -76,7 +76,7 @@ ok "credentials from a credential helper (credHelpers, credsStore); a missing he
 DOCKER_CONFIG=$PWD/nocreds SIGNY_AUTH=$(b64 'ci-user:ci-pass:word') s fresh4 list $gun >/dev/null 2>&1 || die "SIGNY_AUTH"
 # The notary CLI asks for tokens anonymously for reads (notary cmd/notary/tuf.go), so it
 # publishes here: a target added with signy's trust dir and NOTARY_AUTH, which signy then verifies.
-printf 'bundle three\n' >b3.tgz
+make_thick b3.tgz 'bundle three'
 out=$(NOTARY_AUTH=$(b64 'ci-user:ci-pass:word') notary -d t -s "$NOTARY_URL" --tlscacert "$NOTARY_CA" add $gun v3 b3.tgz -p 2>&1) ||
   die "notary publish behind auth: $out"
 s t verify --thick --local b3.tgz $gun:v3 >/dev/null 2>&1 || die "signy rejects what notary published behind auth"

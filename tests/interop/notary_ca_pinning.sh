@@ -37,7 +37,7 @@ pin() {  # pin DIR CA-FILE: a trust dir whose config pins CA-FILE for 127.0.0.1:
   mkdir -p "$1"
   printf '{"trust_pinning":{"ca":{"127.0.0.1:5000/pinned/":"%s"},"disable_tofu":true}}\n' "$2" >"$1/config.json"
 }
-printf 'bundle\n' >b.tgz
+make_thick b.tgz 'bundle'
 make_ca org-ca
 make_ca other-ca
 collection 127.0.0.1:5000/pinned/app org-ca

@@ -14,8 +14,8 @@ export SIGNY_ROOT_PASSPHRASE=root-pass-1 SIGNY_TARGETS_PASSPHRASE=targets-pass-1
 export NOTARY_ROOT_PASSPHRASE=root-pass-1 NOTARY_TARGETS_PASSPHRASE=targets-pass-1 NOTARY_SNAPSHOT_PASSPHRASE=snap-pass-1
 s() { "$SIGNY" -d "$1" --server "$NOTARY_URL" --tlscacert "$NOTARY_CA" "${@:2}"; }
 n() { notary -d "$1" -s "$NOTARY_URL" --tlscacert "$NOTARY_CA" "${@:2}"; }
-printf 'bundle one\n' >b1.tgz
-printf 'bundle two\n' >b2.tgz
+make_thick b1.tgz 'bundle one'
+make_thick b2.tgz 'bundle two'
 
 # signy -> notary
 gun=127.0.0.1:5000/signy/app
@@ -42,7 +42,7 @@ ok "signy lists and verifies what the notary CLI published (client-managed snaps
 
 # One trust directory for both tools: notary adds a target to signy's collection with signy's
 # keys; signy adds one to notary's collection with notary's keys.
-printf 'bundle three\n' >b3.tgz
+make_thick b3.tgz 'bundle three'
 n st add $gun v3 b3.tgz >/dev/null && n st publish $gun >/dev/null || die "notary cannot publish with signy's keys"
 s st verify --thick --local b3.tgz $gun:v3 >/dev/null 2>&1 || die "signy rejects notary's update of signy's collection"
 s nt sign --thick b3.tgz $gun2:v3 >/dev/null || die "signy cannot publish with notary's keys"

@@ -13,8 +13,8 @@ web_pid=""
 trap '[[ -n $web_pid ]] && kill "$web_pid" 2>/dev/null; rm -rf "$work"' EXIT
 export SIGNY_ROOT_PASSPHRASE=root-pass-1 SIGNY_TARGETS_PASSPHRASE=targets-pass-1 SIGNY_SNAPSHOT_PASSPHRASE=snap-pass-1
 gun=registry.example.com/org/app
-printf 'bundle one\n' >b1.tgz
-printf 'bundle two\n' >b2.tgz
+make_thick b1.tgz 'bundle one'
+make_thick b2.tgz 'bundle two'
 "$SIGNY" -d t sign --thick b1.tgz $gun:v1 >/dev/null || die "sign v1"
 "$SIGNY" -d t sign --thick b2.tgz $gun:v2 >/dev/null || die "sign v2"
 [[ -f t/server/v2/$gun/_trust/tuf/timestamp.json ]] || die "the repository has no v2/$gun/_trust/tuf/timestamp.json"
@@ -56,7 +56,7 @@ done
 ok "a static HTTPS server of the repository's v2/ is a mirror: verify and list with an empty trust dir, at / and under a prefix"
 
 # The mirror is read-only: the publisher's own trust dir (all keys at hand) is refused at the POST.
-printf 'bundle three\n' >b3.tgz
+make_thick b3.tgz 'bundle three'
 expect_fail 2 "does not accept publishing (HTTP 501): a static mirror is read-only" -- m t "$url" sign --thick b3.tgz $gun:v3
 expect_fail 2 "a static mirror is read-only" -- m t "$url/mirror" delete --remote $gun
 m c "$url" verify --thick --local b1.tgz $gun:v1 >/dev/null 2>&1 || die "the refused sign changed the mirror"
@@ -70,7 +70,7 @@ ok "sign and delete --remote against the static mirror are refused (exit 2) and 
 ) &
 watch_pid=$!
 for i in $(seq 10); do
-  printf 'bundle w%s\n' "$i" >"w$i.tgz"
+  make_thick "w$i.tgz" "bundle w$i"
   "$SIGNY" -d t sign --thick "w$i.tgz" $gun:w$i >/dev/null || die "sign w$i"
 done
 touch stop
