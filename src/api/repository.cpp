@@ -48,11 +48,6 @@ tuf::FileMeta meta_of_digests(const crypto::Digests& d) {
   return m;
 }
 
-Result<crypto::Digests> digest_file(const fs::path& file) {
-  auto reader = SIGNY_TRY(FileReader::open(file));
-  return crypto::digest_stream([&reader](std::span<std::uint8_t> buf) { return reader.read(buf); });
-}
-
 // A digest pinned in the reference (REF@sha256:HEX, REF@sha512:HEX; issue 7 item 3) must be the
 // file's (sign) and the signed target's (verify).
 }  // namespace
@@ -375,12 +370,24 @@ Result<SignResult> sign_once(const Context& ctx, const oci::Reference& ref, cons
 // turns on its lock in the trust dir; the first sign of a collection here, the one that may create
 // keys, also holds the trust dir's key lock; a publish another writer beat (notary-server's
 // "VERSION", the file repository's same check) starts again from a fresh refresh, a few times.
-Result<SignResult> sign_thick(const Context& ctx, const fs::path& file, std::string_view ref_text, const SignOptions& options) {
+Result<SignResult> sign_thick(const Context& ctx, const fs::path& file, std::string_view ref_text, const SignOptions& options,
+                              const ImageOptions& images) {
   auto ref = SIGNY_TRY(oci::parse_reference(ref_text));
   SIGNY_TRY_VOID(notary::check_gun(ref.gun()));
-  // Hashed once, before the locks are taken: a retry signs the same bytes again.
-  auto digests = SIGNY_TRY(digest_file(file));
-  log::debug("hashed " + file.string());
+  if (images.relocation_map) return fail(Errc::usage, "--relocation-map applies to thin bundles: a thick bundle's images are in its archive");
+  // Read once, before the locks are taken (a retry signs the same bytes again): the digests, and
+  // the archive checks verify will make, so that nothing is signed that verify would refuse.
+  auto reader = SIGNY_TRY(FileReader::open(file));
+  auto archive = cnab::read_thick_archive([&reader](std::span<std::uint8_t> buf) { return reader.read(buf); });
+  if (!archive) return tl::unexpected(archive.error().context(file.string()));
+  log::debug("hashed and read " + file.string());
+  auto bundle = SIGNY_TRY(cnab::parse_bundle(archive->bundle_json).map_error([&](Error e) { return e.context(file.string() + ": bundle.json"); }));
+  SIGNY_TRY_VOID(cnab::check_image_digests(bundle));
+  std::vector<std::string> warnings;
+  SIGNY_TRY_VOID(cnab::check_thick_images(*archive, cnab::images_of(bundle), images.allow_unpinned, warnings)
+                     .map_error([&](Error e) { return e.context(file.string()); }));
+  for (const auto& w : warnings) log::warn(w);
+  const auto& digests = archive->digests;
   SIGNY_TRY_VOID(check_pinned_file(ref, digests, file.string()));  // before any key is created or anything published
   return sign_target(ctx, ref, digests, options);
 }

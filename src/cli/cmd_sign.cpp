@@ -40,11 +40,11 @@ void register_sign(Registry& r) {
                   "Thin bundles: write the relocation map (original image -> its copy in REF's repository) to FILE")
       ->type_name("FILE");
   cmd->add_flag("--allow-unpinned", o->allow_unpinned,
-                "Thin bundles: accept images without contentDigest (each named in a warning); the bundle is never rewritten");
+                "Accept images without contentDigest (each named in a warning); the bundle is never rewritten");
   cmd->callback([&r, o] {
     r.run = [&r, o]() -> Status {
-      if (o->thick && (!o->relocation_map.empty() || o->allow_unpinned))
-        return fail(Errc::usage, "--relocation-map and --allow-unpinned apply to thin bundles, not --thick");
+      if (o->thick && !o->relocation_map.empty())
+        return fail(Errc::usage, "--relocation-map applies to thin bundles, not --thick");
       keystore::EnvPromptPassphrase pass;
       auto ctx = SIGNY_TRY(make_context(r.global, pass));
       api::SignOptions opts;
@@ -77,7 +77,9 @@ void register_sign(Registry& r) {
         }
         return {};
       }
-      auto res = SIGNY_TRY(api::sign_thick(ctx, o->file, o->ref, opts));
+      api::ImageOptions thick_images;
+      thick_images.allow_unpinned = o->allow_unpinned;
+      auto res = SIGNY_TRY(api::sign_thick(ctx, o->file, o->ref, opts, thick_images));
       if (r.global.output == OutputFormat::json) {
         print_json({{"gun", res.gun}, {"target", res.target}, {"length", res.digests.length},
                     {"sha256", hex_encode(res.digests.sha256)}, {"sha512", hex_encode(res.digests.sha512)},

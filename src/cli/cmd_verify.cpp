@@ -16,11 +16,11 @@ void register_verify(Registry& r) {
   auto o = std::make_shared<Opts>();
   auto* cmd = r.app.add_subcommand(
       "verify",
-      "Verify a bundle against its trusted TUF target, then every image it names (exit 1 if refused): a thin bundle "
-      "is pulled from its registry by REF; a thick one is a local archive (--thick --local FILE REF)");
+      "Verify a bundle against its trusted TUF target, then every image it names (exit 1 if refused), and print the "
+      "digest-pinned image references a runtime must run, one per line: a thin bundle is pulled from its registry by "
+      "REF; a thick one is a local archive (--thick --local FILE REF)");
   cmd->footer(
-      "Examples:\n  signy verify localhost:5000/org/app:v1\n  signy verify --thick --local bundle.tgz localhost:5000/org/app:v1\n"
-      "Prints the digest-pinned image references a runtime must run, one per line.");
+      "Examples:\n  signy verify localhost:5000/org/app:v1\n  signy verify --thick --local bundle.tgz localhost:5000/org/app:v1");
   cmd->add_flag("--thick", o->thick, "FILE is a thick bundle archive");
   cmd->add_flag("--local", o->local, "Verify a local file (not pulled from a registry)");
   cmd->add_option("--relocation-map", o->relocation_map,

@@ -52,7 +52,7 @@ quick() {
 enc_key bomb.pem 2000000000 8 root
 quick 5 "$SIGNY" -d t key import bomb.pem --role root
 expect_fail 3 "PBKDF2 iteration count 2000000000 is over the limit of 1000000" -- "$SIGNY" -d t key import bomb.pem --role root
-printf 'bundle' >b.tgz
+make_thick b.tgz
 quick 5 "$SIGNY" -d t sign --thick b.tgz localhost:5000/keys/app:v1 --root-key bomb.pem
 expect_fail 3 "iteration count 2000000000" -- "$SIGNY" -d t sign --thick b.tgz localhost:5000/keys/app:v1 --root-key bomb.pem
 # The same file already in a trust dir (copied there by hand): loading it is refused as fast.

@@ -82,7 +82,7 @@ ok "signy image verify accepts targets/releases' targets, releases before target
 
 # Bundles keep signing into targets (the targets key back in place).
 mv targets.key.aside "$targets_key"
-printf 'thick bundle\n' >bundle.tgz
+make_thick bundle.tgz
 out=$(s st -o json sign --thick bundle.tgz "$gun:bundle" 2>err) || die "sign --thick: $(cat err)"
 role=$(s sv list "$gun" 2>err | awk '$1 == "bundle" {print $NF}')
 [[ $role == targets ]] || die "the thick bundle went to '$role': $(s sv list "$gun" 2>&1)"

@@ -59,8 +59,20 @@ struct SignOptions {
   // targets key needed); else into targets. Thin and thick bundles sign into targets.
   bool releases_role = false;
 };
+// How the images a bundle names are checked (issue 8 item 3, cnab-spec 101 contentDigest).
+struct ImageOptions {
+  // verify: resolve each image through this relocation-mapping.json (Porter's format: original
+  // image -> relocated reference); sign: write the map of the copies made in the bundle's repository.
+  std::optional<std::filesystem::path> relocation_map;
+  // Accept images without contentDigest (a warning names each); never rewrites the bundle.
+  bool allow_unpinned = false;
+};
+
+// A thick bundle is read once: its digests, and the checks verify makes (bundle.json's schema,
+// every image in the archive's layout, unsafe entries refused), so nothing verify would refuse is
+// signed. images.allow_unpinned accepts images without contentDigest (a warning names each).
 Result<SignResult> sign_thick(const Context& ctx, const std::filesystem::path& file, std::string_view ref,
-                              const SignOptions& options = {});
+                              const SignOptions& options = {}, const ImageOptions& images = {});
 
 // Key rotation (notary key rotate GUN ROLE [-r]; notary client.go RotateKey): a new key for
 // root, targets, snapshot or timestamp, listed in a new root version that the root key signs (for
@@ -82,14 +94,6 @@ struct RotateResult {
 };
 Result<RotateResult> rotate_key(const Context& ctx, std::string_view gun, std::string_view role, const RotateOptions& options = {});
 
-// How the images a bundle names are checked (issue 8 item 3, cnab-spec 101 contentDigest).
-struct ImageOptions {
-  // verify: resolve each image through this relocation-mapping.json (Porter's format: original
-  // image -> relocated reference); sign: write the map of the copies made in the bundle's repository.
-  std::optional<std::filesystem::path> relocation_map;
-  // Accept images without contentDigest (a warning names each); never rewrites the bundle.
-  bool allow_unpinned = false;
-};
 
 struct VerifyResult {
   std::string gun, target, role;
