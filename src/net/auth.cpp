@@ -134,8 +134,8 @@ Result<Challenge> parse_bearer_challenge(std::string_view h) {
   return c;
 }
 
-Result<std::optional<Credentials>> find_credentials(std::string_view host, std::optional<std::string> config_file) {
-  if (const char* env = std::getenv("SIGNY_AUTH"); env && *env) {
+Result<std::optional<Credentials>> find_credentials(std::string_view host, std::optional<std::string> config_file, bool use_env) {
+  if (const char* env = std::getenv("SIGNY_AUTH"); use_env && env && *env) {
     auto c = SIGNY_TRY(split_basic(env, "SIGNY_AUTH"));
     return std::optional<Credentials>(std::move(c));
   }
@@ -218,7 +218,7 @@ Result<SecretString> fetch_token(Transport& client, const Challenge& challenge, 
     return fail(Errc::unauthorized, std::string("token service ") + challenge.realm.substr(0, 100) + " refused " +
                                          (credentials ? "the credentials" : "an anonymous request") + " (HTTP " +
                                          std::to_string(r->status) + ")" +
-                                         (credentials ? "" : "; give credentials in the docker config or SIGNY_AUTH"));
+                                         (credentials ? "" : "; give credentials in the docker config (or, for a Notary server, SIGNY_AUTH)"));
   if (r->status != 200)
     return fail(Errc::network, "token service " + challenge.realm.substr(0, 100) + ": HTTP " + std::to_string(r->status));
   auto j = cjson::parse_strict(body.view());
@@ -310,7 +310,7 @@ Result<ResponseHead> AuthClient::send(Request request, std::string_view scope_in
   if (cached != tokens_.end() && cached->first == scope)
     return fail(Errc::unauthorized, server_ + (basic ? ": the server refused the credentials" : ": the server refused the token for " + scope));
   if (!credentials_looked_up_) {
-    auto found = find_credentials(url_host(server_), config_file_);
+    auto found = find_credentials(url_host(server_), config_file_, env_credentials_);
     if (!found) return tl::unexpected(found.error());
     credentials_ = std::move(*found);
     credentials_looked_up_ = true;

@@ -165,6 +165,7 @@ struct Registry::Impl {
         host(net::url_host(base)),
         counter(new CountingTransport(std::move(t))),
         auth(std::unique_ptr<net::Transport>(counter), base, std::move(config)) {
+    auth.set_env_credentials(false);  // SIGNY_AUTH is the Notary server's: registries use the docker config
     auth.set_describe([](const net::HttpResponse& r) {
       auto e = parse_error(r.body);
       return "HTTP " + std::to_string(r.status) + (e.code.empty() ? "" : ": " + quote(e.code, 64)) +

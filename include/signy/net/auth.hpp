@@ -39,7 +39,10 @@ std::string url_host(std::string_view url);
 
 // Credentials for `host` (host[:port]) from the sources above; none is not an error.
 // config_file: the docker config to read (default: $DOCKER_CONFIG/config.json, ~/.docker/config.json).
-Result<std::optional<Credentials>> find_credentials(std::string_view host, std::optional<std::string> config_file = {});
+// use_env: SIGNY_AUTH is consulted (the Notary server's credentials; it names no host, so a
+// registry never gets it: the registry client passes false).
+Result<std::optional<Credentials>> find_credentials(std::string_view host, std::optional<std::string> config_file = {},
+                                                    bool use_env = true);
 
 // Asks the challenge's realm for a token for `scope` (GET realm?service=..&scope=.., one scope=
 // per space-separated scope, with HTTP
@@ -59,6 +62,9 @@ class AuthClient {
   AuthClient(std::unique_ptr<Transport> transport, std::string server, std::optional<std::string> config_file = {});
   // One line from an error body (the Notary store's JSON errors); default "HTTP <status>".
   void set_describe(std::function<std::string(const HttpResponse&)> describe) { describe_ = std::move(describe); }
+  // Whether SIGNY_AUTH applies (default true: the Notary store); registries use only the docker
+  // config, whose credentials are keyed by host.
+  void set_env_credentials(bool use) { env_credentials_ = use; }
 
   // As Transport::send. A 401's body is not given to the sink (at most 64 KiB, for the error).
   Result<ResponseHead> send(Request request, std::string_view scope, const BodySink& sink, std::size_t max_body);
@@ -72,6 +78,7 @@ class AuthClient {
   std::optional<std::string> config_file_;
   std::function<std::string(const HttpResponse&)> describe_;
   bool credentials_looked_up_ = false;
+  bool env_credentials_ = true;
   std::optional<Credentials> credentials_;
   std::map<std::string, SecretString, std::less<>> tokens_;  // scope -> "Bearer <token>" / "Basic ..."
   std::optional<SecretString> basic_;  // "Basic ..." once the server accepted it, for basic_host_

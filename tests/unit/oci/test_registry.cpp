@@ -597,3 +597,15 @@ TEST_CASE("registry: copy_image on one registry mounts, a layer that fails its d
   for (const auto& r : dst.fake->requests()) CHECK(r.method != Method::put);
   CHECK(dst.fake->count(Method::del, kBase + "/up") == 1);
 }
+
+TEST_CASE("registry: SIGNY_AUTH (the Notary server's credentials) is never sent to a registry") {
+  Fixture f;
+  ::setenv("SIGNY_AUTH", base64_encode(as_bytes(std::string("notary-user:notary-secret"))).c_str(), 1);
+  std::string d = sha(kManifest);
+  f.fake->on(Method::get, kBase + "/v2/org/app/manifests/" + d, {401, "", {h("www-authenticate", "Basic realm=\"registry\"")}});
+  auto m = f.reg->get_manifest("org/app", d);
+  ::unsetenv("SIGNY_AUTH");
+  REQUIRE(!m);
+  CHECK(m.error().code == Errc::unauthorized);
+  for (const auto& r : f.fake->requests()) CHECK(r.authorization.empty());
+}
