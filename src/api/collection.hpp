@@ -14,9 +14,12 @@ namespace signy::api {
 
 // Publishes `digests` as target ref.tag of ref.gun() (creating the collection on first use): the
 // collection lock, the key lock on a first sign, and up to kPublishAttempts publishes when other
-// writers win the race. The bytes were hashed by the caller, once.
+// writers win the race. The bytes were hashed by the caller, once. before_publish (once, under the
+// lock) runs after every key was loaded and every signature made and checked, just before the
+// metadata is published: a thin bundle moves its tag there, so a refused key or passphrase leaves
+// the registry's tag on the release that is signed now.
 Result<SignResult> sign_target(const Context& ctx, const oci::Reference& ref, const crypto::Digests& digests,
-                               const SignOptions& options);
+                               const SignOptions& options, const std::function<Status()>& before_publish = {});
 
 // A digest pinned in the reference (REF@sha256:HEX, REF@sha512:HEX) must be that of what is signed.
 Status check_pinned_file(const oci::Reference& ref, const crypto::Digests& d, std::string_view what);

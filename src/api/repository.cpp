@@ -268,7 +268,7 @@ std::int64_t unix_seconds(tuf::TimePoint t) {
 namespace {
 // One refresh, sign and publish of the collection; sign_thick calls it under the locks.
 Result<SignResult> sign_once(const Context& ctx, const oci::Reference& ref, const crypto::Digests& digests,
-                             const SignOptions& options) {
+                             const SignOptions& options, const std::function<Status()>& before_publish) {
   auto coll = SIGNY_TRY(open_collection(ctx, ref.gun()));
   SignResult result{ref.gun(), ref.tag, digests, 0, false};
   auto ks = SIGNY_TRY(keystore::KeyStore::open(ctx.trust_dir, *ctx.passphrases));
@@ -348,6 +348,9 @@ Result<SignResult> sign_once(const Context& ctx, const oci::Reference& ref, cons
   result.targets_version = releases ? out->delegated_versions.at(kReleasesRole) : out->targets_version;
   log::debug("signed " + result.role + " version " + std::to_string(result.targets_version));
   const auto& files = out->files;
+  // Every key is loaded and every signature made and checked: now what the target names goes out
+  // (a thin bundle's tag), then the metadata that signs it.
+  if (before_publish) SIGNY_TRY_VOID(before_publish());
   SIGNY_TRY_VOID(coll.remote->publish(files));
   log::debug("published " + coll.gun);
   // What this command signed is trusted as is and goes to the cache (as notary's client does
@@ -393,7 +396,7 @@ Result<SignResult> sign_thick(const Context& ctx, const fs::path& file, std::str
 }
 
 Result<SignResult> sign_target(const Context& ctx, const oci::Reference& ref, const crypto::Digests& digests,
-                               const SignOptions& options) {
+                               const SignOptions& options, const std::function<Status()>& before_publish) {
   std::string gun = ref.gun();
   SIGNY_TRY_VOID(notary::check_gun(gun));
   auto lock = SIGNY_TRY(lock_collection(ctx, gun));
@@ -401,8 +404,18 @@ Result<SignResult> sign_target(const Context& ctx, const oci::Reference& ref, co
   std::error_code ec;
   if (!fs::exists(cache_dir_of(ctx, gun) / "root.json", ec)) keys_lock = SIGNY_TRY(lock_keys(ctx));
   std::minstd_rand jitter(std::random_device{}());
+  // before_publish runs once, in the first attempt that gets as far (a retry signs the same bytes).
+  bool ran = false;
+  std::function<Status()> once;
+  if (before_publish)
+    once = [&]() -> Status {
+      if (ran) return {};
+      SIGNY_TRY_VOID(before_publish());
+      ran = true;
+      return {};
+    };
   for (int attempt = 1;; ++attempt) {
-    auto r = sign_once(ctx, ref, digests, options);
+    auto r = sign_once(ctx, ref, digests, options, once);
     if (r || r.error().code != Errc::conflict) return r;
     if (attempt == kPublishAttempts)
       return fail(Errc::conflict, "publishing " + gun + " lost to other writers " + std::to_string(attempt) +

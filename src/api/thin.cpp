@@ -79,15 +79,23 @@ Result<ThinSignResult> sign_thin(const Context& ctx, const fs::path& bundle_json
   ThinSignResult result;
   Registries registries(ctx.registry);
   auto* reg = SIGNY_TRY(registries.get(ref.domain));
-  // Every image where bundle.json says it is, equal to what it says, then in the bundle's own
-  // repository (cnab-to-oci fixup: an index may only name manifests of its repository).
-  cnab::ImageDescriptors image_descriptors;
-  cnab::RelocationMap relocation;
+  // 1. Every image where bundle.json says it is, equal to what it says: all of them are checked
+  //    before anything is pushed.
+  std::vector<std::pair<cnab::NamedImage, ResolvedImage>> images;
   for (const auto& image : cnab::images_of(bundle)) {
     auto resolved = SIGNY_TRY(resolve_image(registries, image, nullptr, image_options.allow_unpinned, result.warnings));
     const auto& loc = resolved.location;
     if (loc.domain == ref.domain && loc.path == ref.path && !loc.digest && loc.tag == ref.tag)
       return fail(Errc::usage, image.name + " is " + escape_control(image.image.image) + ", the tag the bundle is pushed to: pushing would replace it");
+    images.emplace_back(image, std::move(resolved));
+  }
+  // 2. Content-addressed pushes, which move no tag: the images into the bundle's own repository
+  //    (cnab-to-oci fixup: an index may only name manifests of its repository), the config blob
+  //    and the config manifest.
+  cnab::ImageDescriptors image_descriptors;
+  cnab::RelocationMap relocation;
+  for (const auto& [image, resolved] : images) {
+    const auto& loc = resolved.location;
     if (loc.domain != ref.domain || loc.path != ref.path) {
       oci::Registry* source = SIGNY_TRY(registries.get(loc.domain));
       std::unique_ptr<oci::Registry> second;
@@ -109,22 +117,27 @@ Result<ThinSignResult> sign_thin(const Context& ctx, const fs::path& bundle_json
   }
   auto [config_manifest, config_type] = SIGNY_TRY(push_config(*reg, ref, *bytes, digests));
   result.config_media_type = config_type;
-  // The index, by the tag; then cnab-to-oci's Docker manifest-list form if the registry refuses it.
   auto index = SIGNY_TRY(cnab::make_index(bundle, config_manifest, image_descriptors, cnab::IndexForm::oci_index));
-  auto put = reg->put_manifest(ref.path, ref.tag, index.descriptor.media_type, index.bytes);
-  if (!put) {
-    log::info("the registry refused the bundle index (" + put.error().message + "); trying a Docker manifest list");
-    auto list = SIGNY_TRY(cnab::make_index(bundle, config_manifest, image_descriptors, cnab::IndexForm::docker_manifest_list));
-    put = reg->put_manifest(ref.path, ref.tag, list.descriptor.media_type, list.bytes);
-    if (!put) return tl::unexpected(put.error().context("pushing the bundle index of " + std::string(ref_text)));
-  }
-  result.index_digest = *put;
-  // The map describes what is pushed; written before the signature, so a failure leaves nothing signed.
-  if (image_options.relocation_map) {
-    auto text = SIGNY_TRY(cnab::write_relocation_map(relocation));
-    SIGNY_TRY_VOID(atomic_write(*image_options.relocation_map, text, 0644).map_error([](Error e) { return e.context("--relocation-map"); }));
-  }
-  auto signed_ = SIGNY_TRY(sign_target(ctx, ref, digests, options));
+  auto list = SIGNY_TRY(cnab::make_index(bundle, config_manifest, image_descriptors, cnab::IndexForm::docker_manifest_list));
+  // 3. Signed under the collection's lock; once every key is loaded and every signature checked,
+  //    the tag moves to the index (then cnab-to-oci's Docker manifest-list form if the registry
+  //    refuses it) and the relocation map is written, then the metadata is published. A refused
+  //    key or passphrase leaves the tag where it was, on what is signed now.
+  auto move_tag = [&]() -> Status {
+    auto put = reg->put_manifest(ref.path, ref.tag, index.descriptor.media_type, index.bytes);
+    if (!put) {
+      log::info("the registry refused the bundle index (" + put.error().message + "); trying a Docker manifest list");
+      put = reg->put_manifest(ref.path, ref.tag, list.descriptor.media_type, list.bytes);
+      if (!put) return tl::unexpected(put.error().context("pushing the bundle index of " + std::string(ref_text)));
+    }
+    result.index_digest = *put;
+    if (image_options.relocation_map) {
+      auto text = SIGNY_TRY(cnab::write_relocation_map(relocation));
+      SIGNY_TRY_VOID(atomic_write(*image_options.relocation_map, text, 0644).map_error([](Error e) { return e.context("--relocation-map"); }));
+    }
+    return {};
+  };
+  auto signed_ = SIGNY_TRY(sign_target(ctx, ref, digests, options, move_tag));
   static_cast<SignResult&>(result) = std::move(signed_);
   return result;
 }
@@ -175,15 +188,22 @@ Result<VerifyResult> verify_thin(const Context& ctx, std::string_view ref_view, 
   // bundle.json is trusted from here on.
   auto bundle = SIGNY_TRY(cnab::parse_bundle(bytes));
   SIGNY_TRY_VOID(cnab::check_image_digests(bundle));
+  // One invocation descriptor exactly, components the bundle names (cnab-to-oci's reading).
+  auto from_index = SIGNY_TRY(cnab::relocation_map_from_index(layout, bundle, repo_of(ref)).map_error([&](Error e) {
+    return e.context("the index of " + ref_text);
+  }));
   for (const auto& image : cnab::images_of(bundle)) {
     auto resolved = SIGNY_TRY(resolve_image(registries, image, map ? &*map : nullptr, image_options.allow_unpinned, result.warnings));
     // The index tells runtimes (Porter) where to run this image from: it must name the same manifest.
-    const oci::Descriptor* listed = nullptr;
-    if (image.invocation && image.name == "invocationImages[0]" && !layout.invocations.empty()) listed = &layout.invocations.front();
-    if (auto it = layout.components.find(image.name); !image.invocation && it != layout.components.end()) listed = &it->second;
-    if (listed && listed->digest != resolved.descriptor.digest)
-      return fail(Errc::image_mismatch, image.name + ": the bundle index of " + std::string(ref_text) + " names " + listed->digest +
-                                            ", the signed bundle.json's image is " + resolved.descriptor.digest);
+    // The index tells runtimes where to run each image from (cnab-to-oci GenerateRelocationMap,
+    // Porter): it must name the manifest the signed bundle.json pins.
+    if (auto it = from_index.find(image.image.image); it != from_index.end()) {
+      auto at = it->second.rfind('@');
+      std::string listed = at == std::string::npos ? it->second : it->second.substr(at + 1);
+      if (listed != resolved.descriptor.digest)
+        return fail(Errc::image_mismatch, image.name + ": the bundle index of " + ref_text + " names " + listed +
+                                              ", the signed bundle.json's image is " + resolved.descriptor.digest);
+    }
     result.images.push_back(std::move(resolved.verified));
   }
   auto s = registries.stats();

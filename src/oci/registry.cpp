@@ -276,6 +276,9 @@ struct Registry::Impl {
     }
     if (s >= 500) return Error{Errc::network, what + ": registry error (" + http + ")" + said};
     if (said.empty() && !r.error_body.empty() && e.code.empty()) said = " " + quote(r.error_body, 120);
+    // A TLS registry answers plain http with 400 ("Client sent an HTTP request to an HTTPS server").
+    if (s == 400 && e.code.empty() && base.rfind("http://", 0) == 0)
+      said += "; if this registry speaks https, name its CA (--registry-ca FILE, or /etc/docker/certs.d/HOST:PORT/ca.crt)";
     return Error{Errc::network, what + ": refused (" + http + ")" + said};
   }
 

@@ -104,7 +104,7 @@ expect_fail 1 "the signed bundle.json says $d1" -- s verify --relocation-map evi
 printf '{"%s":"%s"}' "$inv" "$OCIREG/org/app@$d1" >short-reloc.json
 expect_fail 1 "web: the relocation map has no entry for $web" -- s verify --relocation-map short-reloc.json "$ref"
 printf '{"%s":"%s:latest"}' "$inv" "$OCIREG/org/app" >tag-reloc.json
-expect_fail 3 "" -- s verify --relocation-map tag-reloc.json "$ref"
+expect_fail 3 "not a digest-pinned reference" -- s verify --relocation-map tag-reloc.json "$ref"
 ok "a swapped image tag and relocation maps pointing elsewhere are refused"
 
 # Another bundle's index under v1 (the registry swaps the bundle): the config blob is not the target.
@@ -120,6 +120,18 @@ sed "s|$d1|$d3|; s|\"size\":$s1,|\"size\":$s3,|" index.json >evil-index.json
 registry_harness_put_manifest org/app v1 evil-index.json application/vnd.oci.image.index.v1+json >/dev/null
 expect_fail 1 "invocationImages[0]: the bundle index of $ref names $d3" -- s verify "$ref"
 registry_harness_put_manifest org/app v1 index.json application/vnd.oci.image.index.v1+json >/dev/null
+# A second invocation descriptor (cnab-to-oci's reading keeps the last one: a runtime would run it).
+/usr/bin/python3 - "$d3" "$s3" "$t3" <<'PY' >two-inv-index.json
+import json, sys
+d, size, mt = sys.argv[1:]
+raw = open("index.json").read()
+i = json.loads(raw)
+i["manifests"].insert(2, {"mediaType": mt, "digest": d, "size": int(size), "annotations": {"io.cnab.manifest.type": "invocation"}})
+sys.stdout.write(json.dumps(i, separators=(",", ":")))
+PY
+registry_harness_put_manifest org/app v1 two-inv-index.json application/vnd.oci.image.index.v1+json >/dev/null
+expect_fail 3 "2 invocation image descriptors" -- s verify "$ref"
+registry_harness_put_manifest org/app v1 index.json application/vnd.oci.image.index.v1+json >/dev/null
 # A tag that points at an image, not a bundle index.
 s sign bundle.json "$OCIREG/org/app:v3" >/dev/null 2>&1 || die "sign v3"
 registry_harness_push "$work/l3" c org/app:v3 >/dev/null
@@ -127,9 +139,13 @@ expect_fail 3 "not a CNAB bundle index" -- s verify "$OCIREG/org/app:v3"
 ok "a swapped bundle index, an index naming another image and a tag on a plain image are refused"
 
 # Refusals before anything is pushed or signed.
-pushed_nothing() {  # pushed_nothing REPO TAG
+pushed_nothing() {  # pushed_nothing REPO TAG: no tag, no signature, and no image copied into REPO
   [[ $(status -I -H "Accept: $accept" "$OCIREG_URL/v2/$1/manifests/$2") == 404 ]] || die "$1:$2 was pushed"
   ! s list "$OCIREG/$1" 2>/dev/null | grep -q "^$2 " || die "$1:$2 was signed"
+  local d
+  for d in "$d1" "$d2" "$d3"; do
+    [[ $(status -I -H "Accept: $accept" "$OCIREG_URL/v2/$1/manifests/$d") == 404 ]] || die "image $d was copied into $1"
+  done
 }
 bundle unpinned.json "$inv" "" "" "" "$web" "$d2" "$s2" "$t2"
 expect_fail 1 "invocationImages[0] ($inv) has no contentDigest" -- s sign unpinned.json "$OCIREG/org/unpinned:v1"
@@ -143,11 +159,23 @@ pushed_nothing org/invalid v1
 bundle wrongdigest.json "$inv" "$d3" "$s3" "$t3" "$web" "$d2" "$s2" "$t2"
 expect_fail 1 "in its registry, the signed bundle.json says $d3" -- s sign wrongdigest.json "$OCIREG/org/wrong:v1"
 pushed_nothing org/wrong v1
+# The first image is right, the second is not: the first is not copied either.
+bundle secondwrong.json "$inv" "$d1" "$s1" "$t1" "$web" "$d3" "$s3" "$t3"
+expect_fail 1 "web: $web is $d2 in its registry, the signed bundle.json says $d3" -- s sign secondwrong.json "$OCIREG/org/second:v1"
+pushed_nothing org/second v1
+bundle secondunpinned.json "$inv" "$d1" "$s1" "$t1" "$web" "" "" ""
+expect_fail 1 "web ($web) has no contentDigest" -- s sign secondunpinned.json "$OCIREG/org/second:v1"
+pushed_nothing org/second v1
 bundle absent.json "$OCIREG/src/inv@sha256:$(printf x | sha256sum | cut -d' ' -f1)" "sha256:$(printf x | sha256sum | cut -d' ' -f1)" \
   "$s1" "$t1" "$web" "$d2" "$s2" "$t2"
 expect_fail 1 "invocationImages[0]" -- s sign absent.json "$OCIREG/org/absent:v1"
 pushed_nothing org/absent v1
 ok "unpinned, non-canonical, schema-invalid bundles and digests the registry does not hold: refused, nothing pushed or signed"
+
+# A sign that fails at the keys (a wrong passphrase) leaves the tag on the release signed now.
+SIGNY_TARGETS_PASSPHRASE=wrong-passphrase expect_fail 3 "passphrase" -- s sign other.json "$ref"
+s verify "$ref" >/dev/null || die "a refused sign moved the tag of the signed release"
+ok "a sign refused at the keys leaves the signed release's tag untouched"
 
 # --allow-unpinned: accepted with a warning naming the image, the bundle bytes unchanged.
 s sign --allow-unpinned unpinned.json "$OCIREG/org/unpinned:v1" >/dev/null 2>err || die "sign --allow-unpinned: $(cat err)"
@@ -178,9 +206,9 @@ bundle tls.json "$OCIREG/src/inv:1" "$q1" "$qs1" "$qt1" "$OCIREG/src/web:1" "$q2
 mkdir -p docker
 printf '{"auths":{"%s":{"auth":"%s"}}}' "$OCIREG" "$(printf '%s:%s' "$OCIREG_USER" "$OCIREG_PASSWORD" | base64 -w0)" >docker/config.json
 export DOCKER_CONFIG=$work/docker
-expect_fail 4 "" -- s sign tls.json "$OCIREG/org/app:v1"
+expect_fail 4 "if this registry speaks https, name its CA" -- s sign tls.json "$OCIREG/org/app:v1"
 s --registry-ca "$OCIREG_CA" sign tls.json "$OCIREG/org/app:v1" >/dev/null 2>err || die "sign over TLS + Basic: $(cat err)"
 s --registry-ca "$OCIREG_CA" verify "$OCIREG/org/app:v1" >/dev/null || die "verify over TLS + Basic"
-DOCKER_CONFIG=$work/nowhere expect_fail 4 "" -- s --registry-ca "$OCIREG_CA" verify "$OCIREG/org/app:v1"
+DOCKER_CONFIG=$work/nowhere expect_fail 4 "unauthorized (HTTP 401)" -- s --registry-ca "$OCIREG_CA" verify "$OCIREG/org/app:v1"
 ok "a TLS registry with Basic auth: --registry-ca and the docker config; refused without either"
 echo "all thin bundle checks passed ($pass)"
