@@ -177,6 +177,9 @@ def hostile(good, outdir):
     write(out("pax_header_bomb.tgz"), members + [(pax, b"junk")])
     with tarfile.open(out("long_name.tgz"), "w:gz", format=tarfile.GNU_FORMAT) as t:
         t.addfile(info("a/" * (4 << 20) + "x", size=4), io.BytesIO(b"junk"))  # a GNU long name of 8 MiB
+    with tarfile.open(out("long_names.tgz"), "w:gz", format=tarfile.GNU_FORMAT) as t:
+        for i in range(64):  # 64 names of ~900 kB each, under libarchive's 1 MiB cap (~57 MB held)
+            t.addfile(info("artifacts/" + ("d%02d/" % i) * 150000 + "x", size=0), io.BytesIO(b""))
     write(out("no_bundle.tgz"), [(m, d) for m, d in members if m.name != "bundle.json"])
 
     # Damaged archives.

@@ -5,10 +5,12 @@
 #include <archive.h>
 #include <archive_entry.h>
 
+#include <cstring>
 #include <memory>
 #include <unordered_set>
 
 #include "signy/cjson/cjson.hpp"
+#include "signy/crypto/digest.hpp"
 #include "signy/oci/descriptor.hpp"
 #include "signy/oci/reference.hpp"
 #include "signy/util/encoding.hpp"
@@ -20,6 +22,9 @@ namespace {
 constexpr std::string_view kBlobs = "artifacts/layout/blobs/";
 constexpr std::string_view kRefName = "org.opencontainers.image.ref.name";
 constexpr int kMaxIndexDepth = 4;  // index -> index -> ... -> manifest
+// Longer entry names are refused (PATH_MAX; cnab-go's exports stay far below): libarchive takes
+// names up to 1 MiB, and 16,384 of those would be 16 GiB to hold.
+constexpr std::size_t kMaxEntryName = 4096;
 
 bool is_lower_hex(std::string_view s) {
   for (char c : s)
@@ -30,7 +35,11 @@ bool is_sha256_digest(std::string_view d) {
   return d.size() == 71 && d.substr(0, 7) == "sha256:" && is_lower_hex(d.substr(7));
 }
 
-std::string show(std::string_view name) { return "\"" + escape_control(name) + "\""; }
+// An entry name in an error: escaped, and cut after 200 bytes.
+std::string show(std::string_view name) {
+  bool cut = name.size() > 200;
+  return "\"" + escape_control(name.substr(0, 200)) + (cut ? "...\"" : "\"");
+}
 
 Error unsafe(std::string_view name, std::string_view why) {
   return Error{Errc::unsafe_archive, "archive entry " + show(name) + ": " + std::string(why)};
@@ -111,11 +120,16 @@ class Pass {
         return fail(Errc::invalid_bundle, "not a gzip-compressed tar archive (cnab-spec 104)");
       const char* raw = archive_entry_pathname(e);
       if (!raw) return fail(Errc::unsafe_archive, "archive entry " + std::to_string(out_.entries + 1) + ": unreadable name");
-      last_name_ = raw;
+      last_name_ = std::string_view(raw).substr(0, 256);
+      if (std::strlen(raw) > kMaxEntryName)
+        return tl::unexpected(unsafe(raw, "name longer than " + std::to_string(kMaxEntryName) + " bytes"));
       if (++out_.entries > limits_.max_entries)
         return tl::unexpected(unsafe(raw, "more than " + std::to_string(limits_.max_entries) + " entries"));
       auto name = SIGNY_TRY(normalise(raw));
-      if (!seen_.insert(name).second) return tl::unexpected(unsafe(raw, "a second entry of this name"));
+      // Names are remembered by their SHA-256: 32 bytes each, whatever their length.
+      auto h = crypto::sha256(as_bytes(name));
+      if (!seen_.insert(std::string(reinterpret_cast<const char*>(h.data()), h.size())).second)
+        return tl::unexpected(unsafe(raw, "a second entry of this name"));
       SIGNY_TRY_VOID(check_type(e, raw));
       SIGNY_TRY_VOID(check_limits(raw));
       if (archive_entry_filetype(e) == AE_IFDIR) {
