@@ -134,11 +134,16 @@ Result<Challenge> parse_bearer_challenge(std::string_view h) {
   return c;
 }
 
-Result<std::optional<Credentials>> find_credentials(std::string_view host, std::optional<std::string> config_file, bool use_env) {
+Result<std::optional<Credentials>> find_credentials(std::string_view host_in, std::optional<std::string> config_file, bool use_env) {
   if (const char* env = std::getenv("SIGNY_AUTH"); use_env && env && *env) {
     auto c = SIGNY_TRY(split_basic(env, "SIGNY_AUTH"));
     return std::optional<Credentials>(std::move(c));
   }
+  // Docker Hub's credentials live under "https://index.docker.io/v1/", whichever of its hosts is
+  // asked (docker/cli registry.IndexServer), and helpers are asked for that key.
+  bool hub = host_in == "docker.io" || host_in == "index.docker.io" || host_in == "registry-1.docker.io";
+  std::string_view host = hub ? std::string_view("index.docker.io") : host_in;
+  std::string_view helper_key = hub ? std::string_view("https://index.docker.io/v1/") : host_in;
   std::string path = config_file ? *config_file : default_config_file();
   if (path.empty()) return std::nullopt;
   auto text = read_file_limited(path, kMaxConfig);
@@ -156,13 +161,13 @@ Result<std::optional<Credentials>> find_credentials(std::string_view host, std::
     for (const auto& [key, helper] : it->items())
       if (same_host(key, host)) {
         if (!helper.is_string()) return fail(Errc::malformed_json, path + ": credHelpers entries must be strings");
-        return from_helper(helper.get<std::string>(), host);
+        return from_helper(helper.get<std::string>(), helper_key);
       }
   }
   if (auto it = j->find("credsStore"); it != j->end()) {
     if (!it->is_string()) return fail(Errc::malformed_json, path + ": \"credsStore\" is not a string");
     if (!it->get_ref<const std::string&>().empty()) {
-      auto c = SIGNY_TRY(from_helper(it->get<std::string>(), host));
+      auto c = SIGNY_TRY(from_helper(it->get<std::string>(), helper_key));
       if (c) return c;
     }
   }

@@ -81,6 +81,19 @@ TEST_CASE("docker config credentials: auth field, username/password, host spelle
   CHECK(!find_credentials("x", (d.path() / "missing.json").string()).value());  // no file: none
 }
 
+TEST_CASE("docker config credentials: Docker Hub's hosts use docker's key https://index.docker.io/v1/") {
+  ::unsetenv("SIGNY_AUTH");
+  TempDir d;
+  auto p = write_config(d, R"({"auths":{"https://index.docker.io/v1/":{"auth":")" + b64("hubuser:hubpass") + R"("}}})");
+  for (const char* host : {"docker.io", "index.docker.io", "registry-1.docker.io"}) {
+    INFO(host);
+    auto c = find_credentials(host, p).value();
+    REQUIRE(c);
+    CHECK(c->username.view() == "hubuser");
+  }
+  CHECK(!find_credentials("registry-2.docker.io", p).value());
+}
+
 TEST_CASE("bad docker configs are clear errors, never silently anonymous") {
   ::unsetenv("SIGNY_AUTH");
   TempDir d;
