@@ -591,11 +591,11 @@ Result<VerifyResult> verify_thick(const Context& ctx, const fs::path& file, std:
     // file that is not the signed one is reported as such (a second pass, on this path only);
     // the archive's own error is for a file that is exactly what was signed.
     auto again = FileReader::open(file);
-    if (again) {
-      again->limit(static_cast<std::uint64_t>(target.meta.length));
-      auto digests = crypto::digest_stream([&again](std::span<std::uint8_t> buf) { return again->read(buf); });
-      if (digests) SIGNY_TRY_VOID(compare_with_target(target, *digests, file.string()));
-    }
+    if (!again) return tl::unexpected(archive.error().context(file.string()));
+    again->limit(static_cast<std::uint64_t>(target.meta.length));
+    auto digests = crypto::digest_stream([&again](std::span<std::uint8_t> buf) { return again->read(buf); });
+    if (!digests) return tl::unexpected(archive.error().context(file.string()));
+    SIGNY_TRY_VOID(compare_with_target(target, *digests, file.string()));
     return tl::unexpected(archive.error().context(file.string() + " (its digests are the signed target's)"));
   }
   SIGNY_TRY_VOID(compare_with_target(target, archive->digests, file.string()));

@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "cli/cli.hpp"
+#include "signy/util/text.hpp"
 
 namespace signy::cli {
 
@@ -31,7 +32,8 @@ Result<api::Context> make_context(const GlobalOptions& g, keystore::PassphraseSo
 }
 
 void print_images_text(const std::vector<cnab::VerifiedImage>& images) {
-  for (const auto& i : images) std::cout << "  " << i.name << "  " << i.reference << "\n";
+  // Names come from bundle.json: escaped, so that one line is one image whatever they hold.
+  for (const auto& i : images) std::cout << "  " << escape_control(i.name) << "  " << escape_control(i.reference) << "\n";
 }
 
 nlohmann::json images_json(const std::vector<cnab::VerifiedImage>& images) {

@@ -169,10 +169,10 @@ int main(int argc, char** argv) {
       ->type_name("URL");
   app.add_option("--tlscacert", global.tls_ca_file, "Trust only this CA for the server's TLS certificate")->type_name("FILE");
   app.add_option("--registry-ca", global.registry_ca_file,
-                 "Trust only this CA for registries' TLS certificates (default: /etc/docker/certs.d/HOST/ca.crt, else the system's)")
+                 "Trust only this CA for every registry's TLS certificate (default: /etc/docker/certs.d/HOST[:PORT]/ca.crt, else the system's)")
       ->type_name("FILE");
   app.add_option("--insecure-registry", global.insecure_registries,
-                 "Talk plain HTTP to this registry (loopback registries always are); repeatable")
+                 "Talk plain HTTP to this registry (loopback registries are, unless --registry-ca or certs.d names a CA); repeatable")
       ->type_name("HOST[:PORT]");
   std::string timeout;
   app.add_option("-t,--timeout", timeout,

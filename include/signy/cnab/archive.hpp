@@ -24,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "signy/cnab/bundle.hpp"
 #include "signy/cnab/image.hpp"
 #include "signy/crypto/digest.hpp"
 #include "signy/util/result.hpp"
@@ -35,7 +36,7 @@ struct ArchiveLimits {
   std::uint64_t max_uncompressed = 64ull << 30;       // tar bytes after gunzip
   std::uint64_t max_ratio = 100;                      // uncompressed / compressed, beyond...
   std::uint64_t ratio_floor = 64u << 20;              // ...this many uncompressed bytes
-  std::uint64_t max_bundle_json = 16u << 20;          // as read_file_limited's bundle.json cap
+  std::uint64_t max_bundle_json = kMaxBundleBytes;    // what parse_bundle reads (bundle.hpp)
   std::uint64_t max_json_blobs = 16u << 20;           // all small JSON blobs kept, together
 };
 

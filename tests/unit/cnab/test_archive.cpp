@@ -221,7 +221,7 @@ TEST_CASE("thick archive: caps on entries, total size, bundle.json and the kept 
   CHECK(e.message.size() < 400);
   e = read_error("big_bundle_json.tgz");
   CHECK(e.code == Errc::too_large);
-  CHECK(has(e.message, "archive entry \"bundle.json\" is larger than 16777216 bytes"));
+  CHECK(has(e.message, "archive entry \"bundle.json\" is larger than 4194304 bytes"));
 }
 
 TEST_CASE("thick archive: layers are hashed, never kept, small JSON blobs are kept") {
