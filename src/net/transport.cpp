@@ -2,8 +2,26 @@
 
 #include <algorithm>
 #include <cctype>
+#include <memory>
 
 namespace signy::net {
+
+BodySource bytes_source(std::string_view bytes) {
+  auto pos = std::make_shared<std::size_t>(0);
+  BodySource source;
+  source.size = bytes.size();
+  source.read = [bytes, pos](char* buf, std::size_t len) -> Result<std::size_t> {
+    std::size_t n = std::min(len, bytes.size() - *pos);
+    std::copy_n(bytes.data() + *pos, n, buf);
+    *pos += n;
+    return n;
+  };
+  source.rewind = [pos]() -> Status {
+    *pos = 0;
+    return {};
+  };
+  return source;
+}
 
 std::string_view method_name(Method m) noexcept {
   switch (m) {

@@ -622,20 +622,7 @@ Status Registry::push_blob(std::string_view repo, const Descriptor& desc, net::B
 }
 
 Status Registry::push_blob(std::string_view repo, const Descriptor& desc, std::string_view bytes) {
-  std::size_t pos = 0;
-  net::BodySource source;
-  source.size = bytes.size();
-  source.read = [&](char* buf, std::size_t len) -> Result<std::size_t> {
-    std::size_t n = std::min(len, bytes.size() - pos);
-    std::copy_n(bytes.data() + pos, n, buf);
-    pos += n;
-    return n;
-  };
-  source.rewind = [&]() -> Status {
-    pos = 0;
-    return {};
-  };
-  return push_blob(repo, desc, std::move(source));
+  return push_blob(repo, desc, net::bytes_source(bytes));
 }
 
 namespace {
@@ -678,20 +665,7 @@ Status Registry::copy_image(Registry& source, std::string_view src_repo, std::st
     std::uint64_t offset = 0;
     auto flush = [&]() -> Status {
       if (buffer.empty()) return {};
-      net::BodySource body;
-      std::size_t pos = 0;
-      body.size = buffer.size();
-      body.read = [&](char* buf, std::size_t len) -> Result<std::size_t> {
-        std::size_t n = std::min(len, buffer.size() - pos);
-        std::copy_n(buffer.data() + pos, n, buf);
-        pos += n;
-        return n;
-      };
-      body.rewind = [&]() -> Status {
-        pos = 0;
-        return {};
-      };
-      location = SIGNY_TRY(impl_->patch(dst_repo, location, offset, std::move(body), what));
+      location = SIGNY_TRY(impl_->patch(dst_repo, location, offset, net::bytes_source(buffer), what));
       offset += buffer.size();
       buffer.clear();
       return {};

@@ -36,6 +36,8 @@ struct BodySource {
   std::function<Result<std::size_t>(char* buf, std::size_t len)> read;
   std::function<Status()> rewind;
 };
+// A rewindable source over bytes in memory (not copied: they must outlive the request).
+BodySource bytes_source(std::string_view bytes);
 
 struct Request {
   Method method = Method::get;
