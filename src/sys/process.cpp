@@ -1,5 +1,6 @@
 #include "signy/sys/process.hpp"
 #include "signy/util/secret.hpp"
+#include "sys/pipes.hpp"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -15,25 +16,15 @@
 extern char** environ;
 
 namespace signy::sys {
-namespace {
-struct Fd {
-  int fd = -1;
-  ~Fd() { close(); }
-  void close() {
-    if (fd >= 0) ::close(fd);
-    fd = -1;
-  }
-};
-}  // namespace
+using detail::Fd;
 
 Result<RunResult> run(const std::vector<std::string>& argv, std::string_view input, std::chrono::milliseconds timeout,
                       std::size_t max_output) {
   if (argv.empty()) return fail(Errc::internal, "run: no program");
-  int in[2], out[2];
-  if (::pipe2(in, O_CLOEXEC) != 0) return fail(Errc::io_error, "pipe: " + std::string(std::strerror(errno)));
-  Fd in_r{in[0]}, in_w{in[1]};
-  if (::pipe2(out, O_CLOEXEC) != 0) return fail(Errc::io_error, "pipe: " + std::string(std::strerror(errno)));
-  Fd out_r{out[0]}, out_w{out[1]};
+  detail::Pipe in, out;
+  SIGNY_TRY_VOID(detail::make_pipe(in));
+  SIGNY_TRY_VOID(detail::make_pipe(out));
+  Fd &in_r = in.read, &in_w = in.write, &out_r = out.read, &out_w = out.write;
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
   posix_spawn_file_actions_adddup2(&fa, in_r.fd, 0);
@@ -84,25 +75,15 @@ Result<RunResult> run(const std::vector<std::string>& argv, std::string_view inp
       if (w < 0 && errno != EAGAIN) in_w.close();
       if (sent == input.size()) in_w.close();
     }
-    if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
-      char buf[4096];
-      ssize_t r = ::read(out_r.fd, buf, sizeof buf);
-      if (r > 0) {
-        if (result.output.size() + static_cast<std::size_t>(r) > max_output) {
-          error = Error{Errc::too_large, argv[0] + " wrote more than " + std::to_string(max_output) + " bytes"};
-          break;
-        }
-        result.output.append(buf, static_cast<std::size_t>(r));
-      } else if (r == 0 || errno != EAGAIN) {
-        out_r.close();
-      }
+    if ((fds[0].revents & (POLLIN | POLLHUP | POLLERR)) &&
+        detail::read_capped(out_r, result.output, max_output) == detail::ReadState::over_cap) {
+      error = Error{Errc::too_large, argv[0] + " wrote more than " + std::to_string(max_output) + " bytes"};
+      break;
     }
   }
   // The group is still ours to kill: its leader is not yet reaped (a zombie at worst).
   if (error) ::kill(-pid, SIGKILL);
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
+  int status = detail::reap(pid);
   if (error) {
     secure_wipe(result.output.data(), result.output.size());
     return tl::unexpected(*error);

@@ -1,0 +1,391 @@
+#include "signy/sys/sandbox.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "sys/pipes.hpp"
+
+namespace signy::sys {
+namespace {
+using detail::Fd;
+using Clock = std::chrono::steady_clock;
+
+constexpr const char* kPath = "/usr/local/bin:/usr/bin:/bin";
+// How often the supervisor looks: a scan of /proc costs ~1 ms of CPU with 100 processes, so
+// every 10 ms during the first second (most fork bombs and allocations are quick), then 50 ms.
+constexpr auto kTick = std::chrono::milliseconds(10);
+constexpr auto kSlowTick = std::chrono::milliseconds(50);
+
+std::string errno_text(int e = errno) { return std::strerror(e); }
+
+// argv[0] on the fixed PATH: the first regular executable file of that name.
+std::string resolve(const std::string& name) {
+  if (name.find('/') != std::string::npos) return name;
+  std::string_view dirs = kPath;
+  while (!dirs.empty()) {
+    auto colon = dirs.find(':');
+    std::string candidate = std::string(dirs.substr(0, colon)) + "/" + name;
+    struct stat st {};
+    if (::stat(candidate.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(candidate.c_str(), X_OK) == 0)
+      return candidate;
+    dirs = colon == std::string_view::npos ? std::string_view{} : dirs.substr(colon + 1);
+  }
+  return {};
+}
+
+struct ProcInfo {
+  pid_t pid;
+  std::uint64_t rss_bytes;
+  bool zombie;
+};
+
+// Fields of /proc/PID/stat after the command name (which may hold spaces and ')'): state (3),
+// session (6), rss in pages (24). Read with plain calls: the supervisor does this every tick.
+bool read_stat(const char* pid, char& state, long& session, std::uint64_t& rss_pages) {
+  char path[64];
+  std::snprintf(path, sizeof path, "/proc/%s/stat", pid);
+  int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  char buf[1024];
+  ssize_t n = ::read(fd, buf, sizeof buf - 1);
+  ::close(fd);
+  if (n <= 0) return false;
+  buf[n] = '\0';
+  char* p = std::strrchr(buf, ')');
+  if (!p || p[1] != ' ' || !p[2]) return false;
+  state = p[2];
+  p += 3;
+  for (int field = 4; field <= 24; ++field) {
+    char* end = nullptr;
+    unsigned long long v = std::strtoull(p, &end, 10);
+    if (end == p) return false;
+    if (field == 6) session = static_cast<long>(v);
+    if (field == 24) rss_pages = v;
+    p = end;
+  }
+  return true;
+}
+
+// Every process of the session (the group and whatever left the group but not the session).
+// The session ID stays reserved while any member lives, so it cannot name someone else's.
+std::vector<ProcInfo> session_members(pid_t sid) {
+  std::vector<ProcInfo> found;
+  DIR* proc = ::opendir("/proc");
+  if (!proc) return found;
+  static const long page = ::sysconf(_SC_PAGESIZE);
+  while (auto* e = ::readdir(proc)) {
+    char* end = nullptr;
+    long pid = std::strtol(e->d_name, &end, 10);
+    if (pid <= 0 || *end != '\0') continue;
+    char state = 0;
+    long session = 0;
+    std::uint64_t rss = 0;
+    if (read_stat(e->d_name, state, session, rss) && session == sid)
+      found.push_back({static_cast<pid_t>(pid), rss * static_cast<std::uint64_t>(page), state == 'Z'});
+  }
+  ::closedir(proc);
+  return found;
+}
+
+std::uint64_t open_descriptors(pid_t pid) {
+  std::uint64_t n = 0;
+  DIR* d = ::opendir(("/proc/" + std::to_string(pid) + "/fd").c_str());
+  if (!d) return 0;
+  while (auto* e = ::readdir(d))
+    if (e->d_name[0] != '.') ++n;
+  ::closedir(d);
+  return n;
+}
+
+// Tasks (threads count) the real user runs now: RLIMIT_NPROC counts them all, so the
+// inspection's ceiling is that plus its own allowance.
+std::uint64_t user_tasks(uid_t uid) {
+  std::uint64_t tasks = 0;
+  DIR* proc = ::opendir("/proc");
+  if (!proc) return 0;
+  while (auto* e = ::readdir(proc)) {
+    if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
+    std::ifstream in(std::string("/proc/") + e->d_name + "/status");
+    std::string line;
+    bool mine = false;
+    while (std::getline(in, line)) {
+      if (line.rfind("Uid:", 0) == 0) mine = std::strtoul(line.c_str() + 4, nullptr, 10) == uid;
+      if (mine && line.rfind("Threads:", 0) == 0) tasks += std::strtoull(line.c_str() + 8, nullptr, 10);
+    }
+  }
+  ::closedir(proc);
+  return tasks;
+}
+
+// SIGKILL to the group, then to every session member that left the group (setpgid), until none
+// but zombies remain. A process that also left the session (setsid) is not found: see the header.
+void kill_session(pid_t sid) {
+  ::kill(-sid, SIGKILL);
+  for (int round = 0; round < 100; ++round) {
+    bool alive = false;
+    for (const auto& p : session_members(sid)) {
+      if (p.zombie) continue;
+      alive = true;
+      ::kill(p.pid, SIGKILL);
+    }
+    if (!alive) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+}
+
+struct Child {
+  std::string path;
+  std::vector<std::string> env_storage;
+  std::vector<char*> argv, envp;
+  struct rlimit cpu, as, fsize, nofile, nproc;
+  bool set_nproc = false;
+};
+
+// Between fork and exec: async-signal-safe calls only (signy may have threads). Any failure is
+// reported as an errno on `report` (fd 3, close-on-exec), which the parent reads.
+[[noreturn]] void exec_child(const Child& c, const char* work_dir, int devnull, int out, int err, int report) {
+  // Move our four descriptors above the ones being assigned, then put them in place.
+  int fds[4] = {devnull, out, err, report};
+  for (int& fd : fds) fd = ::fcntl(fd, F_DUPFD_CLOEXEC, 10);
+  int e = 0;
+  if (fds[0] < 0 || fds[1] < 0 || fds[2] < 0 || fds[3] < 0 || ::dup2(fds[0], 0) < 0 || ::dup2(fds[1], 1) < 0 ||
+      ::dup2(fds[2], 2) < 0 || ::dup3(fds[3], 3, O_CLOEXEC) < 0)
+    e = errno ? errno : EBADF;
+  if (e == 0 && ::close_range(4, ~0U, 0) != 0) {
+    for (int fd = 4; fd < 65536; ++fd) ::close(fd);
+  }
+  // Signals at their defaults (signy ignores SIGPIPE; an ignored SIGXFSZ would survive exec).
+  struct sigaction dfl {};
+  dfl.sa_handler = SIG_DFL;
+  for (int s = 1; s < NSIG; ++s) ::sigaction(s, &dfl, nullptr);
+  sigset_t none;
+  sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+  if (e == 0 && ::setsid() < 0) e = errno;
+  if (e == 0 && (::setrlimit(RLIMIT_CPU, &c.cpu) != 0 || ::setrlimit(RLIMIT_AS, &c.as) != 0 ||
+                 ::setrlimit(RLIMIT_FSIZE, &c.fsize) != 0 || ::setrlimit(RLIMIT_NOFILE, &c.nofile) != 0 ||
+                 (c.set_nproc && ::setrlimit(RLIMIT_NPROC, &c.nproc) != 0)))
+    e = errno;
+  struct rlimit no_core {0, 0};
+  ::setrlimit(RLIMIT_CORE, &no_core);  // SIGXCPU and SIGXFSZ would dump core into the work dir
+  if (e == 0 && ::chdir(work_dir) != 0) e = errno;
+  if (e == 0) {
+    ::execve(c.path.c_str(), c.argv.data(), c.envp.data());
+    e = errno;
+  }
+  (void)!::write(3, &e, sizeof e);
+  ::_exit(127);
+}
+
+}  // namespace
+
+std::string_view limit_name(Limit limit) noexcept {
+  switch (limit) {
+    case Limit::none: return "";
+    case Limit::timeout: return "timeout";
+    case Limit::cpu: return "cpu";
+    case Limit::memory: return "memory";
+    case Limit::file_size: return "file size";
+    case Limit::open_files: return "open files";
+    case Limit::processes: return "processes";
+    case Limit::output: return "output";
+  }
+  return "";
+}
+
+Result<BoundedResult> run_bounded(const std::vector<std::string>& argv, const Limits& limits,
+                                  const std::filesystem::path& work_dir) {
+  if (argv.empty() || argv[0].empty()) return fail(Errc::usage, "inspection: no command");
+  if (limits.wall.count() <= 0 || limits.cpu.count() <= 0 || limits.memory == 0 || limits.file_size == 0 ||
+      limits.open_files < 4 || limits.processes == 0 || limits.output == 0)
+    return fail(Errc::usage, "inspection limits: every limit must be positive (open files at least 4)");
+  Child c;
+  c.path = resolve(argv[0]);
+  if (c.path.empty()) return fail(Errc::not_found, "inspection command " + argv[0] + " is not on " + kPath);
+  c.env_storage = {"PATH=" + std::string(kPath), "HOME=" + work_dir.string(), "LANG=C"};
+  for (auto& v : c.env_storage) c.envp.push_back(v.data());
+  c.envp.push_back(nullptr);
+  for (const auto& a : argv) c.argv.push_back(const_cast<char*>(a.c_str()));
+  c.argv.push_back(nullptr);
+  auto cpu = static_cast<rlim_t>(limits.cpu.count());
+  c.cpu = {cpu, cpu + 1};  // SIGXCPU at the limit, SIGKILL a second later if it is caught
+  c.as = {limits.memory, limits.memory};
+  c.fsize = {limits.file_size, limits.file_size};
+  // The kernel ceilings for descriptors and processes are one above the limit, so that a command
+  // reaching them is seen by the supervisor holding one too many, and named.
+  c.nofile = {limits.open_files + 1, limits.open_files + 1};
+  // RLIMIT_NPROC counts every task of the real user, and root ignores it. For anyone else it is a
+  // hard ceiling: what the user runs now plus the allowance. The limit that holds for everyone is
+  // the supervisor's count of the session below.
+  if (uid_t uid = ::getuid(); uid != 0) {
+    c.set_nproc = true;
+    rlim_t n = user_tasks(uid) + limits.processes + 1;
+    c.nproc = {n, n};
+  }
+
+  Fd devnull{::open("/dev/null", O_RDONLY | O_CLOEXEC)};
+  if (devnull.fd < 0) return fail(Errc::io_error, "/dev/null: " + errno_text());
+  detail::Pipe out, err, report;
+  SIGNY_TRY_VOID(detail::make_pipe(out));
+  SIGNY_TRY_VOID(detail::make_pipe(err));
+  SIGNY_TRY_VOID(detail::make_pipe(report));
+  std::string dir = work_dir.string();
+  auto start = Clock::now();
+  pid_t pid = ::fork();
+  if (pid < 0) return fail(Errc::io_error, "cannot run " + argv[0] + ": fork: " + errno_text());
+  if (pid == 0) exec_child(c, dir.c_str(), devnull.fd, out.write.fd, err.write.fd, report.write.fd);
+  out.write.close();
+  err.write.close();
+  report.write.close();
+  devnull.close();
+
+  // The exec report: end of file means execve succeeded.
+  int child_errno = 0;
+  ssize_t got;
+  while ((got = ::read(report.read.fd, &child_errno, sizeof child_errno)) < 0 && errno == EINTR) {
+  }
+  if (got == static_cast<ssize_t>(sizeof child_errno)) {
+    detail::reap(pid);
+    return fail(Errc::io_error, "cannot run " + argv[0] + ": " + errno_text(child_errno));
+  }
+
+  ::fcntl(out.read.fd, F_SETFL, O_NONBLOCK);
+  ::fcntl(err.read.fd, F_SETFL, O_NONBLOCK);
+  BoundedResult result;
+  auto deadline = start + limits.wall;
+  bool leader_done = false;
+  int status = 0;
+  struct rusage usage {};
+  auto trip = [&](Limit l) {
+    if (result.tripped == Limit::none) result.tripped = l;
+    if (!leader_done) kill_session(pid);  // once reaped, its pid names nothing of ours
+  };
+  while (out.read.fd >= 0 || err.read.fd >= 0 || !leader_done) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    if (left.count() <= 0) {
+      trip(Limit::timeout);
+      break;
+    }
+    pollfd fds[2] = {{out.read.fd, POLLIN, 0}, {err.read.fd, POLLIN, 0}};  // a negative fd is skipped
+    auto tick = Clock::now() - start < std::chrono::seconds(1) ? kTick : kSlowTick;
+    ::poll(fds, 2, static_cast<int>(std::min(left, tick).count()));
+    if ((fds[0].revents & (POLLIN | POLLHUP | POLLERR)) &&
+        detail::read_capped(out.read, result.out, limits.output) == detail::ReadState::over_cap) {
+      result.out_truncated = true;
+      trip(Limit::output);
+      break;
+    }
+    if ((fds[1].revents & (POLLIN | POLLHUP | POLLERR)) &&
+        detail::read_capped(err.read, result.err, limits.output) == detail::ReadState::over_cap) {
+      result.err_truncated = true;
+      trip(Limit::output);
+      break;
+    }
+    if (!leader_done) {
+      // Before the leader is reaped its pid is the group's and the session's ID; look first.
+      auto members = session_members(pid);
+      std::uint64_t live = 0, resident = 0;
+      bool fd_ceiling = false;
+      for (const auto& m : members) {
+        ++live;
+        resident += m.rss_bytes;
+        if (!m.zombie && !fd_ceiling) fd_ceiling = open_descriptors(m.pid) > limits.open_files;
+      }
+      if (live > limits.processes) {
+        trip(Limit::processes);
+        break;
+      }
+      if (resident > limits.memory) {
+        trip(Limit::memory);
+        break;
+      }
+      if (fd_ceiling) {
+        trip(Limit::open_files);
+        break;
+      }
+      // The leader ended: nothing it started may outlive it. Kill the rest, then read to the end.
+      // WNOWAIT: the leader stays unreaped, so its pid still names the group while we kill.
+      siginfo_t info{};
+      if (::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == pid) {
+        leader_done = true;
+        kill_session(pid);
+        status = detail::reap(pid, &usage);
+      }
+    }
+  }
+  // A timeout after the leader ended means its output stayed open to the deadline, held by a
+  // process outside the session: the result says the inspection did not finish in time.
+  if (!leader_done) {
+    kill_session(pid);
+    status = detail::reap(pid, &usage);
+  }
+  result.wall = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
+  if (WIFEXITED(status)) {
+    result.exit_code = WEXITSTATUS(status);
+  } else if (WIFSIGNALED(status)) {
+    result.signal = WTERMSIG(status);
+    double cpu_used = static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+                      static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+    if (result.tripped == Limit::none) {
+      if (result.signal == SIGXCPU || (result.signal == SIGKILL && cpu_used >= static_cast<double>(cpu)))
+        result.tripped = Limit::cpu;
+      else if (result.signal == SIGXFSZ)
+        result.tripped = Limit::file_size;
+    }
+  }
+  return result;
+}
+
+namespace {
+// Removes `name` under `parent` without following links: a directory is opened O_NOFOLLOW,
+// made writable through its descriptor, emptied, then removed. Depth is capped (a hostile
+// command can nest directories deeper than any path).
+bool remove_at(int parent, const char* name, int depth) {
+  if (::unlinkat(parent, name, 0) == 0 || errno == ENOENT) return true;
+  if (depth > 256) return false;
+  int fd = ::openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return false;
+  ::fchmod(fd, 0700);
+  DIR* d = ::fdopendir(fd);
+  if (!d) {
+    ::close(fd);
+    return false;
+  }
+  bool ok = true;
+  while (auto* e = ::readdir(d)) {
+    if (std::strcmp(e->d_name, ".") == 0 || std::strcmp(e->d_name, "..") == 0) continue;
+    ok = remove_at(::dirfd(d), e->d_name, depth + 1) && ok;
+  }
+  ::closedir(d);
+  return ::unlinkat(parent, name, AT_REMOVEDIR) == 0 && ok;
+}
+}  // namespace
+
+Result<PrivateDir> PrivateDir::create(std::string_view prefix) {
+  const char* tmp = std::getenv("TMPDIR");
+  std::string base = tmp && *tmp == '/' ? tmp : "/tmp";
+  std::string tmpl = base + "/" + std::string(prefix) + "-XXXXXX";
+  if (!::mkdtemp(tmpl.data())) return fail(Errc::io_error, "cannot create a directory in " + base + ": " + errno_text());
+  return PrivateDir(std::filesystem::path(tmpl));  // mkdtemp makes it 0700
+}
+
+PrivateDir::~PrivateDir() {
+  if (path_.empty()) return;
+  remove_at(AT_FDCWD, path_.c_str(), 0);
+}
+
+}  // namespace signy::sys
