@@ -156,7 +156,7 @@ struct Child {
 };
 
 // Between fork and exec: async-signal-safe calls only (signy may have threads). Any failure is
-// reported as an errno on `report` (fd 3, close-on-exec), which the parent reads.
+// reported on `report` (fd 3, close-on-exec) as {stage, errno}, which the parent reads.
 [[noreturn]] void exec_child(const Child& c, const char* work_dir, int devnull, int out, int err, int report) {
   // Move our four descriptors above the ones being assigned, then put them in place.
   int fds[4] = {devnull, out, err, report};
@@ -182,12 +182,18 @@ struct Child {
     e = errno;
   struct rlimit no_core {0, 0};
   ::setrlimit(RLIMIT_CORE, &no_core);  // SIGXCPU and SIGXFSZ would dump core into the work dir
-  if (e == 0 && ::chdir(work_dir) != 0) e = errno;
+  int stage = 0;  // setting up
+  if (e == 0 && ::chdir(work_dir) != 0) {
+    e = errno;
+    stage = 1;
+  }
   if (e == 0) {
     ::execve(c.path.c_str(), c.argv.data(), c.envp.data());
     e = errno;
+    stage = 2;
   }
-  (void)!::write(3, &e, sizeof e);
+  int report_words[2] = {stage, e};
+  (void)!::write(3, report_words, sizeof report_words);
   ::_exit(127);
 }
 
@@ -221,20 +227,32 @@ Result<BoundedResult> run_bounded(const std::vector<std::string>& argv, const Li
   c.envp.push_back(nullptr);
   for (const auto& a : argv) c.argv.push_back(const_cast<char*>(a.c_str()));
   c.argv.push_back(nullptr);
-  auto cpu = static_cast<rlim_t>(limits.cpu.count());
-  c.cpu = {cpu, cpu + 1};  // SIGXCPU at the limit, SIGKILL a second later if it is caught
-  c.as = {limits.memory, limits.memory};
-  c.fsize = {limits.file_size, limits.file_size};
+  // Limits only go down: a value above the current hard limit (which an unprivileged process
+  // cannot raise) is that hard limit.
+  auto lowered = [](int resource, std::uint64_t soft, std::uint64_t hard) {
+    struct rlimit now {};
+    ::getrlimit(resource, &now);
+    auto clamp = [&](std::uint64_t v) -> rlim_t {
+      rlim_t r = v >= RLIM_INFINITY ? RLIM_INFINITY : static_cast<rlim_t>(v);
+      return now.rlim_max != RLIM_INFINITY && r > now.rlim_max ? now.rlim_max : r;
+    };
+    return rlimit{clamp(soft), clamp(hard)};
+  };
+  auto plus_one = [](std::uint64_t v) { return v >= RLIM_INFINITY - 1 ? v : v + 1; };
+  auto cpu = static_cast<std::uint64_t>(limits.cpu.count());
+  c.cpu = lowered(RLIMIT_CPU, cpu, plus_one(cpu));  // SIGXCPU at the limit, SIGKILL a second later
+  c.as = lowered(RLIMIT_AS, limits.memory, limits.memory);
+  c.fsize = lowered(RLIMIT_FSIZE, limits.file_size, limits.file_size);
   // The kernel ceilings for descriptors and processes are one above the limit, so that a command
   // reaching them is seen by the supervisor holding one too many, and named.
-  c.nofile = {limits.open_files + 1, limits.open_files + 1};
+  c.nofile = lowered(RLIMIT_NOFILE, plus_one(limits.open_files), plus_one(limits.open_files));
   // RLIMIT_NPROC counts every task of the real user, and root ignores it. For anyone else it is a
   // hard ceiling: what the user runs now plus the allowance. The limit that holds for everyone is
   // the supervisor's count of the session below.
   if (uid_t uid = ::getuid(); uid != 0) {
     c.set_nproc = true;
-    rlim_t n = user_tasks(uid) + limits.processes + 1;
-    c.nproc = {n, n};
+    auto n = plus_one(user_tasks(uid) + limits.processes);
+    c.nproc = lowered(RLIMIT_NPROC, n, n);
   }
 
   Fd devnull{::open("/dev/null", O_RDONLY | O_CLOEXEC)};
@@ -254,13 +272,16 @@ Result<BoundedResult> run_bounded(const std::vector<std::string>& argv, const Li
   devnull.close();
 
   // The exec report: end of file means execve succeeded.
-  int child_errno = 0;
+  int child_report[2] = {0, 0};
   ssize_t got;
-  while ((got = ::read(report.read.fd, &child_errno, sizeof child_errno)) < 0 && errno == EINTR) {
+  while ((got = ::read(report.read.fd, child_report, sizeof child_report)) < 0 && errno == EINTR) {
   }
-  if (got == static_cast<ssize_t>(sizeof child_errno)) {
+  if (got == static_cast<ssize_t>(sizeof child_report)) {
     detail::reap(pid);
-    return fail(Errc::io_error, "cannot run " + argv[0] + ": " + errno_text(child_errno));
+    std::string where = child_report[0] == 1   ? "entering " + dir
+                        : child_report[0] == 2 ? std::string("starting it")
+                                               : std::string("setting up its limits");
+    return fail(Errc::io_error, "cannot run " + argv[0] + ": " + where + ": " + errno_text(child_report[1]));
   }
 
   ::fcntl(out.read.fd, F_SETFL, O_NONBLOCK);
