@@ -154,6 +154,15 @@ TEST_CASE("sandbox: a fork bomb is stopped by the process limit and its whole gr
   }
   if (!gone) WARN("zombies of group " << pgid << " are waiting for init to reap them");
   CHECK(live_in_group(pgid) == 0);
+  // Nothing the command started outlives it: a background child is killed when it exits.
+  auto quick_exit = sys::run_bounded({"sh", "-c", "echo $$ >leader; sleep 30 & echo $! >left"}, quick(), dir.path()).value();
+  CHECK(quick_exit.succeeded());
+  CHECK(quick_exit.wall < 2s);
+  pid_t leader = read_pid(dir.path() / "leader");
+  REQUIRE(leader > 1);
+  bool left_gone = live_in_group(leader) == 0;
+  if (!left_gone) ::kill(read_pid(dir.path() / "left"), SIGKILL);
+  CHECK(left_gone);
   // A process that only left the group (setpgid: bash's job control; dash makes no group without
   // a terminal) is found in the session.
   auto jc = sys::run_bounded({"bash", "-c", "set -m; sleep 30 & echo $! >bg; cut -d' ' -f5 /proc/$!/stat >bgpgid; sleep 30"}, [&] {
@@ -207,7 +216,7 @@ TEST_CASE("sandbox: an endless file is stopped by the file-size limit") {
   CHECK(fs::file_size(dir.path() / "big") == (1u << 20));
 }
 
-TEST_CASE("sandbox: descriptors past the limit cannot be opened; holding the limit's worth plus one is stopped") {
+TEST_CASE("sandbox: descriptors past the limit cannot be opened, and holding one more than the limit is stopped") {
   auto dir = sys::PrivateDir::create().value();
   auto l = quick();
   l.open_files = 32;
