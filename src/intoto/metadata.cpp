@@ -129,9 +129,10 @@ Result<Step> parse_step(const Json& j, std::size_t index, const ParseOptions& op
   // Python checks isinstance(threshold, int) only (a bool passes, 0 and negatives too); signy
   // wants a count of links that means something.
   auto* t = SIGNY_TRY(m.get("threshold", Json::value_t::number_integer, "an integer"));
-  if (t->is_number_unsigned() ? t->get<std::uint64_t>() > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())
-                              : t->get<std::int64_t>() < 1)
-    return bad(ctx + " threshold must be at least 1");
+  // nlohmann parses non-negative integers as unsigned, negative ones as signed.
+  bool too_big = t->is_number_unsigned() &&
+                 t->get<std::uint64_t>() > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
+  if (too_big || t->get<std::int64_t>() < 1) return bad(ctx + " threshold must be an integer from 1 to 2^63-1");
   s.threshold = t->get<std::int64_t>();
   return s;
 }
