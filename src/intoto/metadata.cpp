@@ -292,20 +292,58 @@ Result<Envelope> parse_envelope(std::string_view bytes, const ParseOptions& opts
   return e;
 }
 
+// Python encodes the canonical string as UTF-8; a name that is not valid UTF-8 (a lone surrogate
+// after surrogateescape) cannot be encoded, so nothing holding one is signed or verified.
+bool valid_utf8(std::string_view s) {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    std::size_t n;
+    std::uint32_t cp;
+    if (c >= 0xC2 && c <= 0xDF) n = 1, cp = c & 0x1F;
+    else if (c >= 0xE0 && c <= 0xEF) n = 2, cp = c & 0x0F;
+    else if (c >= 0xF0 && c <= 0xF4) n = 3, cp = c & 0x07;
+    else return false;
+    if (i + n >= s.size()) return false;
+    for (std::size_t k = 1; k <= n; ++k) {
+      auto d = static_cast<unsigned char>(s[i + k]);
+      if ((d & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (d & 0x3F);
+    }
+    if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
+    i += n + 1;
+  }
+  return true;
+}
+
+Result<std::string> canonical(const Json& j) {
+  auto c = SIGNY_TRY(cjson::sslib_canonical(j));
+  if (!valid_utf8(c)) return fail(Errc::unsupported_value, "in-toto metadata holds a string that is not valid UTF-8");
+  return c;
+}
+
 Json rules_json(const std::vector<ArtifactRule>& rs) {
   Json a = Json::array();
   for (const auto& r : rs) a.push_back(r.words);
   return a;
 }
 
-std::string dump_metablock(const std::vector<Signature>& sigs, Json signed_json) {
+Result<std::string> dump_metablock(const std::vector<Signature>& sigs, Json signed_json) {
   Json s = Json::array();
   for (const auto& sig : sigs) s.push_back(Json{{"keyid", sig.keyid}, {"sig", sig.sig}});
   Json doc{{"signatures", std::move(s)}, {"signed", std::move(signed_json)}};
   // nlohmann's indented form with ensure_ascii is Python's json.dumps(indent=1,
   // separators=(",", ": "), sort_keys=True): same escapes (\b \f \n \r \t, lowercase \u00XX,
   // DEL and non-ASCII as \uXXXX, astral characters as surrogate pairs), std::map key order.
-  return doc.dump(1, ' ', true);
+  try {
+    return doc.dump(1, ' ', true);
+  } catch (const Json::exception&) {  // type_error 316: invalid UTF-8 in a model built by hand
+    return fail(Errc::unsupported_value, "in-toto metadata holds a string that is not valid UTF-8");
+  }
 }
 
 Status add_signature(std::vector<Signature>& signatures, const std::string& canonical, const crypto::PrivateKey& key,
@@ -427,11 +465,11 @@ cjson::Json to_json(const Link& l) {
               {"environment", l.environment}};
 }
 
-Result<std::string> canonical_bytes(const Layout& l) { return cjson::sslib_canonical(to_json(l)); }
-Result<std::string> canonical_bytes(const Link& l) { return cjson::sslib_canonical(to_json(l)); }
+Result<std::string> canonical_bytes(const Layout& l) { return canonical(to_json(l)); }
+Result<std::string> canonical_bytes(const Link& l) { return canonical(to_json(l)); }
 
-std::string dump(const LayoutMetablock& mb) { return dump_metablock(mb.signatures, to_json(mb.signed_)); }
-std::string dump(const LinkMetablock& mb) { return dump_metablock(mb.signatures, to_json(mb.signed_)); }
+Result<std::string> dump(const LayoutMetablock& mb) { return dump_metablock(mb.signatures, to_json(mb.signed_)); }
+Result<std::string> dump(const LinkMetablock& mb) { return dump_metablock(mb.signatures, to_json(mb.signed_)); }
 
 Status sign(LayoutMetablock& mb, const crypto::PrivateKey& key, const crypto::SslibKey& pub) {
   return sign_impl(mb, key, pub, pub.keyid());

@@ -116,14 +116,15 @@ Result<Link> link_from_json(const cjson::Json& signed_json, const ParseOptions& 
 // The signed object with every field the reference emits (what attr.asdict gives).
 cjson::Json to_json(const Layout& layout);
 cjson::Json to_json(const Link& link);
-// UTF-8(encode_canonical(signed)): the bytes in-toto signs. Fails only on floats inside verbatim
-// values of a model built by hand (parsing refuses them).
+// UTF-8(encode_canonical(signed)): the bytes in-toto signs. Fails (Errc::unsupported_value) only
+// for a model built by hand holding a float or a string that is not valid UTF-8, which Python
+// cannot encode either (parsing refuses both).
 Result<std::string> canonical_bytes(const Layout& layout);
 Result<std::string> canonical_bytes(const Link& link);
 // The file as Metablock.dump writes it: json.dumps(indent=1, separators=(",", ": "),
-// sort_keys=True), ASCII with \u escapes, no trailing newline.
-std::string dump(const LayoutMetablock& mb);
-std::string dump(const LinkMetablock& mb);
+// sort_keys=True), ASCII with \u escapes, no trailing newline. Fails as canonical_bytes does.
+Result<std::string> dump(const LayoutMetablock& mb);
+Result<std::string> dump(const LinkMetablock& mb);
 
 // Adds a signature over canonical_bytes(signed_) by `key` with pub.keyid(), replacing any
 // signature with that key ID; the new signature is verified before it is kept.
