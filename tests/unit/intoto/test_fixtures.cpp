@@ -145,7 +145,7 @@ TEST_CASE("dump writes the reference's files byte for byte") {
   }
 }
 
-TEST_CASE("parse_metablock tells layouts from links; the typed parsers refuse the other type") {
+TEST_CASE("parse_metablock tells layouts from links, the typed parsers refuse the other type") {
   auto layout = fixture("intoto/root.layout");
   auto link = fixture("intoto/build-rsa.link");
   CHECK(std::holds_alternative<LayoutMetablock>(parse_metablock(layout).value()));

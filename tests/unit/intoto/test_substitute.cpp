@@ -88,7 +88,7 @@ Layout templated_layout() {
 }
 }  // namespace
 
-TEST_CASE("substitute_parameters: rules, expected_command and run, nothing else; rules parsed again") {
+TEST_CASE("substitute_parameters: rules, expected_command and run, nothing else, rules parsed again") {
   auto l = templated_layout();
   Parameters p{{"N", "n"}, {"PAT", "*.c"}, {"SRC", "lib"}, {"STEP", "build"}, {"OUT", "dist"}, {"TARGET", "all"}};
   auto s = substitute_parameters(l, p);
