@@ -15,8 +15,8 @@
 #include "signy/cjson/cjson.hpp"
 #include "signy/crypto/digest.hpp"
 #include "signy/crypto/notary_keys.hpp"
-#include "signy/tuf/time.hpp"
 #include "signy/util/encoding.hpp"
+#include "signy/util/time.hpp"
 
 namespace signy::tuf {
 
