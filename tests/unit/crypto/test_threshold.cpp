@@ -221,7 +221,7 @@ TEST_CASE("threshold counter: unknown key IDs are ignored unchecked, bad signatu
   // Not hex, empty, truncated: none counts, none is an error of its own.
   for (std::string bad : {std::string("zz"), std::string(), std::string(64, '0')}) {
     Offered b;
-    b.sigs.push_back({pub.keyid(), {}, as_bytes(b.keep(bad)), as_bytes(kLink)});
+    b.sigs.push_back({b.keep(pub.keyid()), {}, as_bytes(b.keep(bad)), as_bytes(kLink)});
     CHECK(count_threshold("layout", keys.candidates, b.sigs, 1, keys.check()).error().code == Errc::threshold_not_met);
   }
   // The key's own signature, offered three times among the others: counted once, checked once.
