@@ -217,7 +217,7 @@ Result<OnlineKeys> online_keys(const keystore::KeyStore& ks, const tuf::Root& ro
 
 // An editor over the collection the updater just verified. The targets are moved out of the
 // updater, not copied: a collection may list tens of thousands of targets.
-Result<tuf::RepositoryEditor> open_editor(tuf::Updater& updater, tuf::TimePoint now) {
+Result<tuf::RepositoryEditor> open_editor(tuf::Updater& updater, TimePoint now) {
   const auto& set = updater.trusted();
   auto taken = updater.take_targets();
   if (!taken) return fail(Errc::internal, "no trusted targets after a refresh");
@@ -259,7 +259,7 @@ Result<std::optional<crypto::PrivateKey>> releases_key(const keystore::KeyStore&
   return std::optional<crypto::PrivateKey>();
 }
 
-std::int64_t unix_seconds(tuf::TimePoint t) {
+std::int64_t unix_seconds(TimePoint t) {
   return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
 }
 

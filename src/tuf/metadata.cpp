@@ -6,6 +6,7 @@
 #include <set>
 
 #include "signy/crypto/digest.hpp"
+#include "signy/crypto/threshold.hpp"
 
 namespace signy::tuf {
 namespace {
@@ -605,25 +606,23 @@ Result<std::string> sign_metadata(const Json& signed_json, const std::vector<Sig
 Status verify_threshold(std::string_view role, std::string_view canonical, const std::vector<Signature>& signatures,
                         const std::map<std::string, crypto::NotaryKey>& keys, const RoleKeys& role_keys,
                         const crypto::Sha256* canonical_sha256) {
-  if (role_keys.threshold < 1) return fail(Errc::threshold_not_met, std::string(role) + ": threshold below 1");
-  std::set<std::string> role_ids(role_keys.keyids.begin(), role_keys.keyids.end());
-  std::set<std::string> counted;  // canonical key IDs that signed
-  for (const auto& sig : signatures) {
-    if (!role_ids.contains(sig.keyid)) continue;
-    auto it = keys.find(sig.keyid);
-    if (it == keys.end()) continue;
-    // notary ErrInvalidKeyID: the key stored under an ID must hash to that ID.
-    if (it->second.key_id() != sig.keyid) continue;
-    bool by_digest = canonical.empty() && canonical_sha256;
-    if (by_digest ? !crypto::notary_verify_sha256(it->second, sig.method, *canonical_sha256, sig.sig)
-                  : !crypto::notary_verify(it->second, sig.method, as_bytes(canonical), sig.sig))
-      continue;
-    counted.insert(it->second.canonical_key_id());
+  // Candidates: the role's key IDs, each naming a key that hashes to it (notary ErrInvalidKeyID).
+  crypto::ThresholdKeys candidates;
+  for (const auto& id : role_keys.keyids) {
+    auto it = keys.find(id);
+    if (it == keys.end() || it->second.key_id() != id) continue;
+    if (auto pub = it->second.public_key()) candidates.emplace(id, std::move(*pub));
   }
-  if (static_cast<std::int64_t>(counted.size()) < role_keys.threshold)
-    return fail(Errc::threshold_not_met, std::string(role) + ": " + std::to_string(counted.size()) +
-                                             " valid signature(s) from its keys, threshold is " +
-                                             std::to_string(role_keys.threshold));
+  std::vector<crypto::ThresholdSignature> offered;
+  offered.reserve(signatures.size());
+  for (const auto& s : signatures) offered.push_back({s.keyid, s.method, s.sig, as_bytes(canonical)});
+  bool by_digest = canonical.empty() && canonical_sha256;
+  auto check = [&](std::string_view keyid, const crypto::PublicKey&, const crypto::ThresholdSignature& s) {
+    const auto& key = keys.find(std::string(keyid))->second;
+    return by_digest ? crypto::notary_verify_sha256(key, s.method, *canonical_sha256, s.sig)
+                     : crypto::notary_verify(key, s.method, s.message, s.sig);
+  };
+  SIGNY_TRY_VOID(crypto::count_threshold(role, candidates, offered, role_keys.threshold, check));
   return {};
 }
 

@@ -23,7 +23,7 @@ struct Context {
   net::HttpOptions http;  // --tlscacert, -t/--timeout
   oci::RegistryOptions registry;  // --registry-ca, --insecure-registry, -t/--timeout
   keystore::PassphraseSource* passphrases = nullptr;
-  tuf::TimePoint now;  // the one reference time of the command
+  TimePoint now;  // the one reference time of the command
   tuf::UpdaterConfig updater;
   std::chrono::milliseconds lock_wait = kDefaultLockWait;  // for another writer's lock (SIGNY_LOCK_TIMEOUT)
 };

@@ -15,8 +15,8 @@
 #include "signy/cjson/cjson.hpp"
 #include "signy/crypto/digest.hpp"
 #include "signy/crypto/notary_keys.hpp"
-#include "signy/tuf/time.hpp"
 #include "signy/util/encoding.hpp"
+#include "signy/util/time.hpp"
 
 namespace signy::tuf {
 
@@ -158,10 +158,12 @@ struct SigningKey {
 Result<std::string> sign_metadata(const Json& signed_json, const std::vector<SigningKey>& keys);
 Result<std::string> sign_canonical(std::string_view canonical, const std::vector<SigningKey>& keys);
 
-// The one threshold counter (TUF 5.x "verify signatures"; notary tuf/signed/verify.go): counts
-// distinct keys of the role, by canonical key ID so that two key IDs naming one key count once,
-// whose signature verifies over the canonical bytes. Unknown key IDs and bad signatures are
-// skipped; the result is Errc::threshold_not_met (with the counts) or success.
+// A role's signatures against its threshold (TUF 5.x "verify signatures"; notary
+// tuf/signed/verify.go), counted by the one threshold counter (crypto/threshold.hpp: distinct
+// public keys, so that two key IDs naming one key count once). The candidates are the role's key
+// IDs whose key hashes to the ID (notary ErrInvalidKeyID); each signature is checked with its
+// Notary method over the canonical bytes. Unknown key IDs and bad signatures are skipped; the
+// result is Errc::threshold_not_met (with the counts) or success.
 // Given canonical_sha256 instead of the bytes (canonical empty), only ECDSA and RSA signatures
 // can be checked; an Ed25519 one then does not count.
 Status verify_threshold(std::string_view role, std::string_view canonical, const std::vector<Signature>& signatures,

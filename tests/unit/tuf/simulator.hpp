@@ -40,7 +40,7 @@ inline tuf::FileMeta meta_of(const std::string& bytes) { return tuf::make_file_m
 
 class Simulator {
  public:
-  tuf::TimePoint now = tuf::TimePoint{} + std::chrono::sys_days{std::chrono::year{2026} / 11 / 22}.time_since_epoch();
+  TimePoint now = TimePoint{} + std::chrono::sys_days{std::chrono::year{2026} / 11 / 22}.time_since_epoch();
   std::map<std::string, std::vector<SimKey>> keys;  // role -> signing keys
   tuf::Root root;
   tuf::Targets targets;

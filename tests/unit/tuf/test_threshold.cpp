@@ -94,3 +94,34 @@ TEST_CASE("threshold: a timestamp role listing one ECDSA key under both IDs is r
   CHECK(st.error().code == Errc::threshold_not_met);
   CHECK(set.timestamp() == nullptr);
 }
+
+namespace {
+// The SPKI of a P-256 key with its point compressed (SEC 1 2.3.3: 02|03 by the parity of y, then x),
+// which OpenSSL parses as the same key as the uncompressed form signy and Notary write.
+Bytes compressed_p256_spki(const crypto::PublicKey& key) {
+  Bytes der = key.spki_der();  // 30 59 | 30 13 <ecPublicKey, prime256v1> | 03 42 00 04 x y
+  REQUIRE(der.size() == 91);
+  Bytes out(der.begin(), der.begin() + 59);  // up to the end of x
+  out[1] = 0x39;                             // SEQUENCE length
+  out[24] = 0x22;                            // BIT STRING length
+  out[26] = static_cast<std::uint8_t>(0x02 | (der[90] & 1));
+  return out;
+}
+}  // namespace
+
+TEST_CASE("threshold: one P-256 key listed with its point compressed and uncompressed counts once") {
+  auto k = crypto::PrivateKey::generate(crypto::KeyAlgorithm::ecdsa_p256).value();
+  auto plain = crypto::notary_public_key(k);
+  crypto::NotaryKey compressed{"ecdsa", compressed_p256_spki(k.public_key())};
+  REQUIRE(compressed.key_id() != plain.key_id());
+  std::map<std::string, crypto::NotaryKey> keys{{plain.key_id(), plain}, {compressed.key_id(), compressed}};
+  std::vector<Signature> sigs{sign_as(k, plain.key_id()), sign_as(k, compressed.key_id())};
+  // Each form is a valid key, and each signature verifies under its own ID.
+  for (const auto& s : sigs)
+    for (auto& st : verify_both({s}, keys, RoleKeys{{plain.key_id(), compressed.key_id()}, 1})) CHECK(st);
+  for (auto& st : verify_both(sigs, keys, RoleKeys{{plain.key_id(), compressed.key_id()}, 2})) {
+    REQUIRE(!st);
+    CHECK(st.error().code == Errc::threshold_not_met);
+    CHECK(st.error().message.find("1 valid signature(s) from its keys, threshold is 2") != std::string::npos);
+  }
+}

@@ -1,9 +1,8 @@
 #include <catch2/catch.hpp>
 
-#include "signy/tuf/time.hpp"
+#include "signy/util/time.hpp"
 
 using namespace signy;
-using namespace signy::tuf;
 
 TEST_CASE("expires is written exactly as Go's RFC3339Nano in UTC") {
   // Values seen in real Notary metadata (fixtures and notary-formats facts).

@@ -1,8 +1,8 @@
-#include "signy/tuf/time.hpp"
+#include "signy/util/time.hpp"
 
 #include <cstdio>
 
-namespace signy::tuf {
+namespace signy {
 namespace {
 using namespace std::chrono;
 
@@ -80,4 +80,4 @@ Result<TimePoint> parse_rfc3339(std::string_view s) {
   return TimePoint{secs} + nanoseconds{frac_ns};
 }
 
-}  // namespace signy::tuf
+}  // namespace signy
