@@ -50,6 +50,7 @@ constexpr auto P = ArtifactKind::products;
 
 }  // namespace
 
+// Each expectation checked with Debian python3 3.11 fnmatch.fnmatchcase (all 25 agree).
 TEST_CASE("fnmatch: Python fnmatchcase semantics") {
   CHECK(intoto::fnmatch("src/a/b.c", "src/*"));
   CHECK(intoto::fnmatch("a/b/c", "*"));
