@@ -15,6 +15,7 @@ ErrorCategory category_of(Errc code) noexcept {
     case Errc::image_mismatch:
     case Errc::missing_image:
     case Errc::unpinned_image:
+    case Errc::rule_failed:
       return ErrorCategory::verification;
     case Errc::usage:
     case Errc::read_only:
@@ -69,6 +70,7 @@ std::string_view errc_name(Errc code) noexcept {
     case Errc::image_mismatch: return "image_mismatch";
     case Errc::missing_image: return "missing_image";
     case Errc::unpinned_image: return "unpinned_image";
+    case Errc::rule_failed: return "rule_failed";
     case Errc::invalid_bundle: return "invalid_bundle";
     case Errc::unsafe_archive: return "unsafe_archive";
     case Errc::unsupported_media_type: return "unsupported_media_type";

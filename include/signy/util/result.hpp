@@ -29,6 +29,7 @@ enum class Errc {
   image_mismatch,  // an image's digest, size or media type differs from the signed bundle.json
   missing_image,   // an image the signed bundle names is not in the registry or the archive
   unpinned_image,  // an image without contentDigest (allowed only with --allow-unpinned)
+  rule_failed,     // an in-toto artifact rule (DISALLOW, REQUIRE) refused the artifacts
   // usage
   usage,
   read_only,  // the server does not accept publishing (a static mirror)
