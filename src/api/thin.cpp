@@ -194,7 +194,6 @@ Result<VerifyResult> verify_thin(const Context& ctx, std::string_view ref_view, 
   }));
   for (const auto& image : cnab::images_of(bundle)) {
     auto resolved = SIGNY_TRY(resolve_image(registries, image, map ? &*map : nullptr, image_options.allow_unpinned, result.warnings));
-    // The index tells runtimes (Porter) where to run this image from: it must name the same manifest.
     // The index tells runtimes where to run each image from (cnab-to-oci GenerateRelocationMap,
     // Porter): it must name the manifest the signed bundle.json pins.
     if (auto it = from_index.find(image.image.image); it != from_index.end()) {
