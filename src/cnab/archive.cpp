@@ -31,9 +31,6 @@ bool is_lower_hex(std::string_view s) {
     if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
   return true;
 }
-bool is_sha256_digest(std::string_view d) {
-  return d.size() == 71 && d.substr(0, 7) == "sha256:" && is_lower_hex(d.substr(7));
-}
 
 // An entry name in an error: escaped, and cut after 200 bytes.
 std::string show(std::string_view name) {
@@ -335,7 +332,7 @@ class LayoutCheck {
 
   // The blob a descriptor names: present, of its size, hashing to its name.
   Result<const LayoutBlob*> blob(const oci::Descriptor& d, std::string_view what) {
-    if (!is_sha256_digest(d.digest))
+    if (!oci::is_sha256_digest(d.digest))
       return fail(Errc::missing_image, who_ + ": " + std::string(what) + " " + show(d.digest) +
                                            " is not a sha256 digest (the layout holds blobs/sha256 only)");
     auto it = ar_.blobs.find(d.digest);
@@ -444,7 +441,7 @@ Result<std::vector<VerifiedImage>> check_thick_images(const ThickArchive& ar, co
     std::string type = img.media_type.value_or("");
     if (img.content_digest) {
       digest = *img.content_digest;
-      if (!is_sha256_digest(digest))
+      if (!oci::is_sha256_digest(digest))
         return fail(Errc::invalid_bundle, who + ": contentDigest " + show(digest) + " is not sha256:<64 lowercase hex>");
       if (ref->digest && *ref->digest != digest)
         return fail(Errc::image_mismatch, who + ": the reference's digest differs from contentDigest " + digest);

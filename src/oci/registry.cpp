@@ -28,11 +28,6 @@ std::string lower(std::string_view s) {
   return out;
 }
 
-bool is_sha256_digest(std::string_view d) {
-  return d.size() == 71 && d.substr(0, 7) == "sha256:" &&
-         d.substr(7).find_first_not_of("0123456789abcdef") == std::string_view::npos;
-}
-
 std::string digest_of(std::string_view bytes) {
   return "sha256:" + hex_encode(crypto::sha256(as_bytes(bytes)));
 }

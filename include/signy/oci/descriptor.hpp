@@ -24,6 +24,9 @@ bool is_manifest_media_type(std::string_view media_type) noexcept;
 // An index or a manifest list.
 bool is_index_media_type(std::string_view media_type) noexcept;
 
+// "sha256:" and 64 lowercase hex digits: the only digest signy fetches or stores blobs by.
+bool is_sha256_digest(std::string_view digest) noexcept;
+
 struct Descriptor {
   std::string media_type;
   std::string digest;  // "sha256:<64 lowercase hex>"
