@@ -16,6 +16,8 @@ ErrorCategory category_of(Errc code) noexcept {
     case Errc::missing_image:
     case Errc::unpinned_image:
     case Errc::rule_failed:
+    case Errc::link_missing:
+    case Errc::inspection_failed:
       return ErrorCategory::verification;
     case Errc::usage:
     case Errc::read_only:
@@ -71,6 +73,8 @@ std::string_view errc_name(Errc code) noexcept {
     case Errc::missing_image: return "missing_image";
     case Errc::unpinned_image: return "unpinned_image";
     case Errc::rule_failed: return "rule_failed";
+    case Errc::link_missing: return "link_missing";
+    case Errc::inspection_failed: return "inspection_failed";
     case Errc::invalid_bundle: return "invalid_bundle";
     case Errc::unsafe_archive: return "unsafe_archive";
     case Errc::unsupported_media_type: return "unsupported_media_type";

@@ -30,6 +30,8 @@ enum class Errc {
   missing_image,   // an image the signed bundle names is not in the registry or the archive
   unpinned_image,  // an image without contentDigest (allowed only with --allow-unpinned)
   rule_failed,     // an in-toto artifact rule (DISALLOW, REQUIRE) refused the artifacts
+  link_missing,    // an in-toto step has fewer link files than its threshold (LinkNotFoundError)
+  inspection_failed,  // an in-toto inspection exited non-zero or tripped a resource limit
   // usage
   usage,
   read_only,  // the server does not accept publishing (a static mirror)

@@ -1,0 +1,43 @@
+// in-toto verification composed from the modules (issue 9 items 4-7): the intoto verifier with
+// link files from a directory (or from TUF targets), inspections run through sys::run_bounded in a
+// private directory holding only the artifacts under verification.
+#pragma once
+#include <cstddef>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include "signy/api/api.hpp"
+#include "signy/crypto/sslib.hpp"
+#include "signy/intoto/verifier.hpp"
+#include "signy/sys/sandbox.hpp"
+
+namespace signy::api {
+
+struct InTotoOptions {
+  sys::Limits limits;  // per inspection: --inspection-timeout SECONDS, --inspection-memory MIB
+  std::optional<intoto::Parameters> parameters;
+};
+
+// What one in-toto verification checks.
+struct InTotoCheck {
+  std::string layout;  // the layout file's bytes (a metablock)
+  std::map<std::string, crypto::SslibKey> layout_keys;  // key ID -> key
+  std::optional<std::size_t> layout_threshold;  // unset: every key given must have signed
+  intoto::LinkLoader links;
+  // The artifacts under verification, copied into the inspections' private directory: a directory
+  // (its contents, as the reference sees the current directory) or one regular file (alone, under
+  // its own name).
+  std::filesystem::path artifacts;
+};
+
+// Parses the layout, runs intoto::verify with ctx.now as the reference time and an inspection
+// runner that executes each inspection in one private directory prepared from check.artifacts.
+Result<intoto::VerifySummary> verify_intoto(const Context& ctx, const InTotoCheck& check,
+                                            const InTotoOptions& options = {});
+
+// Link files read from `dir`: a relative path with no "..", no absolute part, no empty component;
+// nothing is followed outside `dir`; files above intoto::kMaxMetadataBytes are refused.
+intoto::LinkLoader link_dir_loader(const std::filesystem::path& dir);
+
+}  // namespace signy::api
