@@ -111,8 +111,13 @@ struct Walker {
       ~Closer() { ::closedir(d); }
     } closer{d};  // closedir closes the descriptor
     std::vector<std::pair<std::string, bool>> subdirs;  // name, via a link
-    errno = 0;
-    while (struct dirent* e = ::readdir(d)) {
+    for (;;) {
+      errno = 0;
+      struct dirent* e = ::readdir(d);
+      if (!e) {
+        if (errno != 0) return error(Errc::io_error, rel.empty() ? "." : rel, errno_text(errno));
+        break;
+      }
       std::string_view name = e->d_name;
       if (name == "." || name == "..") continue;
       std::string key = rel.empty() ? std::string(name) : rel + "/" + std::string(name);
@@ -144,9 +149,7 @@ struct Walker {
           return fail(Errc::too_large, "recording " + escape_control(base_name) + ": more than " + std::to_string(max) + " files");
         files.push_back(std::move(key));
       }  // FIFOs, sockets, devices: skipped (not isfile)
-      errno = 0;
     }
-    if (errno != 0) return error(Errc::io_error, rel.empty() ? "." : rel, errno_text(errno));
     for (auto& [name, via_link] : subdirs) {
       std::string key = rel.empty() ? name : rel + "/" + name;
       Fd sub(via_link ? open_beneath(base, key.c_str(), O_RDONLY | O_DIRECTORY)

@@ -36,6 +36,15 @@ struct InTotoCheck {
 Result<intoto::VerifySummary> verify_intoto(const Context& ctx, const InTotoCheck& check,
                                             const InTotoOptions& options = {});
 
+// The runner verify_intoto gives the verifier (exposed for tests): on the first inspection a
+// sys::PrivateDir is made and `artifacts` copied in (sys::copy_tree); each inspection records the
+// materials there (intoto::record_artifacts), runs through sys::run_bounded with `limits`, records
+// the products; byproducts {"return-value" (-N when killed by signal N, as Python's subprocess),
+// "stdout", "stderr" (captured, capped; the reference records "" for both)}. A tripped limit is
+// Errc::inspection_failed "in-toto: inspection <name>: <limit> limit (<value>) reached". The
+// directory goes away with the last copy of the returned function.
+intoto::InspectionRunner inspection_runner(const std::filesystem::path& artifacts, const sys::Limits& limits);
+
 // Link files read from `dir`: a relative path with no "..", no absolute part, no empty component;
 // nothing is followed outside `dir`; files above intoto::kMaxMetadataBytes are refused.
 intoto::LinkLoader link_dir_loader(const std::filesystem::path& dir);
