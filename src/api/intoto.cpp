@@ -16,6 +16,7 @@
 
 #include "signy/intoto/record.hpp"
 #include "signy/sys/copy.hpp"
+#include "signy/util/file.hpp"
 #include "signy/util/log.hpp"
 #include "signy/util/text.hpp"
 
@@ -125,6 +126,23 @@ int open_beneath(int dirfd, const std::string& path) {
 intoto::InspectionRunner inspection_runner(const std::filesystem::path& artifacts, const sys::Limits& limits) {
   auto runner = std::make_shared<InspectionRunner>(artifacts, limits);
   return [runner](const intoto::Inspection& i) { return runner->run(i); };
+}
+
+Result<std::map<std::string, crypto::SslibKey>> load_layout_keys(const std::vector<std::filesystem::path>& files,
+                                                                const std::vector<std::string>& types) {
+  if (!types.empty() && types.size() != files.size())
+    return fail(Errc::usage, "give one --key-types entry per --layout-keys file (" + std::to_string(files.size()) +
+                                 " files, " + std::to_string(types.size()) + " types), or none to detect them");
+  std::map<std::string, crypto::SslibKey> keys;
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    const std::string what = "layout key " + escape_control(files[i].string());
+    auto bytes = read_file_limited(files[i], 1 << 20);
+    if (!bytes) return tl::unexpected(bytes.error().context(what));
+    auto key = crypto::sslib_load_public(*bytes, types.empty() ? std::string_view{} : std::string_view(types[i]));
+    if (!key) return tl::unexpected(key.error().context(what));
+    keys.emplace(key->keyid(), std::move(*key));
+  }
+  return keys;
 }
 
 intoto::LinkLoader link_dir_loader(const std::filesystem::path& dir) {

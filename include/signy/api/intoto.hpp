@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 #include "signy/api/api.hpp"
 #include "signy/crypto/sslib.hpp"
 #include "signy/intoto/verifier.hpp"
@@ -44,6 +45,13 @@ Result<intoto::VerifySummary> verify_intoto(const Context& ctx, const InTotoChec
 // Errc::inspection_failed "in-toto: inspection <name>: <limit> limit (<value>) reached". The
 // directory goes away with the last copy of the returned function.
 intoto::InspectionRunner inspection_runner(const std::filesystem::path& artifacts, const sys::Limits& limits);
+
+// in-toto-verify's --layout-keys FILE... [--key-types TYPE...]: each file (a regular file, at most
+// 1 MiB) loaded by crypto::sslib_load_public with the type at its position, or detected when
+// `types` is empty (the reference would take every key as rsa); key ID -> key. A count mismatch
+// is Errc::usage, as the reference's FormatError.
+Result<std::map<std::string, crypto::SslibKey>> load_layout_keys(const std::vector<std::filesystem::path>& files,
+                                                                const std::vector<std::string>& types);
 
 // Link files read from `dir`: a relative path with no "..", no absolute part, no empty component;
 // nothing is followed outside `dir`; files above intoto::kMaxMetadataBytes are refused.
