@@ -55,7 +55,8 @@ class InspectionRunner {
       : artifacts_(std::move(artifacts)), limits_(limits) {}
 
   Result<intoto::Link> run(const intoto::Inspection& inspection) {
-    const std::string what = "in-toto: inspection " + escape_control(inspection.name);
+    // The verifier names the inspection and its command in front of any error (stage_error).
+    const std::string what = "in-toto";
     if (!dir_) {
       auto dir = sys::PrivateDir::create();
       if (!dir) return tl::unexpected(dir.error().context(what));
@@ -71,7 +72,7 @@ class InspectionRunner {
     if (inspection.run.empty()) {
       link.byproducts = cjson::Json::object();  // in_toto_run with no command: the verifier refuses it
     } else {
-      log::info(what + ": running " + escape_control(join(inspection.run)));
+      log::info("in-toto: inspection " + escape_control(inspection.name) + ": running " + escape_control(join(inspection.run)));
       auto r = sys::run_bounded(inspection.run, limits_, dir_->path());
       if (!r) return fail(Errc::inspection_failed, what + ": " + r.error().message);
       if (r->tripped != sys::Limit::none)

@@ -42,8 +42,9 @@ Result<intoto::VerifySummary> verify_intoto(const Context& ctx, const InTotoChec
 // materials there (intoto::record_artifacts), runs through sys::run_bounded with `limits`, records
 // the products; byproducts {"return-value" (-N when killed by signal N, as Python's subprocess),
 // "stdout", "stderr" (captured, capped; the reference records "" for both)}. A tripped limit is
-// Errc::inspection_failed "in-toto: inspection <name>: <limit> limit (<value>) reached". The
-// directory goes away with the last copy of the returned function.
+// Errc::inspection_failed "in-toto: <limit> limit (<value>) reached" (the verifier puts the
+// inspection's name and command in front: "in-toto: inspections: inspection 'NAME' [...]: ...").
+// The directory goes away with the last copy of the returned function.
 intoto::InspectionRunner inspection_runner(const std::filesystem::path& artifacts, const sys::Limits& limits);
 
 // in-toto-verify's --layout-keys FILE... [--key-types TYPE...]: each file (a regular file, at most

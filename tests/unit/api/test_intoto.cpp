@@ -99,18 +99,18 @@ TEST_CASE("intoto runner: a tripped limit fails the inspection, naming the limit
   auto r = api::inspection_runner(t.path(), l)(inspection("loop", {"sh", "-c", "while :; do :; done"}));
   REQUIRE_FALSE(r);
   CHECK(r.error().code == Errc::inspection_failed);
-  CHECK(r.error().message == "in-toto: inspection loop: timeout limit (300 ms) reached");
+  CHECK(r.error().message == "in-toto: timeout limit (300 ms) reached");
 
   l = quick();
   l.output = 1024;
   r = api::inspection_runner(t.path(), l)(inspection("chatty", {"sh", "-c", "yes"}));
   REQUIRE_FALSE(r);
-  CHECK(r.error().message == "in-toto: inspection chatty: output limit (1 KiB) reached");
+  CHECK(r.error().message == "in-toto: output limit (1 KiB) reached");
 
   r = api::inspection_runner(t.path(), quick())(inspection("nope", {"no-such-program-signy"}));
   REQUIRE_FALSE(r);
   CHECK(r.error().code == Errc::inspection_failed);
-  CHECK_THAT(r.error().message, Catch::StartsWith("in-toto: inspection nope: "));
+  CHECK_THAT(r.error().message, Catch::StartsWith("in-toto: ") && Catch::Contains("no-such-program-signy"));
 }
 
 TEST_CASE("intoto runner: special files and links leading outside are refused, not copied") {
