@@ -57,11 +57,20 @@ class InspectionRunner {
   Result<intoto::Link> run(const intoto::Inspection& inspection) {
     // The verifier names the inspection and its command in front of any error (stage_error).
     const std::string what = "in-toto";
+    const std::string name = "in-toto: inspection " + escape_control(inspection.name);
+    auto t0 = std::chrono::steady_clock::now();
+    auto since = [&t0] {
+      auto now = std::chrono::steady_clock::now();
+      auto ms = std::chrono::duration_cast<std::chrono::microseconds>(now - t0).count() / 1000.0;
+      t0 = now;
+      return " (" + std::to_string(ms).substr(0, std::to_string(ms).find('.') + 2) + " ms)";
+    };
     if (!dir_) {
       auto dir = sys::PrivateDir::create();
       if (!dir) return tl::unexpected(dir.error().context(what));
       dir_.emplace(std::move(*dir));
       if (auto st = sys::copy_tree(artifacts_, dir_->path()); !st) return tl::unexpected(st.error().context(what));
+      log::debug(name + ": artifacts copied" + since());
     }
     intoto::Link link;
     link.name = inspection.name;
@@ -69,15 +78,17 @@ class InspectionRunner {
     auto materials = intoto::record_artifacts(dir_->path());
     if (!materials) return tl::unexpected(materials.error().context(what + ": materials"));
     link.materials = std::move(*materials);
+    log::debug(name + ": " + std::to_string(link.materials.size()) + " materials recorded" + since());
     if (inspection.run.empty()) {
       link.byproducts = cjson::Json::object();  // in_toto_run with no command: the verifier refuses it
     } else {
-      log::info("in-toto: inspection " + escape_control(inspection.name) + ": running " + escape_control(join(inspection.run)));
+      log::info(name + ": running " + escape_control(join(inspection.run)));
       auto r = sys::run_bounded(inspection.run, limits_, dir_->path());
       if (!r) return fail(Errc::inspection_failed, what + ": " + r.error().message);
       if (r->tripped != sys::Limit::none)
         return fail(Errc::inspection_failed, what + ": " + std::string(sys::limit_name(r->tripped)) + " limit (" +
                                                  limit_value(r->tripped, limits_) + ") reached");
+      log::debug(name + ": ran" + since());
       // Python's subprocess returncode: -N when killed by signal N.
       link.byproducts = cjson::Json{{"return-value", r->signal != 0 ? -r->signal : r->exit_code},
                                     {"stderr", valid_text(r->err)},
@@ -86,6 +97,7 @@ class InspectionRunner {
     auto products = intoto::record_artifacts(dir_->path());
     if (!products) return tl::unexpected(products.error().context(what + ": products"));
     link.products = std::move(*products);
+    log::debug(name + ": " + std::to_string(link.products.size()) + " products recorded" + since());
     return link;
   }
 
@@ -127,6 +139,22 @@ int open_beneath(int dirfd, const std::string& path) {
 intoto::InspectionRunner inspection_runner(const std::filesystem::path& artifacts, const sys::Limits& limits) {
   auto runner = std::make_shared<InspectionRunner>(artifacts, limits);
   return [runner](const intoto::Inspection& i) { return runner->run(i); };
+}
+
+Result<intoto::VerifySummary> verify_intoto(const Context& ctx, const InTotoCheck& check, const InTotoOptions& options) {
+  auto layout = intoto::parse_layout(check.layout);
+  if (!layout) return tl::unexpected(layout.error().context("in-toto: the layout"));
+  log::debug("in-toto: layout parsed");
+  intoto::VerifyOptions vo;
+  vo.now = std::chrono::floor<std::chrono::seconds>(ctx.now);
+  vo.parameters = options.parameters;
+  vo.layout_threshold = check.layout_threshold;
+  vo.run_inspection = inspection_runner(check.artifacts, options.limits);
+  auto summary = intoto::verify(*layout, check.layout_keys, check.links, vo);
+  log::debug("in-toto: verified");
+  vo.run_inspection = nullptr;  // the private directory goes
+  log::debug("in-toto: private directory removed");
+  return summary;
 }
 
 Result<std::map<std::string, crypto::SslibKey>> load_layout_keys(const std::vector<std::filesystem::path>& files,
