@@ -53,6 +53,13 @@ class InspectionRunner {
  public:
   InspectionRunner(std::filesystem::path artifacts, sys::Limits limits)
       : artifacts_(std::move(artifacts)), limits_(limits) {}
+  InspectionRunner(const InspectionRunner&) = delete;
+  InspectionRunner& operator=(const InspectionRunner&) = delete;
+  // The files go on two threads first; PrivateDir then removes the empty directories (and anything
+  // left).
+  ~InspectionRunner() {
+    if (dir_) sys::clear_tree(dir_->path());
+  }
 
   Result<intoto::Link> run(const intoto::Inspection& inspection) {
     // The verifier names the inspection and its command in front of any error (stage_error).

@@ -10,6 +10,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <condition_variable>
+#include <deque>
 #include <cerrno>
 #include <cstring>
 #include <mutex>
@@ -197,6 +199,57 @@ Status copy_tree(const std::filesystem::path& from, const std::filesystem::path&
   for (auto& t : pool) t.join();
   if (first) return tl::unexpected(std::move(*first));
   return {};
+}
+
+void clear_tree(const std::filesystem::path& dir, unsigned threads) {
+  Fd root(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (root.fd < 0) return;
+  std::mutex mu;
+  std::condition_variable cv;
+  std::deque<std::string> queue{std::string(".")};  // directories to empty, relative to dir
+  unsigned busy = 0;
+  auto empty_one = [&](const std::string& rel, std::vector<std::string>& subdirs) {
+    Fd d(open_beneath(root.fd, rel.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0, RESOLVE_NO_SYMLINKS));
+    if (d.fd < 0) return;
+    ::fchmod(d.fd, 0700);  // a command may have left it unwritable
+    int list_fd = ::openat(d.fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    DIR* listing = list_fd < 0 ? nullptr : ::fdopendir(list_fd);
+    if (!listing) {
+      if (list_fd >= 0) ::close(list_fd);
+      return;
+    }
+    while (struct dirent* e = ::readdir(listing)) {
+      std::string_view name = e->d_name;
+      if (name == "." || name == "..") continue;
+      if (e->d_type == DT_DIR || ((e->d_type == DT_UNKNOWN) && ::unlinkat(d.fd, e->d_name, 0) != 0 && errno == EISDIR))
+        subdirs.push_back(rel == "." ? std::string(name) : rel + "/" + std::string(name));
+      else if (e->d_type != DT_UNKNOWN)
+        ::unlinkat(d.fd, e->d_name, 0);
+    }
+    ::closedir(listing);
+  };
+  auto work = [&] {
+    std::vector<std::string> subdirs;
+    std::unique_lock lock(mu);
+    for (;;) {
+      cv.wait(lock, [&] { return !queue.empty() || busy == 0; });
+      if (queue.empty()) return;  // nothing queued and nobody who could queue more
+      std::string rel = std::move(queue.front());
+      queue.pop_front();
+      ++busy;
+      lock.unlock();
+      subdirs.clear();
+      empty_one(rel, subdirs);
+      lock.lock();
+      for (auto& s : subdirs) queue.push_back(std::move(s));
+      --busy;
+      cv.notify_all();
+    }
+  };
+  std::vector<std::thread> pool;
+  for (unsigned t = 1; t < std::max(1u, threads); ++t) pool.emplace_back(work);
+  work();
+  for (auto& t : pool) t.join();
 }
 
 }  // namespace signy::sys

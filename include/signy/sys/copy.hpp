@@ -21,4 +21,10 @@ namespace signy::sys {
 // parallel (the walk is one thread).
 Status copy_tree(const std::filesystem::path& from, const std::filesystem::path& to, unsigned threads = 2);
 
+// Empties directory `dir` on `threads` threads, best effort: every non-directory entry below it is
+// unlinked; directories are made writable (0700) and left, empty, for PrivateDir's removal (which
+// finishes whatever this could not). Nothing is followed: subdirectories are opened below `dir`
+// only, through no symbolic link (openat2 RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS).
+void clear_tree(const std::filesystem::path& dir, unsigned threads = 2);
+
 }  // namespace signy::sys
