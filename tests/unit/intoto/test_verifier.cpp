@@ -635,3 +635,33 @@ TEST_CASE("a layout with no steps and no inspections passes with an empty summar
   CHECK(r->links_verified == 0);
   CHECK(f.asked.empty());
 }
+
+TEST_CASE("sublayouts: a functionary's fan-out of sibling sublayouts is bounded in total, not only in depth") {
+  auto owner = gen(), a = gen();
+  const std::map<std::string, crypto::SslibKey> keys{{owner.id(), owner.pub}};
+  auto fan = [&] {
+    std::vector<Step> steps;
+    for (int i = 0; i < 5; ++i) steps.push_back(step("s" + std::to_string(i), {&a}));
+    return steps;
+  };
+  auto top = layout_of(fan(), {&a}, owner);
+  // Every link file down to depth 5 is a sublayout signed by a (distinct per depth, so no cycle)
+  // with 5 delegated steps: 5^5 = 3125 sublayouts, all within the depth bound.
+  std::map<std::size_t, std::string> by_depth;
+  std::size_t loads = 0;
+  LinkLoader loader = [&](std::string_view rel) -> Result<std::optional<std::string>> {
+    ++loads;
+    const auto depth = static_cast<std::size_t>(std::count(rel.begin(), rel.end(), '/'));
+    if (!by_depth.contains(depth))
+      by_depth[depth] = depth < 5 ? layout_file(layout_of(fan(), {&a}, a, {}, std::to_string(depth)))
+                                  : link_file("s", a, {}, {});
+    return std::optional<std::string>(by_depth[depth]);
+  };
+  auto r = verify(top, keys, loader, opts_at());
+  REQUIRE_FALSE(r);
+  const auto& e = r.error();
+  INFO(e.message);
+  CHECK(e.code == Errc::too_large);
+  CHECK(e.message.find("more than " + std::to_string(kMaxSublayouts) + " sublayouts") != std::string::npos);
+  CHECK(loads < 5 * (kMaxSublayouts + 2));
+}
