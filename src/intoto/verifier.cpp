@@ -77,7 +77,8 @@ Status verify_sublayouts(const Layout& layout, ChainLinks& chain, const LinkLoad
       auto summary = verify_in(*sub, sub_keys, std::nullopt, loader, sub_prefix, std::nullopt, options, step.name, scope);
       --scope.depth;
       if (!summary) return stage_error(summary.error(), "sublayouts", where);
-      for (auto& w : summary->warnings) out.warnings.push_back("sublayout " + q(step.name) + ": " + std::move(w));
+      for (auto& w : summary->warnings)
+        out.warnings.push_back("in-toto: sublayouts: " + where + ": " + (w.starts_with("in-toto: ") ? w.substr(9) : w));
       out.links_verified += summary->links_verified;
       out.inspections_run += summary->inspections_run;
       fl.metadata = LinkMetablock{std::move(summary->summary), {}};

@@ -578,10 +578,18 @@ TEST_CASE("sublayouts: verified with the functionary's key, links from <step>.<k
   auto top = layout_of({step("build", {&a})}, {&a}, owner);
   Files f;
   f.files["build." + a.k8() + ".link"] = layout_file(sub);
-  f.files["build." + a.k8() + "/compile." + c.k8() + ".link"] = link_file("compile", c, {{"s", H("1")}}, {{"b", H("2")}});
+  f.files["build." + a.k8() + "/compile." + c.k8() + ".link"] =
+      link_file("compile", c, {{"s", H("1")}}, {{"b", H("2")}}, {"cc"});
   auto r = verify(top, keys, f.loader(), opts_at());
   REQUIRE(r);
   CHECK(r->links_verified == 2);
+  // The sublayout's warning names it; the summary's command ("cc") differs from "make" too.
+  REQUIRE(r->warnings.size() == 2);
+  CHECK(r->warnings[0] == "in-toto: sublayouts: step 'build' sublayout 'build." + a.k8() +
+                              ".link': command alignment: 'compile." + c.k8() +
+                              ".link': command ['cc'] differs from the expected command ['make']");
+  CHECK(r->warnings[1] == "in-toto: command alignment: 'build." + a.k8() +
+                              ".link': command ['cc'] differs from the expected command ['make']");
   CHECK(r->summary.products.at("b") == H("2"));
   CHECK(r->summary.materials.at("s") == H("1"));
 
