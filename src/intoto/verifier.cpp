@@ -2,7 +2,6 @@
 #include "signy/intoto/verifier.hpp"
 
 #include <algorithm>
-#include <set>
 
 #include "signy/crypto/digest.hpp"
 #include "signy/crypto/threshold.hpp"
