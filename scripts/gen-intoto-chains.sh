@@ -107,6 +107,7 @@ listing = Inspection(name="list-package", run=["tar", "tzf", "foo.tar.gz"],
                                          ["DISALLOW", "foo.tar.gz"]],
                      expected_products=[])
 layout("sub", [pack], inspect=(listing,), keys=("carol",))
+layout("sub-expired", [pack], inspect=(listing,), keys=("carol",), expires="2000-01-01T00:00:00Z")
 PY
 
 sign() { # sign LAYOUT KEYNAME: in-toto-sign replaces the signatures, in place
@@ -117,6 +118,9 @@ for l in root expired two-packagers either-packager other-command with-failing-i
 cp "$tmp/layouts/root.layout" "$tmp/layouts/mallory-signed.layout"
 sign "$tmp/layouts/mallory-signed.layout" mallory
 sign "$tmp/layouts/sub.layout" bob
+sign "$tmp/layouts/sub-expired.layout" bob
+cp "$tmp/layouts/sub.layout" "$tmp/layouts/sub-by-carol.layout"
+sign "$tmp/layouts/sub-by-carol.layout" carol
 
 # ------------------------------------------------------------------------------ links
 # run WORKDIR STEP KEY [in-toto-run options...] -- CMD...: a signed link in WORKDIR
@@ -131,6 +135,7 @@ log "links (in-toto-run)"
 w=$tmp/work
 mkdir -p "$w/good" "$w/carol" "$w/mallory" "$w/other" "$w/junk" "$w/changed" "$w/sub"
 run "$w/good" write-code alice -p foo.py -- sh -c "$WRITE"
+mkdir -p "$w/renamed" && run "$w/renamed" writing alice -p foo.py -- sh -c "$WRITE"
 for d in carol mallory other junk changed sub; do cp "$w/good/foo.py" "$w/$d/"; done
 run "$w/good" package bob -m foo.py -p foo.tar.gz -- sh -c "$TAR"
 run "$w/carol" package carol -m foo.py -p foo.tar.gz -- sh -c "$TAR"
@@ -187,6 +192,23 @@ case_dir sublayout-fail root && cp "$tmp/layouts/sub.layout" "$out/sublayout-fai
   cp "$w/junk/foo.tar.gz" "$out/sublayout-fail/artifacts/"
 case_dir sublayout-missing-link root && cp "$tmp/layouts/sub.layout" "$out/sublayout-missing-link/links/package.$B.link" &&
   mkdir "$out/sublayout-missing-link/links/package.$B" && cp "$w/sub/foo.tar.gz" "$out/sublayout-missing-link/artifacts/"
+case_dir link-name-differs root && good_links link-name-differs &&
+  cp "$w/renamed/writing.$A.link" "$out/link-name-differs/links/write-code.$A.link" # the signed name is "writing"
+# An extra authorized file whose Ed25519 signature is 63 bytes: the reference cannot decode it.
+case_dir odd-signature either-packager && good_links odd-signature
+"$py" - "$w/carol/package.$C.link" "$out/odd-signature/links/package.$C.link" <<'PY'
+import sys
+from in_toto.models.metadata import Metablock
+mb = Metablock.load(sys.argv[1])
+mb.signatures[0]["sig"] = mb.signatures[0]["sig"][:126]
+mb.dump(sys.argv[2])
+PY
+for c in sublayout-expired sublayout-wrong-signer; do
+  case_dir $c root && mkdir "$out/$c/links/package.$B" && cp "$w/sub/pack.$C.link" "$out/$c/links/package.$B/" &&
+    cp "$w/sub/foo.tar.gz" "$out/$c/artifacts/"
+done
+cp "$tmp/layouts/sub-expired.layout" "$out/sublayout-expired/links/package.$B.link"
+cp "$tmp/layouts/sub-by-carol.layout" "$out/sublayout-wrong-signer/links/package.$B.link" # bob's step, carol signed
 
 # ------------------------------------------------------------------------------ the reference's verdicts
 # in-toto-verify in a directory holding the artifacts, the layout, the owner's key and the links
@@ -264,7 +286,10 @@ malformed-link (a second authorized file that is not JSON); expired (2000-01-01)
 signed by mallory); command-mismatch (the layout expects another command); match-fail (foo.py
 changed between the steps); inspection-fails (a second inspection runs \`false\`); sublayout (bob
 delegates package to a layout in which carol packs, with its own inspection); sublayout-fail
-(carol's pack also made \`junk\`); sublayout-missing-link (no pack link).
+(carol's pack also made \`junk\`); sublayout-missing-link (no pack link); sublayout-expired;
+sublayout-wrong-signer (the sublayout for bob's step signed by carol); link-name-differs (the
+write-code link's signed name is \`writing\`: not checked); odd-signature (a second authorized
+link whose Ed25519 signature is 63 bytes: the reference aborts).
 
 Used by \`tests/unit/intoto/test_verifier.cpp\`.
 MD

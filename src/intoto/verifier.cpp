@@ -2,7 +2,6 @@
 #include "signy/intoto/verifier.hpp"
 
 #include <algorithm>
-#include <set>
 
 #include "signy/crypto/digest.hpp"
 #include "signy/crypto/threshold.hpp"
@@ -39,6 +38,7 @@ std::string words(const std::vector<std::string>& w) {
 // The recursion's state: how deep, which layouts enclose this one (their canonical bytes' sha256).
 struct Scope {
   std::size_t depth = 0;
+  std::size_t sublayouts = 0;  // walked so far, in all
   std::vector<crypto::Sha256> enclosing;
 };
 
@@ -49,7 +49,9 @@ Result<VerifySummary> verify_in(const LayoutMetablock& layout_mb, const std::map
 
 // verifylib.verify_sublayouts: each kept file holding a layout is verified with {K: the key that
 // signed it}, its links from "<prefix><step>.<K[:8]>/", and replaced by its summary link named
-// after the step. No parameters are passed down (the reference passes none).
+// after the step. No parameters are passed down (the reference passes none). The reference has no
+// bound; signy's (depth, total count, cycles) keep a hostile functionary from making it walk
+// without end.
 Status verify_sublayouts(const Layout& layout, ChainLinks& chain, const LinkLoader& loader, std::string_view prefix,
                          const VerifyOptions& options, Scope& scope, VerifySummary& out) {
   for (const auto& step : layout.steps) {
@@ -62,6 +64,9 @@ Status verify_sublayouts(const Layout& layout, ChainLinks& chain, const LinkLoad
       if (scope.depth + 1 > kMaxSublayoutDepth)
         return stage_fail(Errc::too_deep, "sublayouts",
                           where + ": sublayouts nest deeper than " + std::to_string(kMaxSublayoutDepth));
+      if (++scope.sublayouts > kMaxSublayouts)
+        return stage_fail(Errc::too_large, "sublayouts",
+                          where + ": more than " + std::to_string(kMaxSublayouts) + " sublayouts in one verification");
       const auto key = layout.keys.find(fl.keyid);  // present: its signature was checked with it
       if (key == layout.keys.end() || !key->second.keyid)
         return stage_fail(Errc::internal, "sublayouts", where + ": no key");
@@ -71,7 +76,8 @@ Status verify_sublayouts(const Layout& layout, ChainLinks& chain, const LinkLoad
       auto summary = verify_in(*sub, sub_keys, std::nullopt, loader, sub_prefix, std::nullopt, options, step.name, scope);
       --scope.depth;
       if (!summary) return stage_error(summary.error(), "sublayouts", where);
-      for (auto& w : summary->warnings) out.warnings.push_back("sublayout " + q(step.name) + ": " + std::move(w));
+      for (auto& w : summary->warnings)
+        out.warnings.push_back("in-toto: sublayouts: " + where + ": " + (w.starts_with("in-toto: ") ? w.substr(9) : w));
       out.links_verified += summary->links_verified;
       out.inspections_run += summary->inspections_run;
       fl.metadata = LinkMetablock{std::move(summary->summary), {}};

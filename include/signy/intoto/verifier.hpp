@@ -12,7 +12,8 @@
 //   verify_sublayouts          "sublayouts": a link file holding a layout is verified recursively
 //                              with the key that signed it, links from "<step>.<keyid[:8]>/", and
 //                              replaced by its summary link (at most kMaxSublayoutDepth deep, no
-//                              layout inside itself: Errc::too_deep)
+//                              layout inside itself: Errc::too_deep; at most kMaxSublayouts in
+//                              all: Errc::too_large)
 //   verify_command_alignment   "command alignment": a mismatch is a warning, never an error
 //   verify_threshold_constraints  "threshold constraints": threshold > 1: every kept link has the
 //                              same artifacts
@@ -82,6 +83,10 @@ Result<VerifySummary> verify(const LayoutMetablock& layout, const std::map<std::
 // How deep sublayouts nest (the top layout is depth 0); deeper is Errc::too_deep, as is a
 // sublayout whose signed bytes are those of a layout enclosing it (a cycle).
 inline constexpr std::size_t kMaxSublayoutDepth = 8;
+// How many sublayouts one verification walks in all (siblings included: a functionary delegating
+// every step of every level would otherwise make depth-many levels of fan-out); more is
+// Errc::too_large.
+inline constexpr std::size_t kMaxSublayouts = 64;
 
 // One link file of a step: the step's pubkey it was loaded for and what it holds (a layout until
 // verify_sublayouts replaces it with its summary link).

@@ -51,7 +51,7 @@ std::optional<Errc> errc_for(const std::string& exception) {
       {"SignatureVerificationError", Errc::bad_signature}, {"LayoutExpiredError", Errc::expired},
       {"LinkNotFoundError", Errc::link_missing},           {"ThresholdVerificationError", Errc::threshold_not_met},
       {"RuleVerificationError", Errc::rule_failed},        {"BadReturnValueError", Errc::inspection_failed},
-      {"JSONDecodeError", Errc::malformed_json},
+      {"JSONDecodeError", Errc::malformed_json},           {"FormatError", Errc::bad_encoding},
   };
   auto it = m.find(exception);
   if (it == m.end()) return std::nullopt;
@@ -116,7 +116,7 @@ CaseRun run_case(const std::string& name, std::chrono::sys_seconds now) {
 
 TEST_CASE("signy's verdict is in-toto-verify's on every recorded chain") {
   const auto e = expectations();
-  REQUIRE(e.cases.size() >= 18);
+  REQUIRE(e.cases.size() >= 22);
   // Every case directory has a verdict, and every verdict a directory.
   std::size_t dirs = 0;
   for (const auto& entry : fs::directory_iterator(kChains))
@@ -578,10 +578,18 @@ TEST_CASE("sublayouts: verified with the functionary's key, links from <step>.<k
   auto top = layout_of({step("build", {&a})}, {&a}, owner);
   Files f;
   f.files["build." + a.k8() + ".link"] = layout_file(sub);
-  f.files["build." + a.k8() + "/compile." + c.k8() + ".link"] = link_file("compile", c, {{"s", H("1")}}, {{"b", H("2")}});
+  f.files["build." + a.k8() + "/compile." + c.k8() + ".link"] =
+      link_file("compile", c, {{"s", H("1")}}, {{"b", H("2")}}, {"cc"});
   auto r = verify(top, keys, f.loader(), opts_at());
   REQUIRE(r);
   CHECK(r->links_verified == 2);
+  // The sublayout's warning names it; the summary's command ("cc") differs from "make" too.
+  REQUIRE(r->warnings.size() == 2);
+  CHECK(r->warnings[0] == "in-toto: sublayouts: step 'build' sublayout 'build." + a.k8() +
+                              ".link': command alignment: 'compile." + c.k8() +
+                              ".link': command ['cc'] differs from the expected command ['make']");
+  CHECK(r->warnings[1] == "in-toto: command alignment: 'build." + a.k8() +
+                              ".link': command ['cc'] differs from the expected command ['make']");
   CHECK(r->summary.products.at("b") == H("2"));
   CHECK(r->summary.materials.at("s") == H("1"));
 
@@ -634,4 +642,34 @@ TEST_CASE("a layout with no steps and no inspections passes with an empty summar
   CHECK(r->summary.materials.empty());
   CHECK(r->links_verified == 0);
   CHECK(f.asked.empty());
+}
+
+TEST_CASE("sublayouts: a functionary's fan-out of sibling sublayouts is bounded in total, not only in depth") {
+  auto owner = gen(), a = gen();
+  const std::map<std::string, crypto::SslibKey> keys{{owner.id(), owner.pub}};
+  auto fan = [&] {
+    std::vector<Step> steps;
+    for (int i = 0; i < 5; ++i) steps.push_back(step("s" + std::to_string(i), {&a}));
+    return steps;
+  };
+  auto top = layout_of(fan(), {&a}, owner);
+  // Every link file down to depth 5 is a sublayout signed by a (distinct per depth, so no cycle)
+  // with 5 delegated steps: 5^5 = 3125 sublayouts, all within the depth bound.
+  std::map<std::size_t, std::string> by_depth;
+  std::size_t loads = 0;
+  LinkLoader loader = [&](std::string_view rel) -> Result<std::optional<std::string>> {
+    ++loads;
+    const auto depth = static_cast<std::size_t>(std::count(rel.begin(), rel.end(), '/'));
+    if (!by_depth.contains(depth))
+      by_depth[depth] = depth < 5 ? layout_file(layout_of(fan(), {&a}, a, {}, std::to_string(depth)))
+                                  : link_file("s", a, {}, {});
+    return std::optional<std::string>(by_depth[depth]);
+  };
+  auto r = verify(top, keys, loader, opts_at());
+  REQUIRE_FALSE(r);
+  const auto& e = r.error();
+  INFO(e.message);
+  CHECK(e.code == Errc::too_large);
+  CHECK(e.message.find("more than " + std::to_string(kMaxSublayouts) + " sublayouts") != std::string::npos);
+  CHECK(loads < 5 * (kMaxSublayouts + 2));
 }
