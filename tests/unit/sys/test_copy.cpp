@@ -28,7 +28,7 @@ std::size_t count(const fs::path& p) {
 }
 }  // namespace
 
-TEST_CASE("copy_tree: files, directories, modes and inside links; 200 files on 2 threads") {
+TEST_CASE("copy_tree: files, directories, modes and inside links, 200 files on 2 threads") {
   TempDir from, to;
   for (int i = 0; i < 200; ++i) write(from.path() / ("d" + std::to_string(i % 7)) / ("f" + std::to_string(i)), std::to_string(i));
   write(from.path() / "x.sh", "#!/bin/sh\n");
@@ -50,7 +50,7 @@ TEST_CASE("copy_tree: files, directories, modes and inside links; 200 files on 2
   CHECK(count(to.path()) == count(from.path()) - 1);
 }
 
-TEST_CASE("copy_tree: one file under its own name; links out and special files refused") {
+TEST_CASE("copy_tree: one file under its own name, links out and special files refused") {
   TempDir from, to, outside;
   write(from.path() / "bundle.tgz", "b");
   REQUIRE(sys::copy_tree(from.path() / "bundle.tgz", to.path()).has_value());
