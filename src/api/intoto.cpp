@@ -198,7 +198,11 @@ intoto::LinkLoader link_dir_loader(const std::filesystem::path& dir) {
       at = slash + 1;
     }
     int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd < 0) return fail(Errc::io_error, "in-toto: link directory " + escape_control(dir.string()) + ": " + std::strerror(errno));
+    if (dfd < 0) {
+      // No such directory: no such file in it, as the reference finds (LinkNotFoundError).
+      if (errno == ENOENT || errno == ENOTDIR) return std::optional<std::string>{};
+      return fail(Errc::io_error, "in-toto: link directory " + escape_control(dir.string()) + ": " + std::strerror(errno));
+    }
     int fd = open_beneath(dfd, rel);
     int err = errno;
     ::close(dfd);

@@ -148,7 +148,8 @@ ok "a tampered product fails both (RuleVerificationError / rule_failed)"
 # 4. A missing link: write-code's link is gone.
 final missing && cp root.layout missing/ && rm missing/links/write-code.*.link
 both missing LinkNotFoundError link_missing -l root.layout -k owner.pub --link-dir links
-ok "a missing link fails both (LinkNotFoundError / link_missing)"
+both missing LinkNotFoundError link_missing -l root.layout -k owner.pub --link-dir no-such-dir
+ok "a missing link, or link directory, fails both (LinkNotFoundError / link_missing)"
 
 # 5. An unauthorized functionary: dave records write-code; his link under his own name is not
 # found, and under alice's name its signature does not count.

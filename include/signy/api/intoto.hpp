@@ -54,7 +54,8 @@ intoto::InspectionRunner inspection_runner(const std::filesystem::path& artifact
 Result<std::map<std::string, crypto::SslibKey>> load_layout_keys(const std::vector<std::filesystem::path>& files,
                                                                 const std::vector<std::string>& types);
 
-// Link files read from `dir`: a relative path with no "..", no absolute part, no empty component;
+// Link files read from `dir` (a missing `dir` holds none: std::nullopt, as a missing file): a
+// relative path with no "..", no absolute part, no empty component;
 // nothing is followed outside `dir`; files above intoto::kMaxMetadataBytes are refused.
 intoto::LinkLoader link_dir_loader(const std::filesystem::path& dir);
 

@@ -177,4 +177,7 @@ TEST_CASE("intoto link loader: names stay inside the directory") {
     big.put('x');
   }
   CHECK(load("big.aabbccdd.link").error().code == Errc::too_large);
+  // A link directory that does not exist holds no link (the reference: LinkNotFoundError).
+  CHECK(api::link_dir_loader(t.path() / "missing")("build.aabbccdd.link").value() == std::nullopt);
+  CHECK(api::link_dir_loader(t.path() / "build.aabbccdd.link")("x.link").value() == std::nullopt);
 }
