@@ -216,6 +216,8 @@ Result<std::size_t> verify_link_signature_thresholds(const Layout& layout, Chain
     std::vector<FunctionaryLink> kept;
     crypto::ThresholdKeys candidates;
     std::vector<crypto::ThresholdSignature> offered;
+    std::vector<std::string> members;  // the "keyid" members of the kept links' key dicts
+    std::vector<bool> counts;          // per kept link: offered to the counter
     for (auto& f : files) {
       // The file was loaded for one of the step's pubkeys; without a layout key for it, skipped.
       const auto key = layout.keys.find(f.keyid);
@@ -229,11 +231,18 @@ Result<std::size_t> verify_link_signature_thresholds(const Layout& layout, Chain
       auto pub = key->second.key.public_key();
       if (!pub) return stage_error(pub.error(), stage, "layout key " + q(f.keyid.substr(0, 16)));
       candidates.emplace(f.keyid, std::move(*pub));
+      // The reference counts distinct key dict "keyid" members (two keys under one member count
+      // once); the one counter counts distinct keys (one key under two members counts once). A
+      // link counts only when both are new: its member is offered once, the counter dedups keys.
+      if (!key->second.keyid) return stage_fail(Errc::internal, stage, "layout key " + q(f.keyid.substr(0, 16)) + " has no keyid");
+      const std::string& member = *key->second.keyid;
+      const bool new_member = std::find(members.begin(), members.end(), member) == members.end();
+      if (new_member) members.push_back(member);
+      counts.push_back(new_member);
       kept.push_back(std::move(f));
     }
-    // Every kept link is verified; the one counter counts distinct keys among them (two key IDs
-    // of one key count once, where the reference counts distinct "keyid" members).
-    for (const auto& f : kept) offered.push_back({f.keyid, "", {}, {}});
+    for (std::size_t i = 0; i < kept.size(); ++i)
+      if (counts[i]) offered.push_back({kept[i].keyid, "", {}, {}});
     auto counted = crypto::count_threshold(
         "in-toto: link signatures: step " + q(step.name) + " (links validly signed by distinct authorized functionaries)",
         candidates, offered, step.threshold,

@@ -7,8 +7,8 @@
 //   substitute_parameters      "parameter substitution" (metadata.hpp), only when parameters are given
 //   load_links_for_layout      "links": "<step>.<keyid[:8]>.link" per authorized key; fewer than the
 //                              step's threshold is Errc::link_missing
-//   verify_link_signature_thresholds   "link signatures": per-functionary signatures;
-//                              Errc::threshold_not_met
+//   verify_link_signature_thresholds   "link signatures": per-functionary signatures, distinct
+//                              keys and distinct key dict "keyid" members; Errc::threshold_not_met
 //   verify_sublayouts          "sublayouts": a link file holding a layout is verified recursively
 //                              with the key that signed it, links from "<step>.<keyid[:8]>/", and
 //                              replaced by its summary link (at most kMaxSublayoutDepth deep, no
@@ -112,8 +112,10 @@ Status verify_layout_expiration(const Layout& layout, std::chrono::sys_seconds n
 Result<ChainLinks> load_links_for_layout(const Layout& layout, const LinkLoader& loader, std::string_view prefix,
                                          const ParseOptions& parse);
 // "link signatures": each file checked with the layout's key for its pubkey (a missing key or an
-// invalid signature drops the file; a signature that cannot be decoded aborts); fewer distinct
-// valid keys than the threshold is Errc::threshold_not_met. Returns how many files were kept.
+// invalid signature drops the file; a signature that cannot be decoded aborts). A kept file
+// counts only when both its key and its key dict's "keyid" member are new among the step's kept
+// files (the reference counts distinct members); fewer than the threshold is
+// Errc::threshold_not_met. Returns how many files were kept.
 Result<std::size_t> verify_link_signature_thresholds(const Layout& layout, ChainLinks& chain);
 // "command alignment": one warning per kept link whose command differs from expected_command.
 std::vector<std::string> verify_command_alignment(const Layout& layout, const ChainLinks& chain);

@@ -435,6 +435,50 @@ TEST_CASE("link signatures: invalid or unknown-key files are dropped, distinct k
   CHECK(e.message.starts_with("in-toto: link signatures: 'build." + b.k8() + ".link': "));
 }
 
+namespace {
+// A link file whose signature names `as_id` instead of its signer's key ID (the signed bytes unchanged).
+std::string signature_named(const std::string& file, const std::string& as_id) {
+  auto mb = parse_link(file).value();
+  REQUIRE(mb.signatures.size() == 1);
+  mb.signatures[0].keyid = as_id;
+  return dump(mb).value();
+}
+}  // namespace
+
+TEST_CASE("link signatures: two keys whose key dicts share one keyid member count once (the reference's count)") {
+  // verifylib.verify_link_signature_thresholds counts distinct key dict "keyid" members: layout
+  // keys {A: key a, keyid A; B: key b, keyid A} with pubkeys [A, B], threshold 2, is
+  // ThresholdVerificationError there although a and b are different keys.
+  auto owner = gen(), a = gen(), b = gen();
+  const std::map<std::string, crypto::SslibKey> keys{{owner.id(), owner.pub}};
+  LayoutMetablock mb;
+  mb.signed_.expires = "2030-01-01T00:00:00Z";
+  mb.signed_.expires_at = parse_expires(mb.signed_.expires).value();
+  auto kb = LayoutKey::from(b.pub);
+  kb.keyid = a.id();
+  kb.dict["keyid"] = a.id();
+  mb.signed_.keys.emplace(a.id(), LayoutKey::from(a.pub));
+  mb.signed_.keys.emplace(b.id(), kb);
+  mb.signed_.steps = {step("build", {&a, &b}, 2)};
+  REQUIRE(sign(mb, owner.priv, owner.pub));
+  ArtifactMap prod{{"out", H("1")}};
+  Files f;
+  f.files["build." + a.k8() + ".link"] = link_file("build", a, {}, prod);
+  // b's link: signed by b, its signature naming a's key ID (what b's key dict selects signatures by).
+  f.files["build." + b.k8() + ".link"] = signature_named(link_file("build", b, {}, prod), a.id());
+  auto r = verify(mb, keys, f.loader(), opts_at());
+  INFO((r ? "passed, links_verified=" + std::to_string(r->links_verified) : r.error().message));
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == Errc::threshold_not_met);
+  CHECK(r.error().message.starts_with("in-toto: link signatures: step 'build'"));
+  // Each link alone is valid: with threshold 1 the chain passes, both files kept.
+  mb.signed_.steps[0].threshold = 1;
+  REQUIRE(sign(mb, owner.priv, owner.pub));
+  r = verify(mb, keys, f.loader(), opts_at());
+  REQUIRE(r);
+  CHECK(r->links_verified == 2);
+}
+
 TEST_CASE("threshold constraints and reduction: agreeing links pass, the first in pubkeys order is kept") {
   auto owner = gen(), a = gen(), b = gen();
   const std::map<std::string, crypto::SslibKey> keys{{owner.id(), owner.pub}};
