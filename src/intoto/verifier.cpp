@@ -173,8 +173,8 @@ Status verify_layout_signatures(const LayoutMetablock& layout, const std::map<st
   return {};
 }
 
-Status verify_layout_expiration(const Layout& layout, std::chrono::sys_seconds now) {
-  // verifylib.verify_layout_expiration: expired when expires < now.
+Status verify_layout_expiration(const Layout& layout, TimePoint now) {
+  // verifylib.verify_layout_expiration: expired when expires < now, compared in nanoseconds.
   if (layout.expires_at < now)
     return stage_fail(Errc::expired, "layout expiration", "the layout expired at " + q(layout.expires));
   return {};

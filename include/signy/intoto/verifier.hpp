@@ -40,6 +40,7 @@
 #include "signy/crypto/sslib.hpp"
 #include "signy/intoto/metadata.hpp"
 #include "signy/util/result.hpp"
+#include "signy/util/time.hpp"
 
 namespace signy::intoto {
 
@@ -58,7 +59,7 @@ using LinkLoader = std::function<Result<std::optional<std::string>>(std::string_
 using InspectionRunner = std::function<Result<Link>(const Inspection&)>;
 
 struct VerifyOptions {
-  std::chrono::sys_seconds now;  // the reference time (expiry)
+  TimePoint now;  // the reference time (expiry), at full precision (the reference: datetime.now())
   std::optional<Parameters> parameters;  // substitute_parameters when set
   // How many distinct layout keys must have signed: unset = every key given (the reference);
   // a root-anchored layout uses root's threshold over root's keys.
@@ -104,8 +105,9 @@ using ItemLinks = std::map<std::string, Link>;
 // keys among those given (crypto::count_threshold), Errc::threshold_not_met otherwise.
 Status verify_layout_signatures(const LayoutMetablock& layout, const std::map<std::string, crypto::SslibKey>& keys,
                                 std::optional<std::size_t> threshold);
-// "layout expiration": Errc::expired when expires is strictly before now.
-Status verify_layout_expiration(const Layout& layout, std::chrono::sys_seconds now);
+// "layout expiration": Errc::expired when expires is strictly before now (nanoseconds: expires +
+// 0.5 s is expired; a std::chrono::sys_seconds converts).
+Status verify_layout_expiration(const Layout& layout, TimePoint now);
 // "links": "<prefix><step>.<keyid[:8]>.link" per distinct pubkey of each step; absent files are
 // skipped, a loader error or an unparsable file aborts; fewer files than the step's threshold is
 // Errc::link_missing.

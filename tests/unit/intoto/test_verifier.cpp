@@ -347,6 +347,16 @@ TEST_CASE("layout expiration: strictly before the reference time") {
   auto e = verify_layout_expiration(mb.signed_, mb.signed_.expires_at + std::chrono::seconds{1}).error();
   CHECK(e.code == Errc::expired);
   CHECK(e.message == "in-toto: layout expiration: the layout expired at '2030-01-01T00:00:00Z'");
+  // At full precision, as the reference's datetime.now(): half a second after expires is expired,
+  // through verify() as well (a reference time floored to the second would pass it).
+  const TimePoint half_past = TimePoint(mb.signed_.expires_at) + std::chrono::milliseconds{500};
+  CHECK(verify_layout_expiration(mb.signed_, half_past).error().code == Errc::expired);
+  VerifyOptions o{};
+  o.now = half_past;
+  Files none;
+  CHECK(verify(mb, {{owner.id(), owner.pub}}, none.loader(), o).error().code == Errc::expired);
+  CHECK(verify_layout_expiration(mb.signed_, TimePoint(mb.signed_.expires_at) + std::chrono::nanoseconds{1}).error().code ==
+        Errc::expired);
   // The signature comes first, as in the reference: a wrong key on an expired layout is a bad signature.
   auto stranger = gen();
   Files f;
