@@ -11,9 +11,9 @@
 //                              keys and distinct key dict "keyid" members; Errc::threshold_not_met
 //   verify_sublayouts          "sublayouts": a link file holding a layout is verified recursively
 //                              with the key that signed it, links from "<step>.<keyid[:8]>/", and
-//                              replaced by its summary link (at most kMaxSublayoutDepth deep, no
-//                              layout inside itself: Errc::too_deep; at most kMaxSublayouts in
-//                              all: Errc::too_large)
+//                              replaced by its summary link (at most kMaxSublayoutDepth deep:
+//                              Errc::too_deep; at most kMaxSublayouts in all: Errc::too_large;
+//                              these bounds end a layout that delegates to itself)
 //   verify_command_alignment   "command alignment": a mismatch is a warning, never an error
 //   verify_threshold_constraints  "threshold constraints": threshold > 1: every kept link has the
 //                              same artifacts
@@ -81,8 +81,9 @@ Result<VerifySummary> verify(const LayoutMetablock& layout, const std::map<std::
 
 // ---- The stages, in the order verify runs them (each one's errors: "in-toto: <stage>: <why>").
 
-// How deep sublayouts nest (the top layout is depth 0); deeper is Errc::too_deep, as is a
-// sublayout whose signed bytes are those of a layout enclosing it (a cycle).
+// How deep sublayouts nest (the top layout is depth 0); deeper is Errc::too_deep. A sublayout
+// equal to a layout enclosing it is verified as any other (its links are read from a deeper
+// directory, as the reference does): this bound and kMaxSublayouts end any repetition.
 inline constexpr std::size_t kMaxSublayoutDepth = 8;
 // How many sublayouts one verification walks in all (siblings included: a functionary delegating
 // every step of every level would otherwise make depth-many levels of fan-out); more is
