@@ -103,6 +103,10 @@ Result<VerifySummary> verify_in(const LayoutMetablock& layout_mb, const std::map
                                 const VerifyOptions& options, std::string_view step_name, Scope& scope) {
   SIGNY_TRY_VOID(verify_layout_signatures(layout_mb, keys, layout_threshold));
   SIGNY_TRY_VOID(verify_layout_expiration(layout_mb.signed_, options.now));
+  if (const auto items = layout_mb.signed_.steps.size() + layout_mb.signed_.inspect.size(); items > kMaxLayoutItems)
+    return stage_fail(Errc::too_large, "links",
+                      "the layout has " + std::to_string(items) + " steps and inspections, more than " +
+                          std::to_string(kMaxLayoutItems));
 
   const Layout* layout = &layout_mb.signed_;
   std::optional<Layout> substituted;
@@ -336,8 +340,23 @@ Link get_summary_link(const Layout& layout, ItemLinks& links, std::string_view n
 
 Result<VerifySummary> verify(const LayoutMetablock& layout, const std::map<std::string, crypto::SslibKey>& layout_keys,
                              const LinkLoader& links, const VerifyOptions& options) {
+  // Every file the loader returns counts toward one budget: the parsed links of all steps at all
+  // levels are held until the end.
+  std::size_t used = 0;
+  LinkLoader budgeted;
+  if (links)
+    budgeted = [&](std::string_view rel) -> Result<std::optional<std::string>> {
+      auto bytes = links(rel);
+      if (bytes && *bytes) {
+        used += (*bytes)->size();
+        if (used > options.max_link_bytes)
+          return fail(Errc::too_large, "the link files read exceed the budget of " +
+                                           std::to_string(options.max_link_bytes) + " bytes in one verification");
+      }
+      return bytes;
+    };
   Scope scope;
-  return verify_in(layout, layout_keys, options.layout_threshold, links, "", options.parameters, options, "", scope);
+  return verify_in(layout, layout_keys, options.layout_threshold, budgeted, "", options.parameters, options, "", scope);
 }
 
 }  // namespace signy::intoto

@@ -25,6 +25,8 @@
 //   inspection rules           "inspection rules": with step links and inspection links
 //
 // It does no I/O of its own: links come from a LinkLoader, inspections from an InspectionRunner.
+// Bounds (the reference has none): VerifyOptions::max_link_bytes of link files in all,
+// kMaxLayoutItems steps and inspections per layout, and the sublayout bounds below.
 // Every failure names its stage: "in-toto: <stage>: <why>" (inside a sublayout: "in-toto:
 // sublayouts: step '<step>' sublayout '<file>': <stage>: <why>").
 #pragma once
@@ -58,6 +60,11 @@ using LinkLoader = std::function<Result<std::optional<std::string>>(std::string_
 // return value is a link, which the verifier refuses.
 using InspectionRunner = std::function<Result<Link>(const Inspection&)>;
 
+inline constexpr std::size_t kMaxLinkBytes = std::size_t{256} << 20;  // 256 MiB
+// Steps plus inspections of one layout or sublayout; more is Errc::too_large (each step costs a
+// loader call per pubkey, each inspection a process).
+inline constexpr std::size_t kMaxLayoutItems = 1024;
+
 struct VerifyOptions {
   TimePoint now;  // the reference time (expiry), at full precision (the reference: datetime.now())
   std::optional<Parameters> parameters;  // substitute_parameters when set
@@ -66,6 +73,10 @@ struct VerifyOptions {
   std::optional<std::size_t> layout_threshold;
   InspectionRunner run_inspection;  // required when the layout (or a sublayout) has inspections
   ParseOptions parse;               // for link files
+  // The bytes of all link files the loader returns in one verify(), sublayouts and their links
+  // included: the parsed links of every step at every level are held until the end. More is
+  // Errc::too_large naming the file (the reference has no bound).
+  std::size_t max_link_bytes = kMaxLinkBytes;
 };
 
 struct VerifySummary {

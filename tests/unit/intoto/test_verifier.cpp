@@ -744,3 +744,70 @@ TEST_CASE("sublayouts: a functionary's fan-out of sibling sublayouts is bounded 
   CHECK(e.message.find("more than " + std::to_string(kMaxSublayouts) + " sublayouts") != std::string::npos);
   CHECK(loads < 5 * (kMaxSublayouts + 2));
 }
+
+TEST_CASE("link bytes: one budget per verify() over every file the loader returns, sublayouts included") {
+  CHECK(VerifyOptions{}.max_link_bytes == std::size_t{256} << 20);
+  auto owner = gen(), a = gen();
+  const std::map<std::string, crypto::SslibKey> keys{{owner.id(), owner.pub}};
+  std::vector<Step> steps;
+  for (int i = 0; i < 50; ++i) steps.push_back(step("s" + std::to_string(i), {&a}));
+  auto top = layout_of(steps, {&a}, owner);
+  // One big link returned for every step (a functionary's files need not differ).
+  LinkMetablock big;
+  big.signed_.name = "x";
+  big.signed_.command = {"make"};
+  big.signed_.byproducts["stdout"] = std::string(100'000, 'x');
+  REQUIRE(sign(big, a.priv, a.pub));
+  const std::string file = dump(big).value();
+  std::size_t loads = 0;
+  LinkLoader same = [&](std::string_view) -> Result<std::optional<std::string>> {
+    ++loads;
+    return std::optional<std::string>(file);
+  };
+  auto o = opts_at();
+  o.max_link_bytes = 10 * file.size();  // exactly ten files
+  auto r = verify(top, keys, same, o);
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == Errc::too_large);
+  CHECK(r.error().message == "in-toto: links: reading 's10." + a.k8() + ".link': the link files read exceed the budget of " +
+                                 std::to_string(10 * file.size()) + " bytes in one verification");
+  CHECK(loads == 11);  // stops at the first file over the budget
+  // Ten steps fit exactly.
+  top = layout_of(std::vector<Step>(steps.begin(), steps.begin() + 10), {&a}, owner);
+  loads = 0;
+  r = verify(top, keys, same, o);
+  REQUIRE(r);
+  CHECK(loads == 10);
+
+  // Sublayouts share the budget: a's sublayout file and its links count with the top's.
+  auto sub = layout_of(std::vector<Step>(steps.begin(), steps.begin() + 10), {&a}, a);
+  const std::string subf = layout_file(sub);
+  top = layout_of({step("build", {&a})}, {&a}, owner);
+  LinkLoader nested = [&](std::string_view rel) -> Result<std::optional<std::string>> {
+    return std::optional<std::string>(rel.find('/') == std::string_view::npos ? subf : file);
+  };
+  o.max_link_bytes = subf.size() + 10 * file.size();
+  CHECK(verify(top, keys, nested, o));
+  o.max_link_bytes -= 1;
+  r = verify(top, keys, nested, o);
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == Errc::too_large);
+  CHECK(r.error().message.starts_with("in-toto: sublayouts: step 'build' sublayout 'build." + a.k8() +
+                                      ".link': links: reading 'build." + a.k8() + "/s9." + a.k8() + ".link': "));
+}
+
+TEST_CASE("layout items: more than kMaxLayoutItems steps and inspections is too large, before any link is read") {
+  auto owner = gen(), a = gen();
+  std::vector<Step> steps;
+  for (std::size_t i = 0; i < kMaxLayoutItems; ++i) steps.push_back(step("s" + std::to_string(i), {&a}));
+  auto top = layout_of(steps, {&a}, owner, {inspection("i")});
+  Files f;
+  auto r = verify(top, {{owner.id(), owner.pub}}, f.loader(), opts_at());
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == Errc::too_large);
+  CHECK(r.error().message == "in-toto: links: the layout has 1025 steps and inspections, more than 1024");
+  CHECK(f.asked.empty());
+  // At the bound the links are read (and missing here).
+  top = layout_of(steps, {&a}, owner);
+  CHECK(verify(top, {{owner.id(), owner.pub}}, f.loader(), opts_at()).error().code == Errc::link_missing);
+}
