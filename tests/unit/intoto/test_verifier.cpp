@@ -811,3 +811,58 @@ TEST_CASE("layout items: more than kMaxLayoutItems steps and inspections is too 
   top = layout_of(steps, {&a}, owner);
   CHECK(verify(top, {{owner.id(), owner.pub}}, f.loader(), opts_at()).error().code == Errc::link_missing);
 }
+
+TEST_CASE("a layout key under dict key X whose keyid member is Y: signatures are selected by Y, files named by X") {
+  // verifylib: files are "<step>.<X[:8]>.link" (the step's pubkey), Metablock.verify_signature
+  // selects the signature by the key dict's "keyid" member, and a sublayout's links are read from
+  // "<step>.<X[:8]>/" (SUBLAYOUT_LINK_DIR_FORMAT with the dict key).
+  auto owner = gen(), a = gen(), c = gen();
+  const std::map<std::string, crypto::SslibKey> keys{{owner.id(), owner.pub}};
+  const std::string X(64, 'e');  // the dict key; Y = a.id() is the member
+  const std::string x8 = X.substr(0, 8);
+  auto with_x = [&](std::vector<Step> steps) {
+    LayoutMetablock mb;
+    mb.signed_.expires = "2030-01-01T00:00:00Z";
+    mb.signed_.expires_at = parse_expires(mb.signed_.expires).value();
+    mb.signed_.keys.emplace(X, LayoutKey::from(a.pub));
+    mb.signed_.steps = std::move(steps);
+    REQUIRE(sign(mb, owner.priv, owner.pub));
+    return mb;
+  };
+  Step s;
+  s.name = "build";
+  s.pubkeys = {X};
+  s.threshold = 1;
+  s.expected_command = {"make"};
+  auto top = with_x({s});
+  REQUIRE(top.signed_.keys.at(X).keyid == a.id());
+  ArtifactMap prod{{"out", H("1")}};
+  const std::string by_y = link_file("build", a, {}, prod);  // its signature names Y
+  Files f;
+  f.files["build." + x8 + ".link"] = by_y;
+  auto r = verify(top, keys, f.loader(), opts_at());
+  INFO((r ? std::string("passed") : r.error().message));
+  REQUIRE(r);
+  CHECK(r->links_verified == 1);
+  CHECK(f.asked == std::vector<std::string>{"build." + x8 + ".link"});
+  // The same signature naming X is not found (the member selects): dropped, threshold not met.
+  f.files["build." + x8 + ".link"] = signature_named(by_y, X);
+  CHECK(verify(top, keys, f.loader(), opts_at()).error().code == Errc::threshold_not_met);
+  // A file named after Y is never read.
+  f.files.clear();
+  f.files["build." + a.k8() + ".link"] = by_y;
+  CHECK(verify(top, keys, f.loader(), opts_at()).error().code == Errc::link_missing);
+
+  // A sublayout signed by a (its signature naming Y): verified with {Y: a}, its links read from
+  // "build.<X[:8]>/".
+  auto sub = layout_of({step("compile", {&c})}, {&c}, a);
+  Files g;
+  g.files["build." + x8 + ".link"] = layout_file(sub);
+  g.files["build." + x8 + "/compile." + c.k8() + ".link"] = link_file("compile", c, {}, prod);
+  r = verify(top, keys, g.loader(), opts_at());
+  INFO((r ? std::string("passed") : r.error().message));
+  REQUIRE(r);
+  CHECK(r->links_verified == 2);
+  CHECK(g.asked == std::vector<std::string>{"build." + x8 + ".link", "build." + x8 + "/compile." + c.k8() + ".link"});
+  CHECK(r->summary.products == prod);
+}
