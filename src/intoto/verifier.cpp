@@ -3,7 +3,6 @@
 
 #include <algorithm>
 
-#include "signy/crypto/digest.hpp"
 #include "signy/crypto/threshold.hpp"
 #include "signy/intoto/rule_engine.hpp"
 #include "signy/util/encoding.hpp"
@@ -35,11 +34,10 @@ std::string words(const std::vector<std::string>& w) {
   return out + "]";
 }
 
-// The recursion's state: how deep, which layouts enclose this one (their canonical bytes' sha256).
+// The recursion's state: how deep, how many sublayouts so far.
 struct Scope {
   std::size_t depth = 0;
   std::size_t sublayouts = 0;  // walked so far, in all
-  std::vector<crypto::Sha256> enclosing;
 };
 
 Result<VerifySummary> verify_in(const LayoutMetablock& layout_mb, const std::map<std::string, crypto::SslibKey>& keys,
@@ -50,8 +48,9 @@ Result<VerifySummary> verify_in(const LayoutMetablock& layout_mb, const std::map
 // verifylib.verify_sublayouts: each kept file holding a layout is verified with {K: the key that
 // signed it}, its links from "<prefix><step>.<K[:8]>/", and replaced by its summary link named
 // after the step. No parameters are passed down (the reference passes none). The reference has no
-// bound; signy's (depth, total count, cycles) keep a hostile functionary from making it walk
-// without end.
+// bound; signy's (depth, total count) keep a hostile functionary from making it walk without end.
+// A layout equal to one enclosing it is no loop (each level reads a deeper link directory): it
+// is verified like any other, within those bounds.
 Status verify_sublayouts(const Layout& layout, ChainLinks& chain, const LinkLoader& loader, std::string_view prefix,
                          const VerifyOptions& options, Scope& scope, VerifySummary& out) {
   for (const auto& step : layout.steps) {
@@ -104,18 +103,10 @@ Result<VerifySummary> verify_in(const LayoutMetablock& layout_mb, const std::map
                                 const VerifyOptions& options, std::string_view step_name, Scope& scope) {
   SIGNY_TRY_VOID(verify_layout_signatures(layout_mb, keys, layout_threshold));
   SIGNY_TRY_VOID(verify_layout_expiration(layout_mb.signed_, options.now));
-
-  // A layout that encloses itself: refused rather than walked until the depth bound.
-  auto canonical = canonical_bytes(layout_mb.signed_);
-  if (!canonical) return stage_error(canonical.error(), "sublayouts");
-  const auto digest = crypto::sha256(as_bytes(*canonical));
-  if (std::find(scope.enclosing.begin(), scope.enclosing.end(), digest) != scope.enclosing.end())
-    return stage_fail(Errc::too_deep, "sublayouts", "the layout is also one that encloses it (a cycle)");
-  scope.enclosing.push_back(digest);
-  struct Pop {
-    Scope& s;
-    ~Pop() { s.enclosing.pop_back(); }
-  } pop{scope};
+  if (const auto items = layout_mb.signed_.steps.size() + layout_mb.signed_.inspect.size(); items > kMaxLayoutItems)
+    return stage_fail(Errc::too_large, "links",
+                      "the layout has " + std::to_string(items) + " steps and inspections, more than " +
+                          std::to_string(kMaxLayoutItems));
 
   const Layout* layout = &layout_mb.signed_;
   std::optional<Layout> substituted;
@@ -173,8 +164,8 @@ Status verify_layout_signatures(const LayoutMetablock& layout, const std::map<st
   return {};
 }
 
-Status verify_layout_expiration(const Layout& layout, std::chrono::sys_seconds now) {
-  // verifylib.verify_layout_expiration: expired when expires < now.
+Status verify_layout_expiration(const Layout& layout, TimePoint now) {
+  // verifylib.verify_layout_expiration: expired when expires < now, compared in nanoseconds.
   if (layout.expires_at < now)
     return stage_fail(Errc::expired, "layout expiration", "the layout expired at " + q(layout.expires));
   return {};
@@ -216,6 +207,8 @@ Result<std::size_t> verify_link_signature_thresholds(const Layout& layout, Chain
     std::vector<FunctionaryLink> kept;
     crypto::ThresholdKeys candidates;
     std::vector<crypto::ThresholdSignature> offered;
+    std::vector<std::string> members;  // the "keyid" members of the kept links' key dicts
+    std::vector<bool> counts;          // per kept link: offered to the counter
     for (auto& f : files) {
       // The file was loaded for one of the step's pubkeys; without a layout key for it, skipped.
       const auto key = layout.keys.find(f.keyid);
@@ -229,11 +222,18 @@ Result<std::size_t> verify_link_signature_thresholds(const Layout& layout, Chain
       auto pub = key->second.key.public_key();
       if (!pub) return stage_error(pub.error(), stage, "layout key " + q(f.keyid.substr(0, 16)));
       candidates.emplace(f.keyid, std::move(*pub));
+      // The reference counts distinct key dict "keyid" members (two keys under one member count
+      // once); the one counter counts distinct keys (one key under two members counts once). A
+      // link counts only when both are new: its member is offered once, the counter dedups keys.
+      if (!key->second.keyid) return stage_fail(Errc::internal, stage, "layout key " + q(f.keyid.substr(0, 16)) + " has no keyid");
+      const std::string& member = *key->second.keyid;
+      const bool new_member = std::find(members.begin(), members.end(), member) == members.end();
+      if (new_member) members.push_back(member);
+      counts.push_back(new_member);
       kept.push_back(std::move(f));
     }
-    // Every kept link is verified; the one counter counts distinct keys among them (two key IDs
-    // of one key count once, where the reference counts distinct "keyid" members).
-    for (const auto& f : kept) offered.push_back({f.keyid, "", {}, {}});
+    for (std::size_t i = 0; i < kept.size(); ++i)
+      if (counts[i]) offered.push_back({kept[i].keyid, "", {}, {}});
     auto counted = crypto::count_threshold(
         "in-toto: link signatures: step " + q(step.name) + " (links validly signed by distinct authorized functionaries)",
         candidates, offered, step.threshold,
@@ -340,8 +340,23 @@ Link get_summary_link(const Layout& layout, ItemLinks& links, std::string_view n
 
 Result<VerifySummary> verify(const LayoutMetablock& layout, const std::map<std::string, crypto::SslibKey>& layout_keys,
                              const LinkLoader& links, const VerifyOptions& options) {
+  // Every file the loader returns counts toward one budget: the parsed links of all steps at all
+  // levels are held until the end.
+  std::size_t used = 0;
+  LinkLoader budgeted;
+  if (links)
+    budgeted = [&](std::string_view rel) -> Result<std::optional<std::string>> {
+      auto bytes = links(rel);
+      if (bytes && *bytes) {
+        used += (*bytes)->size();
+        if (used > options.max_link_bytes)
+          return fail(Errc::too_large, "the link files read exceed the budget of " +
+                                           std::to_string(options.max_link_bytes) + " bytes in one verification");
+      }
+      return bytes;
+    };
   Scope scope;
-  return verify_in(layout, layout_keys, options.layout_threshold, links, "", options.parameters, options, "", scope);
+  return verify_in(layout, layout_keys, options.layout_threshold, budgeted, "", options.parameters, options, "", scope);
 }
 
 }  // namespace signy::intoto

@@ -7,13 +7,13 @@
 //   substitute_parameters      "parameter substitution" (metadata.hpp), only when parameters are given
 //   load_links_for_layout      "links": "<step>.<keyid[:8]>.link" per authorized key; fewer than the
 //                              step's threshold is Errc::link_missing
-//   verify_link_signature_thresholds   "link signatures": per-functionary signatures;
-//                              Errc::threshold_not_met
+//   verify_link_signature_thresholds   "link signatures": per-functionary signatures, distinct
+//                              keys and distinct key dict "keyid" members; Errc::threshold_not_met
 //   verify_sublayouts          "sublayouts": a link file holding a layout is verified recursively
 //                              with the key that signed it, links from "<step>.<keyid[:8]>/", and
-//                              replaced by its summary link (at most kMaxSublayoutDepth deep, no
-//                              layout inside itself: Errc::too_deep; at most kMaxSublayouts in
-//                              all: Errc::too_large)
+//                              replaced by its summary link (at most kMaxSublayoutDepth deep:
+//                              Errc::too_deep; at most kMaxSublayouts in all: Errc::too_large;
+//                              these bounds end a layout that delegates to itself)
 //   verify_command_alignment   "command alignment": a mismatch is a warning, never an error
 //   verify_threshold_constraints  "threshold constraints": threshold > 1: every kept link has the
 //                              same artifacts
@@ -25,6 +25,8 @@
 //   inspection rules           "inspection rules": with step links and inspection links
 //
 // It does no I/O of its own: links come from a LinkLoader, inspections from an InspectionRunner.
+// Bounds (the reference has none): VerifyOptions::max_link_bytes of link files in all,
+// kMaxLayoutItems steps and inspections per layout, and the sublayout bounds below.
 // Every failure names its stage: "in-toto: <stage>: <why>" (inside a sublayout: "in-toto:
 // sublayouts: step '<step>' sublayout '<file>': <stage>: <why>").
 #pragma once
@@ -40,6 +42,7 @@
 #include "signy/crypto/sslib.hpp"
 #include "signy/intoto/metadata.hpp"
 #include "signy/util/result.hpp"
+#include "signy/util/time.hpp"
 
 namespace signy::intoto {
 
@@ -57,14 +60,23 @@ using LinkLoader = std::function<Result<std::optional<std::string>>(std::string_
 // return value is a link, which the verifier refuses.
 using InspectionRunner = std::function<Result<Link>(const Inspection&)>;
 
+inline constexpr std::size_t kMaxLinkBytes = std::size_t{256} << 20;  // 256 MiB
+// Steps plus inspections of one layout or sublayout; more is Errc::too_large (each step costs a
+// loader call per pubkey, each inspection a process).
+inline constexpr std::size_t kMaxLayoutItems = 1024;
+
 struct VerifyOptions {
-  std::chrono::sys_seconds now;  // the reference time (expiry)
+  TimePoint now;  // the reference time (expiry), at full precision (the reference: datetime.now())
   std::optional<Parameters> parameters;  // substitute_parameters when set
   // How many distinct layout keys must have signed: unset = every key given (the reference);
   // a root-anchored layout uses root's threshold over root's keys.
   std::optional<std::size_t> layout_threshold;
   InspectionRunner run_inspection;  // required when the layout (or a sublayout) has inspections
   ParseOptions parse;               // for link files
+  // The bytes of all link files the loader returns in one verify(), sublayouts and their links
+  // included: the parsed links of every step at every level are held until the end. More is
+  // Errc::too_large naming the file (the reference has no bound).
+  std::size_t max_link_bytes = kMaxLinkBytes;
 };
 
 struct VerifySummary {
@@ -80,8 +92,9 @@ Result<VerifySummary> verify(const LayoutMetablock& layout, const std::map<std::
 
 // ---- The stages, in the order verify runs them (each one's errors: "in-toto: <stage>: <why>").
 
-// How deep sublayouts nest (the top layout is depth 0); deeper is Errc::too_deep, as is a
-// sublayout whose signed bytes are those of a layout enclosing it (a cycle).
+// How deep sublayouts nest (the top layout is depth 0); deeper is Errc::too_deep. A sublayout
+// equal to a layout enclosing it is verified as any other (its links are read from a deeper
+// directory, as the reference does): this bound and kMaxSublayouts end any repetition.
 inline constexpr std::size_t kMaxSublayoutDepth = 8;
 // How many sublayouts one verification walks in all (siblings included: a functionary delegating
 // every step of every level would otherwise make depth-many levels of fan-out); more is
@@ -104,16 +117,19 @@ using ItemLinks = std::map<std::string, Link>;
 // keys among those given (crypto::count_threshold), Errc::threshold_not_met otherwise.
 Status verify_layout_signatures(const LayoutMetablock& layout, const std::map<std::string, crypto::SslibKey>& keys,
                                 std::optional<std::size_t> threshold);
-// "layout expiration": Errc::expired when expires is strictly before now.
-Status verify_layout_expiration(const Layout& layout, std::chrono::sys_seconds now);
+// "layout expiration": Errc::expired when expires is strictly before now (nanoseconds: expires +
+// 0.5 s is expired; a std::chrono::sys_seconds converts).
+Status verify_layout_expiration(const Layout& layout, TimePoint now);
 // "links": "<prefix><step>.<keyid[:8]>.link" per distinct pubkey of each step; absent files are
 // skipped, a loader error or an unparsable file aborts; fewer files than the step's threshold is
 // Errc::link_missing.
 Result<ChainLinks> load_links_for_layout(const Layout& layout, const LinkLoader& loader, std::string_view prefix,
                                          const ParseOptions& parse);
 // "link signatures": each file checked with the layout's key for its pubkey (a missing key or an
-// invalid signature drops the file; a signature that cannot be decoded aborts); fewer distinct
-// valid keys than the threshold is Errc::threshold_not_met. Returns how many files were kept.
+// invalid signature drops the file; a signature that cannot be decoded aborts). A kept file
+// counts only when both its key and its key dict's "keyid" member are new among the step's kept
+// files (the reference counts distinct members); fewer than the threshold is
+// Errc::threshold_not_met. Returns how many files were kept.
 Result<std::size_t> verify_link_signature_thresholds(const Layout& layout, ChainLinks& chain);
 // "command alignment": one warning per kept link whose command differs from expected_command.
 std::vector<std::string> verify_command_alignment(const Layout& layout, const ChainLinks& chain);

@@ -347,6 +347,16 @@ TEST_CASE("layout expiration: strictly before the reference time") {
   auto e = verify_layout_expiration(mb.signed_, mb.signed_.expires_at + std::chrono::seconds{1}).error();
   CHECK(e.code == Errc::expired);
   CHECK(e.message == "in-toto: layout expiration: the layout expired at '2030-01-01T00:00:00Z'");
+  // At full precision, as the reference's datetime.now(): half a second after expires is expired,
+  // through verify() as well (a reference time floored to the second would pass it).
+  const TimePoint half_past = TimePoint(mb.signed_.expires_at) + std::chrono::milliseconds{500};
+  CHECK(verify_layout_expiration(mb.signed_, half_past).error().code == Errc::expired);
+  VerifyOptions o{};
+  o.now = half_past;
+  Files none;
+  CHECK(verify(mb, {{owner.id(), owner.pub}}, none.loader(), o).error().code == Errc::expired);
+  CHECK(verify_layout_expiration(mb.signed_, TimePoint(mb.signed_.expires_at) + std::chrono::nanoseconds{1}).error().code ==
+        Errc::expired);
   // The signature comes first, as in the reference: a wrong key on an expired layout is a bad signature.
   auto stranger = gen();
   Files f;
@@ -433,6 +443,50 @@ TEST_CASE("link signatures: invalid or unknown-key files are dropped, distinct k
   e = verify(mb, keys, f.loader(), opts_at()).error();
   CHECK(e.code == Errc::bad_encoding);
   CHECK(e.message.starts_with("in-toto: link signatures: 'build." + b.k8() + ".link': "));
+}
+
+namespace {
+// A link file whose signature names `as_id` instead of its signer's key ID (the signed bytes unchanged).
+std::string signature_named(const std::string& file, const std::string& as_id) {
+  auto mb = parse_link(file).value();
+  REQUIRE(mb.signatures.size() == 1);
+  mb.signatures[0].keyid = as_id;
+  return dump(mb).value();
+}
+}  // namespace
+
+TEST_CASE("link signatures: two keys whose key dicts share one keyid member count once (the reference's count)") {
+  // verifylib.verify_link_signature_thresholds counts distinct key dict "keyid" members: layout
+  // keys {A: key a, keyid A; B: key b, keyid A} with pubkeys [A, B], threshold 2, is
+  // ThresholdVerificationError there although a and b are different keys.
+  auto owner = gen(), a = gen(), b = gen();
+  const std::map<std::string, crypto::SslibKey> keys{{owner.id(), owner.pub}};
+  LayoutMetablock mb;
+  mb.signed_.expires = "2030-01-01T00:00:00Z";
+  mb.signed_.expires_at = parse_expires(mb.signed_.expires).value();
+  auto kb = LayoutKey::from(b.pub);
+  kb.keyid = a.id();
+  kb.dict["keyid"] = a.id();
+  mb.signed_.keys.emplace(a.id(), LayoutKey::from(a.pub));
+  mb.signed_.keys.emplace(b.id(), kb);
+  mb.signed_.steps = {step("build", {&a, &b}, 2)};
+  REQUIRE(sign(mb, owner.priv, owner.pub));
+  ArtifactMap prod{{"out", H("1")}};
+  Files f;
+  f.files["build." + a.k8() + ".link"] = link_file("build", a, {}, prod);
+  // b's link: signed by b, its signature naming a's key ID (what b's key dict selects signatures by).
+  f.files["build." + b.k8() + ".link"] = signature_named(link_file("build", b, {}, prod), a.id());
+  auto r = verify(mb, keys, f.loader(), opts_at());
+  INFO((r ? "passed, links_verified=" + std::to_string(r->links_verified) : r.error().message));
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == Errc::threshold_not_met);
+  CHECK(r.error().message.starts_with("in-toto: link signatures: step 'build'"));
+  // Each link alone is valid: with threshold 1 the chain passes, both files kept.
+  mb.signed_.steps[0].threshold = 1;
+  REQUIRE(sign(mb, owner.priv, owner.pub));
+  r = verify(mb, keys, f.loader(), opts_at());
+  REQUIRE(r);
+  CHECK(r->links_verified == 2);
 }
 
 TEST_CASE("threshold constraints and reduction: agreeing links pass, the first in pubkeys order is kept") {
@@ -569,7 +623,7 @@ TEST_CASE("inspections: all run before their rules, the return value must be the
   CHECK(ran.empty());
 }
 
-TEST_CASE("sublayouts: verified with the functionary's key, links from <step>.<k8>/, depth and cycles bounded") {
+TEST_CASE("sublayouts: verified with the functionary's key, links from <step>.<k8>/, depth bounded") {
   auto owner = gen(), a = gen(), c = gen();
   const std::map<std::string, crypto::SslibKey> keys{{owner.id(), owner.pub}};
   // a delegates "build" to a sublayout in which c does "compile".
@@ -607,7 +661,7 @@ TEST_CASE("sublayouts: verified with the functionary's key, links from <step>.<k
   CHECK(e.message == "in-toto: sublayouts: step 'build' sublayout 'build." + a.k8() +
                          ".link': layout expiration: the layout expired at '2020-01-01T00:00:00Z'");
 
-  // A cycle: the sublayout delegates "build" to itself at every level.
+  // The same sublayout delegating "build" to itself at every level ends at the depth bound.
   auto self = layout_of({step("build", {&a})}, {&a}, a, {}, "self");
   Files cyc;
   LinkLoader every_level = [&](std::string_view rel) -> Result<std::optional<std::string>> {
@@ -616,8 +670,8 @@ TEST_CASE("sublayouts: verified with the functionary's key, links from <step>.<k
   };
   e = verify(top, keys, every_level, opts_at()).error();
   CHECK(e.code == Errc::too_deep);
-  CHECK(e.message.find("(a cycle)") != std::string::npos);
-  CHECK(cyc.asked.size() == 2);  // found on the second level
+  CHECK(e.message.find("sublayouts nest deeper than 8") != std::string::npos);
+  CHECK(cyc.asked.size() == kMaxSublayoutDepth + 1);  // one file per level, the top's included
 
   // Depth: distinct sublayouts nesting without end stop at kMaxSublayoutDepth.
   std::size_t deepest = 0;
@@ -630,6 +684,23 @@ TEST_CASE("sublayouts: verified with the functionary's key, links from <step>.<k
   CHECK(e.code == Errc::too_deep);
   CHECK(e.message.find("sublayouts nest deeper than 8") != std::string::npos);
   CHECK(deepest == kMaxSublayoutDepth);
+}
+
+TEST_CASE("sublayouts: a sublayout identical to its enclosing layout passes when its own links exist (the reference's verdict)") {
+  // Each level reads a deeper link directory, so the same layout bytes at two levels is no loop:
+  // in-toto-verify passes this chain. The depth and count bounds are what end a real loop.
+  auto owner = gen(), a = gen();
+  auto top = layout_of({step("build", {&a})}, {&a}, owner);
+  REQUIRE(sign(top, a.priv, a.pub));  // signed by owner and by a: a valid layout at both levels
+  Files f;
+  f.files["build." + a.k8() + ".link"] = layout_file(top);
+  f.files["build." + a.k8() + "/build." + a.k8() + ".link"] = link_file("build", a, {}, {{"out", H("1")}});
+  auto r = verify(top, {{owner.id(), owner.pub}}, f.loader(), opts_at());
+  INFO((r ? std::string("passed") : r.error().message));
+  REQUIRE(r);
+  CHECK(r->links_verified == 2);
+  CHECK(r->summary.products.at("out") == H("1"));
+  CHECK(f.asked == std::vector<std::string>{"build." + a.k8() + ".link", "build." + a.k8() + "/build." + a.k8() + ".link"});
 }
 
 TEST_CASE("a layout with no steps and no inspections passes with an empty summary") {
@@ -653,7 +724,7 @@ TEST_CASE("sublayouts: a functionary's fan-out of sibling sublayouts is bounded 
     return steps;
   };
   auto top = layout_of(fan(), {&a}, owner);
-  // Every link file down to depth 5 is a sublayout signed by a (distinct per depth, so no cycle)
+  // Every link file down to depth 5 is a sublayout signed by a (distinct per depth)
   // with 5 delegated steps: 5^5 = 3125 sublayouts, all within the depth bound.
   std::map<std::size_t, std::string> by_depth;
   std::size_t loads = 0;
@@ -672,4 +743,126 @@ TEST_CASE("sublayouts: a functionary's fan-out of sibling sublayouts is bounded 
   CHECK(e.code == Errc::too_large);
   CHECK(e.message.find("more than " + std::to_string(kMaxSublayouts) + " sublayouts") != std::string::npos);
   CHECK(loads < 5 * (kMaxSublayouts + 2));
+}
+
+TEST_CASE("link bytes: one budget per verify() over every file the loader returns, sublayouts included") {
+  CHECK(VerifyOptions{}.max_link_bytes == std::size_t{256} << 20);
+  auto owner = gen(), a = gen();
+  const std::map<std::string, crypto::SslibKey> keys{{owner.id(), owner.pub}};
+  std::vector<Step> steps;
+  for (int i = 0; i < 50; ++i) steps.push_back(step("s" + std::to_string(i), {&a}));
+  auto top = layout_of(steps, {&a}, owner);
+  // One big link returned for every step (a functionary's files need not differ).
+  LinkMetablock big;
+  big.signed_.name = "x";
+  big.signed_.command = {"make"};
+  big.signed_.byproducts["stdout"] = std::string(100'000, 'x');
+  REQUIRE(sign(big, a.priv, a.pub));
+  const std::string file = dump(big).value();
+  std::size_t loads = 0;
+  LinkLoader same = [&](std::string_view) -> Result<std::optional<std::string>> {
+    ++loads;
+    return std::optional<std::string>(file);
+  };
+  auto o = opts_at();
+  o.max_link_bytes = 10 * file.size();  // exactly ten files
+  auto r = verify(top, keys, same, o);
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == Errc::too_large);
+  CHECK(r.error().message == "in-toto: links: reading 's10." + a.k8() + ".link': the link files read exceed the budget of " +
+                                 std::to_string(10 * file.size()) + " bytes in one verification");
+  CHECK(loads == 11);  // stops at the first file over the budget
+  // Ten steps fit exactly.
+  top = layout_of(std::vector<Step>(steps.begin(), steps.begin() + 10), {&a}, owner);
+  loads = 0;
+  r = verify(top, keys, same, o);
+  REQUIRE(r);
+  CHECK(loads == 10);
+
+  // Sublayouts share the budget: a's sublayout file and its links count with the top's.
+  auto sub = layout_of(std::vector<Step>(steps.begin(), steps.begin() + 10), {&a}, a);
+  const std::string subf = layout_file(sub);
+  top = layout_of({step("build", {&a})}, {&a}, owner);
+  LinkLoader nested = [&](std::string_view rel) -> Result<std::optional<std::string>> {
+    return std::optional<std::string>(rel.find('/') == std::string_view::npos ? subf : file);
+  };
+  o.max_link_bytes = subf.size() + 10 * file.size();
+  CHECK(verify(top, keys, nested, o));
+  o.max_link_bytes -= 1;
+  r = verify(top, keys, nested, o);
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == Errc::too_large);
+  CHECK(r.error().message.starts_with("in-toto: sublayouts: step 'build' sublayout 'build." + a.k8() +
+                                      ".link': links: reading 'build." + a.k8() + "/s9." + a.k8() + ".link': "));
+}
+
+TEST_CASE("layout items: more than kMaxLayoutItems steps and inspections is too large, before any link is read") {
+  auto owner = gen(), a = gen();
+  std::vector<Step> steps;
+  for (std::size_t i = 0; i < kMaxLayoutItems; ++i) steps.push_back(step("s" + std::to_string(i), {&a}));
+  auto top = layout_of(steps, {&a}, owner, {inspection("i")});
+  Files f;
+  auto r = verify(top, {{owner.id(), owner.pub}}, f.loader(), opts_at());
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == Errc::too_large);
+  CHECK(r.error().message == "in-toto: links: the layout has 1025 steps and inspections, more than 1024");
+  CHECK(f.asked.empty());
+  // At the bound the links are read (and missing here).
+  top = layout_of(steps, {&a}, owner);
+  CHECK(verify(top, {{owner.id(), owner.pub}}, f.loader(), opts_at()).error().code == Errc::link_missing);
+}
+
+TEST_CASE("a layout key under dict key X whose keyid member is Y: signatures are selected by Y, files named by X") {
+  // verifylib: files are "<step>.<X[:8]>.link" (the step's pubkey), Metablock.verify_signature
+  // selects the signature by the key dict's "keyid" member, and a sublayout's links are read from
+  // "<step>.<X[:8]>/" (SUBLAYOUT_LINK_DIR_FORMAT with the dict key).
+  auto owner = gen(), a = gen(), c = gen();
+  const std::map<std::string, crypto::SslibKey> keys{{owner.id(), owner.pub}};
+  const std::string X(64, 'e');  // the dict key; Y = a.id() is the member
+  const std::string x8 = X.substr(0, 8);
+  auto with_x = [&](std::vector<Step> steps) {
+    LayoutMetablock mb;
+    mb.signed_.expires = "2030-01-01T00:00:00Z";
+    mb.signed_.expires_at = parse_expires(mb.signed_.expires).value();
+    mb.signed_.keys.emplace(X, LayoutKey::from(a.pub));
+    mb.signed_.steps = std::move(steps);
+    REQUIRE(sign(mb, owner.priv, owner.pub));
+    return mb;
+  };
+  Step s;
+  s.name = "build";
+  s.pubkeys = {X};
+  s.threshold = 1;
+  s.expected_command = {"make"};
+  auto top = with_x({s});
+  REQUIRE(top.signed_.keys.at(X).keyid == a.id());
+  ArtifactMap prod{{"out", H("1")}};
+  const std::string by_y = link_file("build", a, {}, prod);  // its signature names Y
+  Files f;
+  f.files["build." + x8 + ".link"] = by_y;
+  auto r = verify(top, keys, f.loader(), opts_at());
+  INFO((r ? std::string("passed") : r.error().message));
+  REQUIRE(r);
+  CHECK(r->links_verified == 1);
+  CHECK(f.asked == std::vector<std::string>{"build." + x8 + ".link"});
+  // The same signature naming X is not found (the member selects): dropped, threshold not met.
+  f.files["build." + x8 + ".link"] = signature_named(by_y, X);
+  CHECK(verify(top, keys, f.loader(), opts_at()).error().code == Errc::threshold_not_met);
+  // A file named after Y is never read.
+  f.files.clear();
+  f.files["build." + a.k8() + ".link"] = by_y;
+  CHECK(verify(top, keys, f.loader(), opts_at()).error().code == Errc::link_missing);
+
+  // A sublayout signed by a (its signature naming Y): verified with {Y: a}, its links read from
+  // "build.<X[:8]>/".
+  auto sub = layout_of({step("compile", {&c})}, {&c}, a);
+  Files g;
+  g.files["build." + x8 + ".link"] = layout_file(sub);
+  g.files["build." + x8 + "/compile." + c.k8() + ".link"] = link_file("compile", c, {}, prod);
+  r = verify(top, keys, g.loader(), opts_at());
+  INFO((r ? std::string("passed") : r.error().message));
+  REQUIRE(r);
+  CHECK(r->links_verified == 2);
+  CHECK(g.asked == std::vector<std::string>{"build." + x8 + ".link", "build." + x8 + "/compile." + c.k8() + ".link"});
+  CHECK(r->summary.products == prod);
 }
