@@ -125,6 +125,7 @@ Result<LayoutSignResult> sign_layout(const Context& ctx, std::string_view layout
   for (const auto& s : signers) {
     SIGNY_TRY_VOID(intoto::sign(mb, s.key, s.pub));
     result.keyids.push_back(s.pub.keyid());
+    result.key_ids.push_back(s.trust_dir_id);
   }
   result.file = SIGNY_TRY(intoto::dump(mb));
   // What is written is what verifies: the dumped bytes parsed again, each signature checked.

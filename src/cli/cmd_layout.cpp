@@ -39,11 +39,13 @@ void register_layout(Registry& r) {
                   " signature(s) are replaced by the new one(s)");
       SIGNY_TRY_VOID(atomic_write(o->out, res->file, 0644));
       if (r.global.output == OutputFormat::json) {
-        print_json({{"gun", res->gun}, {"out", o->out}, {"keyids", res->keyids}, {"key", o->key.empty() ? "root" : "layout"},
-                    {"replaced_signatures", res->replaced_signatures}});
+        print_json({{"gun", res->gun}, {"out", o->out}, {"keyids", res->keyids}, {"key_ids", res->key_ids},
+                    {"key", o->key.empty() ? "root" : "layout"}, {"replaced_signatures", res->replaced_signatures}});
       } else {
+        // The trust dir's key ID (signy key list) and the in-toto one (key export --format in-toto).
         std::cout << "Signed " << o->out << " for " << res->gun << " with " << (o->key.empty() ? "root" : "layout") << " key";
-        for (const auto& id : res->keyids) std::cout << " " << id;
+        for (std::size_t i = 0; i < res->keyids.size(); ++i)
+          std::cout << (i ? ", " : " ") << res->key_ids[i] << " (in-toto key ID " << res->keyids[i] << ")";
         std::cout << "\n";
       }
       return {};

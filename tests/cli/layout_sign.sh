@@ -18,7 +18,7 @@ python3 -c 'import json,sys; json.dump(json.load(open(sys.argv[1]))["signed"], o
 edit() { python3 -c 'import json,sys; d=json.load(open("layout.json")); exec(sys.argv[2]); json.dump(d, open(sys.argv[1],"w"))' "$@"; }
 
 out=$(s layout sign layout.json $gun --out signed.layout 2>err) || die "layout sign: $(cat err)"
-[[ $out == "Signed signed.layout for $gun with root key $want" ]] || die "output: $out"
+[[ $out == "Signed signed.layout for $gun with root key $rid (in-toto key ID $want)" ]] || die "output: $out"
 [[ ! -s err ]] || die "a signed object is not a metablock, nothing to say on stderr: $(cat err)"
 "$SIGNY_TESTTOOL" verify signed.layout root.pub >/dev/null || die "the root-signed layout does not verify with the exported root key"
 [[ $(python3 -c 'import json; print(len(json.load(open("signed.layout"))["signatures"]))') == 1 ]] || die "not one signature"
@@ -40,7 +40,8 @@ ok "a signed metablock is re-signed: its signatures are replaced, said on stderr
 s -o json layout sign layout.json $gun --out j.layout | python3 -c '
 import json, sys
 d = json.load(sys.stdin)
-assert d["keyids"] == [sys.argv[1]] and d["key"] == "root" and d["replaced_signatures"] == 0, d' "$want" || die "json output"
+assert d["keyids"] == [sys.argv[1]] and d["key_ids"] == [sys.argv[2]] and d["key"] == "root" and d["replaced_signatures"] == 0, d' \
+  "$want" "$rid" || die "json output"
 ok "-o json lists the signing key IDs"
 
 # Refusals: one line, the right exit code, no file written.
@@ -80,7 +81,7 @@ for t in ed25519 rsa ecdsa; do
   s key export "$kid" --format in-toto >"$t.pub"
   kwant=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["keyid"])' "$t.pub")
   out=$(s layout sign layout.json $gun --out "$t.layout" --key "$kid") || die "--key $t"
-  [[ $out == *"with layout key $kwant" ]] || die "--key $t output: $out"
+  [[ $out == *"with layout key $kid (in-toto key ID $kwant)" ]] || die "--key $t output: $out"
   "$SIGNY_TESTTOOL" verify "$t.layout" "$t.pub" >/dev/null || die "the $t-signed layout does not verify"
   ! "$SIGNY_TESTTOOL" verify "$t.layout" root.pub >/dev/null 2>&1 || die "the $t-signed layout verifies with the root key"
 done

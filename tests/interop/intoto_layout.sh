@@ -99,7 +99,7 @@ rc=0; "$SIGNY_TESTTOOL" layout-trust $root_json root-signed.layout >/dev/null 2>
 ! in_toto_verify root-signed.layout new-root.pub ecdsa || die "in-toto-verify accepts the old layout with the new root key"
 grep -q "SignatureVerificationError" verify.out || die "old layout, new root key: $(cat verify.out)"
 out=$(s layout sign layout.json $gun --out new.layout) || die "layout sign after the rotation"
-[[ $out == *"with root key $(json 'd["keyid"]' <new-root.pub)" ]] || die "not signed with the new root key: $out"
+[[ $out == *"with root key $new (in-toto key ID $(json 'd["keyid"]' <new-root.pub))" ]] || die "not signed with the new root key: $out"
 "$SIGNY_TESTTOOL" layout-trust $root_json new.layout >/dev/null || die "the re-signed layout is refused"
 in_toto_verify new.layout new-root.pub ecdsa || die "in-toto-verify refuses the re-signed layout: $(cat verify.out)"
 ok "after signy key rotate GUN root, the old root key's layout is refused; re-signed with the new root key it is accepted"

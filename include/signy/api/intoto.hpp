@@ -70,6 +70,7 @@ struct LayoutSignResult {
   std::string gun;
   std::string file;  // the signed metablock, as in-toto dumps it (intoto::dump)
   std::vector<std::string> keyids;  // the in-toto key IDs that signed, in signing order
+  std::vector<std::string> key_ids;  // the same keys' IDs in the trust dir (signy key list)
   std::size_t replaced_signatures = 0;  // of a metablock given as input
   bool was_metablock = false;
 };
