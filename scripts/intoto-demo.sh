@@ -64,8 +64,10 @@ else
   sources=(foo.py)
   write_cmd=(sh -c 'printf "VERSION = \"foo-v1\"\n\nprint(\"Hello in-toto\")\n" >foo.py')
 fi
-# Step write-code: bob writes the code (the original: by hand; here a recorded command).
-in-toto-run -n write-code -k "$out/keys/bob" -t rsa -p "${sources[@]}" -- "${write_cmd[@]}" >/dev/null
+# Step write-code: bob writes the code (by hand in the original), then records what he wrote
+# (in-toto-run --no-command: the link's command is empty, as the step expects).
+"${write_cmd[@]}"
+in-toto-run -n write-code -k "$out/keys/bob" -t rsa -p "${sources[@]}" -x >/dev/null
 # Step package: carl packages it.
 package_cmd=(tar zcvf "$archive" "${sources[@]}")
 in-toto-run -n package -k "$out/keys/carl" -t ed25519 -m "${sources[@]}" -p "$archive" "${sources[@]}" -- "${package_cmd[@]}" >/dev/null
