@@ -53,6 +53,10 @@ struct TrustedTarget {
 Result<TrustedTarget> trusted_target(const Context& ctx, const oci::Reference& ref,
                                      const std::function<Status()>& before_refresh = {}, bool releases_first = false);
 
+// Refreshes the collection and returns its trusted root (what in-toto layouts signed with the
+// root key are checked against: api/intoto.hpp root_layout_trust).
+Result<tuf::Root> trusted_root(const Context& ctx, std::string_view gun);
+
 // The length and every hash the target lists (of sha256 and sha512) must equal the digests of
 // `what` (named in the error).
 Status compare_with_target(const TrustedTarget& target, const crypto::Digests& d, std::string_view what);

@@ -646,6 +646,18 @@ Result<TrustedTarget> trusted_target(const Context& ctx, const oci::Reference& r
   return out;
 }
 
+Result<tuf::Root> trusted_root(const Context& ctx, std::string_view gun) {
+  SIGNY_TRY_VOID(notary::check_gun(gun));
+  auto coll = SIGNY_TRY(open_collection(ctx, gun));
+  tuf::Updater updater(coll.gun, coll.cache_dir, *coll.remote, ctx.now, ctx.updater);
+  if (auto st = updater.refresh(); !st) {
+    if (tuf::is_missing(st.error()) && !fs::exists(coll.cache_dir / "root.json"))
+      return fail(st.error().code, "no trust collection " + coll.gun + " (signy sign creates one)");
+    return tl::unexpected(st.error().context(coll.gun));
+  }
+  return updater.trusted().root().signed_;
+}
+
 Status compare_with_target(const TrustedTarget& target, const crypto::Digests& d, std::string_view what) {
   if (static_cast<std::int64_t>(d.length) != target.meta.length)
     return fail(Errc::length_mismatch, std::string(what) + " is " + std::to_string(d.length) + " bytes, the signed target " +
