@@ -2,10 +2,12 @@
 // and what verify --in-toto fetches and checks before the in-toto verifier runs. The layout of
 // targets and roles is in signy/api/intoto_dist.hpp; why, in docs/security/in-toto-distribution.md.
 #include <algorithm>
+#include <memory>
 #include <set>
 
 #include "api/intoto_publish.hpp"
 #include "api/registries.hpp"
+#include "signy/api/intoto.hpp"
 #include "signy/api/intoto_dist.hpp"
 #include "signy/cjson/cjson.hpp"
 #include "signy/crypto/sslib.hpp"
@@ -77,9 +79,20 @@ Result<PreparedInToto> prepare_in_toto(const InTotoPublish& publish, const crypt
     layout_custom_list.push_back(name);
     out.targets.check_root = [](const tuf::Root&) -> Status { return {}; };
   } else {
-    // Root-anchored layouts (signy layout sign) are checked with the trusted root's keys, which
-    // this build cannot derive yet: refuse rather than publish a layout nobody can verify.
-    return fail(Errc::usage, "--in-toto needs --layout-key PUB (the layout's dedicated key; root-anchored layouts are not supported by this build)");
+    // Root-anchored (signy layout sign): checked once the collection's root is known (a new
+    // collection's too), with its root keys and threshold as verify will check it.
+    auto shared = std::make_shared<intoto::LayoutMetablock>(std::move(layout));
+    auto file = publish.layout.string();
+    out.targets.check_root = [shared, file](const tuf::Root& root) -> Status {
+      auto trust = SIGNY_TRY(root_layout_trust(root).map_error([&](Error e) { return e.context("--layout " + file); }));
+      std::size_t good = 0;
+      for (const auto& [id, key] : trust.keys)
+        if (intoto::verify_signature(*shared, key, id)) ++good;
+      if (good < trust.threshold)
+        return fail(Errc::threshold_not_met, "--layout " + file + " does not verify with the collection's root keys: " + std::to_string(good) +
+                                                 " of " + std::to_string(trust.threshold) + " signatures (sign it with signy layout sign, or give --layout-key)");
+      return {};
+    };
   }
   auto layout_meta = tuf::make_file_meta(layout_bytes);
   layout_meta.custom = tuf::Json{{"in-toto", layout_custom_list}};

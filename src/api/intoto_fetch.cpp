@@ -163,9 +163,17 @@ Result<InTotoVerifyResult> verify_bundle_intoto(const Context& ctx, std::string_
     check.layout_keys.emplace(key.keyid(), std::move(key));
     result.layout_keys.push_back(std::string(id));
   }
-  if (check.layout_keys.empty())
-    return fail(Errc::untrusted_key, layout_name + " names no layout key target (root-anchored layouts are not supported by this build)");
-  result.layout_keys_from = "targets";
+  if (check.layout_keys.empty()) {
+    // No dedicated key: the layout is anchored in the root.json this refresh verified, checked
+    // with root's keys and threshold (never a key from unsigned data).
+    auto trust = SIGNY_TRY(root_layout_trust(t.root).map_error([&](Error e) { return e.context(layout_name); }));
+    for (const auto& [id, _] : trust.keys) result.layout_keys.push_back(id);
+    check.layout_keys = std::move(trust.keys);
+    check.layout_threshold = trust.threshold;
+    result.layout_keys_from = "root";
+  } else {
+    result.layout_keys_from = "targets";
+  }
   // 4. The links, each checked by its target, handed to the verifier by file name. A sublayout's
   //    links ("<step>.<k8>/...") are not distributed: the loader finds none.
   auto links = std::make_shared<std::map<std::string, std::string, std::less<>>>();

@@ -627,6 +627,7 @@ std::optional<InTotoTargets> in_toto_targets_of(const tuf::TrustedSet& set, cons
       if (delegation && !tuf::RepositoryEditor::within_paths(*delegation, name)) continue;
       if (auto it = role->signed_.targets.find(name); it != role->signed_.targets.end()) t.from_role.emplace(name, it->second);
     }
+  t.root = set.root().signed_;
   return t;
 }
 }  // namespace

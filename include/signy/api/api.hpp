@@ -121,6 +121,7 @@ struct InTotoTargets {
   // Every target of the role that signed the bundle (its links must be there).
   std::map<std::string, tuf::FileMeta> from_role;
   std::string bundle_bytes;  // a thin bundle: the verified bundle.json (the artifact in-toto checks)
+  tuf::Root root;            // the root.json the refresh verified (root-anchored layouts)
 };
 
 struct VerifyResult {
