@@ -153,6 +153,8 @@ Result<InTotoVerifyResult> verify_bundle_intoto(const Context& ctx, std::string_
     if (!name.starts_with(kInTotoPubkeyPrefix) || !name.ends_with(".pub"))
       return fail(Errc::untrusted_key, layout_name + " lists " + shown(name) + ", not an in-toto-pubkeys/<keyid>.pub target");
     id = id.substr(kInTotoPubkeyPrefix.size(), id.size() - kInTotoPubkeyPrefix.size() - 4);
+    if (id.size() != 64 || !std::all_of(id.begin(), id.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); }))
+      return fail(Errc::untrusted_key, layout_name + " lists " + shown(name) + ", not an in-toto-pubkeys/<64 hex key ID>.pub target");
     auto key_it = t.from_targets.find(name);
     if (key_it == t.from_targets.end())
       return fail(Errc::untrusted_key, verified.gun + ": targets signs no layout key " + shown(name) + " (a delegation's copy is never used)");
