@@ -103,41 +103,40 @@ class Fetcher {
 Result<InTotoVerifyResult> verify_bundle_intoto(const Context& ctx, std::string_view ref_text, const VerifyResult& verified,
                                                 const std::optional<fs::path>& thick_file, const InTotoVerifyOptions& options) {
   auto ref = SIGNY_TRY(oci::parse_reference(ref_text));
-  const std::string what = verified.gun + ":" + verified.target;
   if (!verified.in_toto)
-    return fail(Errc::link_missing, what + " has no in-toto metadata: its signed target lists none in custom (signed without --in-toto)");
+    return fail(Errc::link_missing, "the signed target has no in-toto metadata in its custom (signed without --in-toto)");
   const auto& t = *verified.in_toto;
   InTotoVerifyResult result;
   // 1. What the bundle's custom lists: the layout once, then links of this bundle only.
   if (!t.listed.is_array() || t.listed.empty())
-    return fail(Errc::untrusted_key, what + ": custom[\"in-toto\"] is not a list of in-toto target names");
+    return fail(Errc::untrusted_key, "the signed target's custom[\"in-toto\"] is not a list of in-toto target names");
   const std::string link_dir = std::string(kInTotoLinkPrefix) + hex_encode(verified.digests.sha256) + "/";
   bool layout_listed = false;
   for (const auto& item : t.listed) {
-    if (!item.is_string()) return fail(Errc::untrusted_key, what + ": custom[\"in-toto\"] holds a non-string");
+    if (!item.is_string()) return fail(Errc::untrusted_key, "the signed target's custom[\"in-toto\"] holds a non-string");
     const auto& name = item.get_ref<const std::string&>();
     if (name == kInTotoLayoutTarget) {
       layout_listed = true;
       continue;
     }
     if (!name.starts_with(link_dir) || !valid_link_file_name(std::string_view(name).substr(link_dir.size())))
-      return fail(Errc::untrusted_key, what + " lists the in-toto target " + shown(name) + ", not a link file under " + link_dir);
+      return fail(Errc::untrusted_key, "the signed target lists the in-toto target " + shown(name) + ", not a link file under " + link_dir);
     if (std::find(result.links.begin(), result.links.end(), name) != result.links.end())
-      return fail(Errc::untrusted_key, what + " lists the link " + shown(name) + " twice");
+      return fail(Errc::untrusted_key, "the signed target lists the link " + shown(name) + " twice");
     result.links.push_back(name);
   }
-  if (!layout_listed) return fail(Errc::untrusted_key, what + " does not list " + std::string(kInTotoLayoutTarget) + " in custom[\"in-toto\"]");
+  if (!layout_listed) return fail(Errc::untrusted_key, "the signed target does not list " + std::string(kInTotoLayoutTarget) + " in custom[\"in-toto\"]");
   // 2. The layout and its keys: targets' own targets only (a delegation may sign any name: its
   //    paths are prefixes, and it must never choose the layout or the key that checks it).
   const std::string layout_name(kInTotoLayoutTarget);
   auto layout_it = t.from_targets.find(layout_name);
   if (layout_it == t.from_targets.end())
-    return fail(Errc::untrusted_key, verified.gun + ": targets signs no " + layout_name + " (a delegation's copy is never used)");
+    return fail(Errc::untrusted_key, "targets signs no " + layout_name + " (a delegation's copy is never used)");
   result.layout = layout_name;
   // 3. The links: signed by the role that signed the bundle (trusted_target kept only those).
   for (const auto& name : result.links)
     if (!t.from_role.contains(name))
-      return fail(Errc::untrusted_key, "the link " + shown(name) + " listed by " + what + " is not a target of " + verified.role + ", which signed the bundle");
+      return fail(Errc::untrusted_key, "the link " + shown(name) + " listed by the signed target is not a target of " + verified.role + ", which signed the bundle");
 
   Fetcher fetch(ctx, ref, options);
   result.storage = fetch.where();
@@ -157,7 +156,7 @@ Result<InTotoVerifyResult> verify_bundle_intoto(const Context& ctx, std::string_
       return fail(Errc::untrusted_key, layout_name + " lists " + shown(name) + ", not an in-toto-pubkeys/<64 hex key ID>.pub target");
     auto key_it = t.from_targets.find(name);
     if (key_it == t.from_targets.end())
-      return fail(Errc::untrusted_key, verified.gun + ": targets signs no layout key " + shown(name) + " (a delegation's copy is never used)");
+      return fail(Errc::untrusted_key, "targets signs no layout key " + shown(name) + " (a delegation's copy is never used)");
     auto bytes = SIGNY_TRY(fetch.get(name, key_it->second));
     auto json = SIGNY_TRY(cjson::parse_strict(bytes).map_error([&](Error e) { return e.context(name); }));
     auto key = SIGNY_TRY(crypto::SslibKey::from_json(json).map_error([&](Error e) { return e.context(name); }));
