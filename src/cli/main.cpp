@@ -192,6 +192,7 @@ int main(int argc, char** argv) {
   cli::register_image(registry);
   cli::register_list(registry);
   cli::register_delete(registry);
+  cli::register_layout(registry);
   cli::register_intoto(registry);
 
   try {

@@ -159,7 +159,10 @@ Result<PublicKey> SslibKey::public_key() const {
 }
 
 Result<SslibKey> sslib_public_key(const PrivateKey& key, bool ecdsa_trailing_newline) {
-  const auto& pub = key.public_key();
+  return sslib_public_key(key.public_key(), ecdsa_trailing_newline);
+}
+
+Result<SslibKey> sslib_public_key(const PublicKey& pub, bool ecdsa_trailing_newline) {
   switch (pub.algorithm()) {
     case KeyAlgorithm::ed25519: return SslibKey{"ed25519", "ed25519", hex_encode(pub.ed25519_raw()), std::nullopt};
     case KeyAlgorithm::rsa: return SslibKey{"rsa", "rsassa-pss-sha256", strip_trailing_newline(pub.spki_pem()), std::nullopt};

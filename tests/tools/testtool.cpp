@@ -2,6 +2,7 @@
 // scripts (tests/interop/intoto.sh). Not installed; not part of the CLI.
 //   signy-testtool sign FILE OUT (--sslib-key KEYFILE [--password P] | --store DIR --key-id ID)
 //   signy-testtool verify FILE PUBFILE...
+//   signy-testtool layout-trust ROOT_JSON LAYOUT
 //   signy-testtool record DIR [THREADS]   artifacts as an inspection records them (JSON, sorted)
 #include <cstdio>
 #include <cctype>
@@ -10,6 +11,8 @@
 #include <vector>
 
 #include "signy/api/api.hpp"
+#include "signy/api/intoto.hpp"
+#include "signy/intoto/metadata.hpp"
 #include "signy/cjson/cjson.hpp"
 #include "signy/notary/remote.hpp"
 #include "signy/crypto/sslib.hpp"
@@ -94,6 +97,29 @@ int main(int argc, char** argv) {
     std::printf("verified\n");
     return 0;
   }
+  if (a.size() == 3 && a[0] == "layout-trust") {
+    // layout-trust ROOT_JSON LAYOUT: checks the layout's signatures against api::root_layout_trust
+    // of root.json (its root keys and threshold), as verify --in-toto anchors a root-signed layout.
+    auto root_text = read_file_limited(a[1], 16 << 20);
+    if (!root_text) return die(root_text.error().message);
+    auto root = tuf::parse_root(*root_text);
+    if (!root) return die(root.error().message);
+    auto trust = api::root_layout_trust(root->signed_);
+    if (!trust) return die(trust.error().message);
+    auto text = read_file_limited(a[2], intoto::kMaxMetadataBytes);
+    if (!text) return die(text.error().message);
+    auto layout = intoto::parse_layout(*text);
+    if (!layout) return die(layout.error().message);
+    std::size_t good = 0;
+    for (const auto& [id, key] : trust->keys) {
+      std::printf("root layout key %s\n", id.c_str());
+      if (intoto::verify_signature(*layout, key, id)) ++good;
+    }
+    if (good < trust->threshold)
+      return die("layout signed by " + std::to_string(good) + " of the " + std::to_string(trust->threshold) + " root keys needed");
+    std::printf("verified by %zu of %zu root keys (threshold %zu)\n", good, trust->keys.size(), trust->threshold);
+    return 0;
+  }
   if ((a.size() == 2 || a.size() == 3) && a[0] == "record") {
     intoto::RecordOptions opts;
     if (a.size() == 3) opts.threads = static_cast<unsigned>(std::stoul(a[2]));
@@ -133,5 +159,5 @@ int main(int argc, char** argv) {
     std::printf("published %s targets\n", a[5].c_str());
     return 0;
   }
-  return die("usage: sign FILE OUT (--sslib-key K [--password P] | --store DIR --key-id ID) | verify FILE PUB... | record DIR [THREADS]");
+  return die("usage: sign FILE OUT (--sslib-key K [--password P] | --store DIR --key-id ID) | verify FILE PUB... | layout-trust ROOT_JSON LAYOUT | record DIR [THREADS]");
 }

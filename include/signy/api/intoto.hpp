@@ -59,4 +59,41 @@ Result<std::map<std::string, crypto::SslibKey>> load_layout_keys(const std::vect
 // nothing is followed outside `dir`; files above intoto::kMaxMetadataBytes are refused.
 intoto::LinkLoader link_dir_loader(const std::filesystem::path& dir);
 
+// Layouts anchored in the TUF root (issue 9 item 5): the root role's keys of a trusted root.json
+// (the public key inside each x509 certificate) as securesystemslib keys by their key IDs, which
+// are the IDs `signy key export --format in-toto` prints for the private keys, and root's
+// threshold. Keys of a type in-toto cannot use are left out (they verify nothing, as in Notary);
+// none left is Errc::untrusted_key. Feed it to intoto::verify with
+// VerifyOptions{.layout_threshold = threshold}: a layout is trusted only with signatures by
+// `threshold` distinct root keys of the root the TUF refresh just verified.
+struct LayoutTrust {
+  std::map<std::string, crypto::SslibKey> keys;  // securesystemslib key ID -> key
+  std::size_t threshold = 1;
+};
+Result<LayoutTrust> root_layout_trust(const tuf::Root& root);
+
+// signy layout sign: signs a layout (the bytes of its `signed` object, or of a whole metablock
+// whose signatures are replaced) for collection `gun`.
+//  - default: the GUN's TUF metadata is refreshed and the layout is signed with every root key of
+//    the trusted root.json that the trust dir holds (so one signer holding several keys can meet
+//    a root threshold above 1); none held is Errc::not_found naming the GUN;
+//  - key_id (--key): a dedicated layout key in the trust dir (ecdsa, ed25519 or rsa), by its
+//    trust-dir key ID; nothing is downloaded (the key is trusted only once `targets` signs it).
+// Refused: a layout that does not parse or has unknown members (Errc::malformed_json and the
+// model's other codes), and one that expired before ctx.now (Errc::expired). Every signature is
+// verified over the dumped file, re-parsed, before the bytes are returned.
+struct LayoutSignOptions {
+  std::optional<std::string> key_id;
+};
+struct LayoutSignResult {
+  std::string gun;
+  std::string file;  // the signed metablock, as in-toto dumps it (intoto::dump)
+  std::vector<std::string> keyids;  // the in-toto key IDs that signed, in signing order
+  std::vector<std::string> key_ids;  // the same keys' IDs in the trust dir (signy key list)
+  std::size_t replaced_signatures = 0;  // of a metablock given as input
+  bool was_metablock = false;
+};
+Result<LayoutSignResult> sign_layout(const Context& ctx, std::string_view layout, std::string_view gun,
+                                     const LayoutSignOptions& options = {});
+
 }  // namespace signy::api

@@ -31,6 +31,9 @@ struct SslibKey {
 // The public dict of a private key, in in-toto-keygen's form (ecdsa_trailing_newline chooses
 // between keygen's PEM and one imported from a public PEM file).
 Result<SslibKey> sslib_public_key(const PrivateKey& key, bool ecdsa_trailing_newline = true);
+// The same dict for a public key (e.g. the key inside a Notary root certificate): equal to the
+// private key's dict, so both give one key ID.
+Result<SslibKey> sslib_public_key(const PublicKey& key, bool ecdsa_trailing_newline = true);
 
 // {"keyid":…,"sig":"<hex>"} over msg (RSA-PSS salt 32, Ed25519, DER ECDSA SHA-256).
 Result<cjson::Json> sslib_sign(const PrivateKey& key, const SslibKey& pub, std::span<const std::uint8_t> msg);
