@@ -333,6 +333,7 @@ if (cd "$tmp/verify-bad" && $vcmd) >"$tmp/verify-bad.log" 2>&1; then die "in-tot
   echo "exit status non-zero (refused)"
 } >verify.txt
 cd "$root"
+scripts/gen-intoto-chains.sh  # intoto/chains/: supply chains and in-toto-verify's verdicts (its README.md)
 
 # ------------------------------------------------------------------------------ CNAB
 log "cnab: bundle.json and a thick bundle"
@@ -562,6 +563,8 @@ other control characters are raw. \`tests/unit/cjson/test_vectors.cpp\` checks \
 - \`verify.txt\` — the record: \`in-toto-verify --layout root.layout --layout-keys rsa.pub\` in a copy of \`work/\`
   with the layout and links: exit status 0 (the script fails otherwise), and refused once
   \`out/main.c\` is tampered with.
+- \`chains/\` — supply chains (keys, layouts, links, artifacts) and in-toto-verify's verdict on each
+  (\`scripts/gen-intoto-chains.sh\`, described in \`chains/README.md\`).
 
 Used by \`tests/unit/crypto/test_sslib_fixtures.cpp\` (key loading, key IDs, link signatures,
 encrypted keys) and \`tests/interop/intoto.sh\` (signy verifies these, in-toto-verify accepts what

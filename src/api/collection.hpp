@@ -2,6 +2,8 @@
 // collection's locks with retries, and find a target in the freshly verified metadata.
 #pragma once
 #include <functional>
+#include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -12,6 +14,16 @@
 
 namespace signy::api {
 
+// What --in-toto adds to a sign (cnab-spec 301): targets of the top-level targets role, targets of
+// targets/releases beside the bundle, the bundle target's custom, and a check of the layout
+// against the root it will be verified with (run once the collection's root is known, before
+// anything is signed). The bundle goes into targets/releases and leaves targets' own list.
+struct InTotoSignTargets {
+  std::map<std::string, tuf::FileMeta> top, releases;
+  tuf::Json bundle_custom;
+  std::function<Status(const tuf::Root&)> check_root;
+};
+
 // Publishes `digests` as target ref.tag of ref.gun() (creating the collection on first use): the
 // collection lock, the key lock on a first sign, and up to kPublishAttempts publishes when other
 // writers win the race. The bytes were hashed by the caller, once. before_publish (once, under the
@@ -19,7 +31,8 @@ namespace signy::api {
 // metadata is published: a thin bundle moves its tag there, so a refused key or passphrase leaves
 // the registry's tag on the release that is signed now.
 Result<SignResult> sign_target(const Context& ctx, const oci::Reference& ref, const crypto::Digests& digests,
-                               const SignOptions& options, const std::function<Status()>& before_publish = {});
+                               const SignOptions& options, const std::function<Status()>& before_publish = {},
+                               const InTotoSignTargets* in_toto = nullptr);
 
 // A digest pinned in the reference (REF@sha256:HEX, REF@sha512:HEX) must be that of what is signed.
 Status check_pinned_file(const oci::Reference& ref, const crypto::Digests& d, std::string_view what);
@@ -29,6 +42,7 @@ struct TrustedTarget {
   tuf::FileMeta meta;
   bool trusted_on_first_use = false;
   std::vector<std::string> warnings;
+  std::optional<InTotoTargets> in_toto;  // when the target's custom has "in-toto"
 };
 // Refreshes the collection and returns target ref.tag (with a pinned digest checked against it).
 // before_refresh runs after the collection is opened and before anything is downloaded (to refuse

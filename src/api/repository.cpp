@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "api/collection.hpp"
+#include "api/intoto_publish.hpp"
 #include "signy/api/api.hpp"
 #include "signy/cnab/archive.hpp"
 #include "signy/cnab/bundle.hpp"
@@ -259,6 +260,27 @@ Result<std::optional<crypto::PrivateKey>> releases_key(const keystore::KeyStore&
   return std::optional<crypto::PrivateKey>();
 }
 
+// --in-toto: the key of an existing targets/releases delegation, which must be in the trust dir
+// (by key ID, as releases_key finds it); none when targets delegates no targets/releases yet.
+Result<std::optional<crypto::PrivateKey>> held_releases_key(const keystore::KeyStore& ks, const tuf::TrustedSet& set) {
+  const auto* top = set.targets();
+  if (!top) return fail(Errc::internal, "no trusted targets after a refresh");
+  const auto* d = tuf::RepositoryEditor::find_delegation(top->signed_, kReleasesRole);
+  if (!d) return std::optional<crypto::PrivateKey>();
+  for (const auto& id : d->keys.keyids) {
+    auto it = top->signed_.delegations.keys.find(id);
+    if (it == top->signed_.delegations.keys.end()) continue;
+    auto canonical = it->second.canonical_key_id();
+    std::error_code ec;
+    if (fs::exists(ks.dir() / "private" / (canonical + ".key"), ec)) {
+      log::info("signing into " + std::string(kReleasesRole) + " with its key " + canonical);
+      return std::optional<crypto::PrivateKey>(SIGNY_TRY(ks.load(canonical)));
+    }
+  }
+  return fail(Errc::not_found, "targets delegates " + std::string(kReleasesRole) + " but none of its keys is in " +
+                                   (ks.dir() / "private").string() + ": --in-toto signs the bundle and its links there");
+}
+
 std::int64_t unix_seconds(TimePoint t) {
   return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
 }
@@ -268,9 +290,10 @@ std::int64_t unix_seconds(TimePoint t) {
 namespace {
 // One refresh, sign and publish of the collection; sign_thick calls it under the locks.
 Result<SignResult> sign_once(const Context& ctx, const oci::Reference& ref, const crypto::Digests& digests,
-                             const SignOptions& options, const std::function<Status()>& before_publish) {
+                             const SignOptions& options, const std::function<Status()>& before_publish,
+                             const InTotoSignTargets* in_toto) {
   auto coll = SIGNY_TRY(open_collection(ctx, ref.gun()));
-  SignResult result{ref.gun(), ref.tag, digests, 0, false};
+  SignResult result{ref.gun(), ref.tag, digests, 0, false, "targets", {}, {}};
   auto ks = SIGNY_TRY(keystore::KeyStore::open(ctx.trust_dir, *ctx.passphrases));
 
   tuf::Updater updater(coll.gun, coll.cache_dir, *coll.remote, ctx.now, ctx.updater);
@@ -279,6 +302,7 @@ Result<SignResult> sign_once(const Context& ctx, const oci::Reference& ref, cons
   // The keystore gives the keys, the editor edits and signs, the remote publishes.
   std::optional<crypto::PrivateKey> root_key, targets_key, snapshot_key, timestamp_key, releases;
   std::optional<tuf::RepositoryEditor> editor;
+  const tuf::Targets* releases_current = nullptr;  // --in-toto: targets/releases as verified, if published
   if (!refreshed && tuf::is_missing(refreshed.error()) && !fs::exists(coll.cache_dir / "root.json")) {
     // First sign of this GUN: create the collection (notary client initialize).
     if (options.root_key_file && options.root_key_id) return fail(Errc::usage, "give --root-key or --root-key-id, not both");
@@ -317,8 +341,9 @@ Result<SignResult> sign_once(const Context& ctx, const oci::Reference& ref, cons
       if (given) log::warn(std::string(option) + " applies only when a collection is created; " + coll.gun + " exists and keeps its keys");
     const auto& set = updater.trusted();
     const auto& root = set.root().signed_;
-    if (options.releases_role) releases = SIGNY_TRY(releases_key(ks, set, ref.tag));
-    if (!releases) targets_key = SIGNY_TRY(key_for_role(ks, root, "targets"));
+    if (options.releases_role && !in_toto) releases = SIGNY_TRY(releases_key(ks, set, ref.tag));
+    if (in_toto) releases = SIGNY_TRY(held_releases_key(ks, set));
+    if (!releases || in_toto) targets_key = SIGNY_TRY(key_for_role(ks, root, "targets"));
     auto online = SIGNY_TRY(online_keys(ks, root, *coll.remote));
     snapshot_key = std::move(online.snapshot);
     timestamp_key = std::move(online.timestamp);
@@ -332,8 +357,39 @@ Result<SignResult> sign_once(const Context& ctx, const oci::Reference& ref, cons
                          .map_error([&](Error e) { return e.context(coll.gun); }));
       result.role = kReleasesRole;
     }
+    if (in_toto) releases_current = current ? &current->signed_ : nullptr;
+  }
+  if (in_toto) {
+    SIGNY_TRY_VOID(in_toto->check_root(editor->root()));
+    if (!releases) {
+      // targets/releases does not exist yet: a new key of its own, in the trust dir before the
+      // delegation naming it is published (SIGNY_RELEASES_PASSPHRASE; delegation keys have no GUN).
+      releases = SIGNY_TRY(crypto::PrivateKey::generate(crypto::KeyAlgorithm::ecdsa_p256));
+      auto info = SIGNY_TRY(ks.store(*releases, kReleasesRole, ""));
+      log::info("created the " + std::string(kReleasesRole) + " key " + info.key_id + " for " + coll.gun);
+      // Every name (""): Notary paths are prefixes and tags have no common one. The layout and its
+      // keys are therefore taken from targets' own list only at verification, never from here.
+      SIGNY_TRY_VOID(editor->add_delegation(kReleasesRole, crypto::notary_public_key(*releases), {""}));
+    }
+    editor->remove_target(ref.tag);  // the bundle moves to targets/releases (one lookup order for all clients)
+    for (const auto& [name, meta] : in_toto->top) editor->set_target(name, meta);
+    auto bundle = meta_of_digests(result.digests);
+    bundle.custom = in_toto->bundle_custom;
+    auto put = [&](const std::string& name, tuf::FileMeta meta) {
+      return editor->set_delegated_target(kReleasesRole, name, std::move(meta), releases_current).map_error([&](Error e) {
+        return e.context(coll.gun);
+      });
+    };
+    SIGNY_TRY_VOID(put(ref.tag, std::move(bundle)));
+    for (const auto& [name, meta] : in_toto->releases) SIGNY_TRY_VOID(put(name, meta));
+    result.role = kReleasesRole;
   }
   if (!releases) editor->set_target(ref.tag, meta_of_digests(result.digests));
+  if (in_toto) {
+    for (const auto& [name, _] : in_toto->top) result.in_toto_targets.push_back(name);
+    for (const auto& [name, _] : in_toto->releases) result.in_toto_targets.push_back(name);
+    std::sort(result.in_toto_targets.begin(), result.in_toto_targets.end());
+  }
   tuf::Signers signers;
   if (root_key && result.initialized) signers.root = {&*root_key};
   if (targets_key) signers.targets = {&*targets_key};
@@ -392,17 +448,26 @@ Result<SignResult> sign_thick(const Context& ctx, const fs::path& file, std::str
   for (const auto& w : warnings) log::warn(w);
   const auto& digests = archive->digests;
   SIGNY_TRY_VOID(check_pinned_file(ref, digests, file.string()));  // before any key is created or anything published
-  return sign_target(ctx, ref, digests, options);
+  if (!options.in_toto) return sign_target(ctx, ref, digests, options);
+  // --in-toto: everything checked first, then the files stored (content-addressed, harmless
+  // unsigned), then one publish signs them with the bundle.
+  auto prepared = SIGNY_TRY(prepare_in_toto(*options.in_toto, digests));
+  auto storage = SIGNY_TRY(store_in_toto(ctx, ref, prepared, digests));
+  auto result = SIGNY_TRY(sign_target(ctx, ref, digests, options, {}, &prepared.targets));
+  result.in_toto_storage = storage;
+  return result;
 }
 
 Result<SignResult> sign_target(const Context& ctx, const oci::Reference& ref, const crypto::Digests& digests,
-                               const SignOptions& options, const std::function<Status()>& before_publish) {
+                               const SignOptions& options, const std::function<Status()>& before_publish,
+                               const InTotoSignTargets* in_toto) {
   std::string gun = ref.gun();
   SIGNY_TRY_VOID(notary::check_gun(gun));
   auto lock = SIGNY_TRY(lock_collection(ctx, gun));
   std::optional<FileLock> keys_lock;
   std::error_code ec;
-  if (!fs::exists(cache_dir_of(ctx, gun) / "root.json", ec)) keys_lock = SIGNY_TRY(lock_keys(ctx));
+  // --in-toto may create the targets/releases key: the key lock too.
+  if (in_toto || !fs::exists(cache_dir_of(ctx, gun) / "root.json", ec)) keys_lock = SIGNY_TRY(lock_keys(ctx));
   std::minstd_rand jitter(std::random_device{}());
   // before_publish runs once, in the first attempt that gets as far (a retry signs the same bytes).
   bool ran = false;
@@ -415,7 +480,7 @@ Result<SignResult> sign_target(const Context& ctx, const oci::Reference& ref, co
       return {};
     };
   for (int attempt = 1;; ++attempt) {
-    auto r = sign_once(ctx, ref, digests, options, once);
+    auto r = sign_once(ctx, ref, digests, options, once, in_toto);
     if (r || r.error().code != Errc::conflict) return r;
     if (attempt == kPublishAttempts)
       return fail(Errc::conflict, "publishing " + gun + " lost to other writers " + std::to_string(attempt) +
@@ -536,6 +601,37 @@ Result<RotateResult> rotate_key(const Context& ctx, std::string_view gun_in, std
   return result;
 }
 
+namespace {
+// cnab-spec 301 as TUF lists it for a found target (checked by api::verify_bundle_intoto): only the
+// top-level targets role's own in-toto-metadata/ and in-toto-pubkeys/ targets, and of the bundle's
+// role only the names its custom lists, where that role's delegation paths allow them.
+std::optional<InTotoTargets> in_toto_targets_of(const tuf::TrustedSet& set, const tuf::Updater::TargetInfo& target) {
+  const auto& custom = target.meta.custom;
+  if (!custom || !custom->is_object() || !custom->contains("in-toto")) return std::nullopt;
+  InTotoTargets t;
+  t.listed = custom->at("in-toto");
+  const auto* top = set.targets();
+  if (top)
+    for (const auto& [name, meta] : top->signed_.targets)
+      if (name.starts_with("in-toto-metadata/") || name.starts_with("in-toto-pubkeys/")) t.from_targets.emplace(name, meta);
+  const auto* role = set.targets(target.role);
+  const tuf::DelegatedRole* delegation = nullptr;
+  if (target.role != "targets") {
+    delegation = top ? tuf::RepositoryEditor::find_delegation(top->signed_, target.role) : nullptr;
+    if (!delegation) role = nullptr;  // a deeper delegation: its links are not used
+  }
+  if (role && t.listed.is_array())
+    for (const auto& item : t.listed) {
+      if (!item.is_string()) continue;
+      const auto& name = item.get_ref<const std::string&>();
+      if (delegation && !tuf::RepositoryEditor::within_paths(*delegation, name)) continue;
+      if (auto it = role->signed_.targets.find(name); it != role->signed_.targets.end()) t.from_role.emplace(name, it->second);
+    }
+  t.root = set.root().signed_;
+  return t;
+}
+}  // namespace
+
 Result<TrustedTarget> trusted_target(const Context& ctx, const oci::Reference& ref,
                                      const std::function<Status()>& before_refresh, bool releases_first) {
   auto coll = SIGNY_TRY(open_collection(ctx, ref.gun()));
@@ -546,7 +642,9 @@ Result<TrustedTarget> trusted_target(const Context& ctx, const oci::Reference& r
   auto target = releases_first ? updater.find_target(ref.tag, kReleasesRole) : updater.find_target(ref.tag);
   if (!target) return fail(Errc::untrusted_key, coll.gun + " has no signed target \"" + ref.tag + "\"");
   SIGNY_TRY_VOID(check_pinned_target(ref, target->meta));
-  return TrustedTarget{coll.gun, ref.tag, target->role, target->meta, updater.used_tofu(), updater.warnings()};
+  TrustedTarget out{coll.gun, ref.tag, target->role, target->meta, updater.used_tofu(), updater.warnings(), {}};
+  out.in_toto = in_toto_targets_of(updater.trusted(), *target);
+  return out;
 }
 
 Result<tuf::Root> trusted_root(const Context& ctx, std::string_view gun) {
@@ -611,7 +709,7 @@ Result<VerifyResult> verify_thick(const Context& ctx, const fs::path& file, std:
     return tl::unexpected(archive.error().context(file.string() + " (its digests are the signed target's)"));
   }
   SIGNY_TRY_VOID(compare_with_target(target, archive->digests, file.string()));
-  VerifyResult result{target.gun, target.target, target.role, archive->digests, target.trusted_on_first_use, target.warnings, {}};
+  VerifyResult result{target.gun, target.target, target.role, archive->digests, target.trusted_on_first_use, target.warnings, {}, target.in_toto};
   // bundle.json is trusted from here on: its images must be in the archive's layout.
   auto bundle = SIGNY_TRY(cnab::parse_bundle(archive->bundle_json).map_error([&](Error e) { return e.context(file.string() + ": bundle.json"); }));
   SIGNY_TRY_VOID(cnab::check_image_digests(bundle));

@@ -6,6 +6,7 @@
 
 #include "api/bundle_images.hpp"
 #include "api/collection.hpp"
+#include "api/intoto_publish.hpp"
 #include "api/registries.hpp"
 #include "signy/cnab/thin.hpp"
 #include "signy/notary/file_store.hpp"
@@ -75,6 +76,9 @@ Result<ThinSignResult> sign_thin(const Context& ctx, const fs::path& bundle_json
   SIGNY_TRY_VOID(cnab::check_image_digests(bundle));
   auto digests = SIGNY_TRY(digest_bytes(*bytes));
   SIGNY_TRY_VOID(check_pinned_file(ref, digests, bundle_json.string()));
+  // --in-toto: the layout, its key and the links are checked before anything is pushed.
+  std::optional<PreparedInToto> in_toto;
+  if (options.in_toto) in_toto = SIGNY_TRY(prepare_in_toto(*options.in_toto, digests));
 
   ThinSignResult result;
   Registries registries(ctx.registry);
@@ -137,8 +141,12 @@ Result<ThinSignResult> sign_thin(const Context& ctx, const fs::path& bundle_json
     }
     return {};
   };
-  auto signed_ = SIGNY_TRY(sign_target(ctx, ref, digests, options, move_tag));
+  // --in-toto: the files are stored content-addressed (unsigned until the publish below).
+  std::string storage;
+  if (in_toto) storage = SIGNY_TRY(store_in_toto(ctx, ref, *in_toto, digests));
+  auto signed_ = SIGNY_TRY(sign_target(ctx, ref, digests, options, move_tag, in_toto ? &in_toto->targets : nullptr));
   static_cast<SignResult&>(result) = std::move(signed_);
+  result.in_toto_storage = storage;
   return result;
 }
 
@@ -184,7 +192,8 @@ Result<VerifyResult> verify_thin(const Context& ctx, std::string_view ref_view, 
   // Raw bytes, never re-serialized (the original signy re-marshalled before hashing).
   auto digests = SIGNY_TRY(digest_bytes(bytes));
   SIGNY_TRY_VOID(compare_with_target(*target, digests, "the bundle config blob of " + ref_text));
-  VerifyResult result{target->gun, target->target, target->role, digests, target->trusted_on_first_use, target->warnings, {}};
+  VerifyResult result{target->gun, target->target, target->role, digests, target->trusted_on_first_use, target->warnings, {}, target->in_toto};
+  if (result.in_toto) result.in_toto->bundle_bytes = bytes;  // the artifact in-toto verifies
   // bundle.json is trusted from here on.
   auto bundle = SIGNY_TRY(cnab::parse_bundle(bytes));
   SIGNY_TRY_VOID(cnab::check_image_digests(bundle));
@@ -245,7 +254,7 @@ Result<ImageVerifyResult> verify_image(const Context& ctx, std::string_view ref_
   if (now.digest != digest)
     return fail(Errc::image_mismatch, std::string(ref_text) + " points to " + now.digest + " in the registry now; the signed manifest is " + digest);
   ImageVerifyResult result;
-  static_cast<VerifyResult&>(result) = VerifyResult{target.gun, target.target, target.role, digests, target.trusted_on_first_use, target.warnings, {}};
+  static_cast<VerifyResult&>(result) = VerifyResult{target.gun, target.target, target.role, digests, target.trusted_on_first_use, target.warnings, {}, {}};
   result.reference = repo_of(ref) + "@" + digest;
   result.media_type = manifest.descriptor.media_type;
   return result;

@@ -47,6 +47,7 @@ void register_image(Registry& r);
 void register_list(Registry& r);
 void register_delete(Registry& r);
 void register_layout(Registry& r);
+void register_intoto(Registry& r);
 
 Result<api::Context> make_context(const GlobalOptions& g, keystore::PassphraseSource& pass);
 

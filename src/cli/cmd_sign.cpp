@@ -6,6 +6,13 @@
 #include "signy/util/log.hpp"
 
 namespace signy::cli {
+namespace {
+void print_in_toto(const api::SignResult& res) {
+  if (res.in_toto_targets.empty()) return;
+  std::cout << "in-toto: " << res.in_toto_targets.size() << " targets signed with it (stored in " << res.in_toto_storage << ")\n";
+  for (const auto& t : res.in_toto_targets) std::cout << "  " << t << "\n";
+}
+}  // namespace
 
 void register_sign(Registry& r) {
   struct Opts {
@@ -13,6 +20,8 @@ void register_sign(Registry& r) {
     std::string file, ref, root_key, root_key_id, targets_key;
     bool local_snapshot = false, allow_unpinned = false;
     std::string relocation_map;
+    bool in_toto = false;
+    std::string layout, links, layout_key;
   };
   auto o = std::make_shared<Opts>();
   auto* cmd = r.app.add_subcommand(
@@ -41,6 +50,14 @@ void register_sign(Registry& r) {
       ->type_name("FILE");
   cmd->add_flag("--allow-unpinned", o->allow_unpinned,
                 "Accept images without contentDigest (each named in a warning); the bundle is never rewritten");
+  cmd->add_flag("--in-toto", o->in_toto,
+                "Also publish an in-toto layout and links through TUF (cnab-spec 301): targets signs the layout and its "
+                "key, targets/releases (created on first use, SIGNY_RELEASES_PASSPHRASE) the bundle and its links");
+  cmd->add_option("--layout", o->layout, "With --in-toto: the signed root layout")->type_name("FILE");
+  cmd->add_option("--links", o->links, "With --in-toto: the directory of the bundle's <step>.<keyid[:8]>.link files")->type_name("DIR");
+  cmd->add_option("--layout-key", o->layout_key,
+                  "With --in-toto: the layout's public key (signy key export --format in-toto), published signed by targets")
+      ->type_name("PUB");
   cmd->callback([&r, o] {
     r.run = [&r, o]() -> Status {
       if (o->thick && !o->relocation_map.empty())
@@ -52,6 +69,14 @@ void register_sign(Registry& r) {
       if (!o->root_key_id.empty()) opts.root_key_id = o->root_key_id;
       if (!o->targets_key.empty()) opts.targets_key_id = o->targets_key;
       opts.local_snapshot = o->local_snapshot;
+      if (o->in_toto) {
+        if (o->layout.empty() || o->links.empty()) return fail(Errc::usage, "--in-toto needs --layout FILE and --links DIR");
+        api::InTotoPublish p{o->layout, o->links, {}};
+        if (!o->layout_key.empty()) p.layout_key = o->layout_key;
+        opts.in_toto = std::move(p);
+      } else if (!o->layout.empty() || !o->links.empty() || !o->layout_key.empty()) {
+        return fail(Errc::usage, "--layout, --links and --layout-key go with --in-toto");
+      }
       if (!o->thick) {
         api::ImageOptions images;
         if (!o->relocation_map.empty()) images.relocation_map = o->relocation_map;
@@ -63,14 +88,16 @@ void register_sign(Registry& r) {
                       {"sha256", hex_encode(res.digests.sha256)}, {"sha512", hex_encode(res.digests.sha512)},
                       {"targets_version", res.targets_version}, {"initialized", res.initialized},
                       {"index_digest", res.index_digest}, {"config_media_type", res.config_media_type},
-                      {"images", images_json(res.images)}});
+                      {"images", images_json(res.images)}, {"role", res.role},
+                      {"in_toto_targets", res.in_toto_targets}, {"in_toto_storage", res.in_toto_storage}});
           return {};
         }
         std::cout << "Pushed " << o->file << " to " << res.gun << ":" << res.target << " (index " << res.index_digest << ")\n";
         if (res.initialized) std::cout << "Created the trust collection " << res.gun << "\n";
-        std::cout << "Signed " << o->file << " as " << res.gun << ":" << res.target << " (targets version "
+        std::cout << "Signed " << o->file << " as " << res.gun << ":" << res.target << " (" << res.role << " version "
                   << res.targets_version << ")\n  length  " << res.digests.length << "\n  sha256  "
                   << hex_encode(res.digests.sha256) << "\n";
+        print_in_toto(res);
         if (!res.images.empty()) {
           std::cout << "Images (in the bundle's repository):\n";
           print_images_text(res.images);
@@ -83,12 +110,14 @@ void register_sign(Registry& r) {
       if (r.global.output == OutputFormat::json) {
         print_json({{"gun", res.gun}, {"target", res.target}, {"length", res.digests.length},
                     {"sha256", hex_encode(res.digests.sha256)}, {"sha512", hex_encode(res.digests.sha512)},
-                    {"targets_version", res.targets_version}, {"initialized", res.initialized}});
+                    {"targets_version", res.targets_version}, {"initialized", res.initialized}, {"role", res.role},
+                    {"in_toto_targets", res.in_toto_targets}, {"in_toto_storage", res.in_toto_storage}});
       } else {
         if (res.initialized) std::cout << "Created the trust collection " << res.gun << "\n";
-        std::cout << "Signed " << o->file << " as " << res.gun << ":" << res.target << " (targets version "
+        std::cout << "Signed " << o->file << " as " << res.gun << ":" << res.target << " (" << res.role << " version "
                   << res.targets_version << ")\n  length  " << res.digests.length << "\n  sha256  "
                   << hex_encode(res.digests.sha256) << "\n";
+        print_in_toto(res);
       }
       return {};
     };

@@ -193,6 +193,7 @@ int main(int argc, char** argv) {
   cli::register_list(registry);
   cli::register_delete(registry);
   cli::register_layout(registry);
+  cli::register_intoto(registry);
 
   try {
     app.parse(argc, argv);

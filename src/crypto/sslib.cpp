@@ -236,4 +236,33 @@ Result<SslibPrivate> sslib_load_private(std::string_view bytes, const SecretStri
   return fail(Errc::unsupported_key_type, "unsupported securesystemslib keytype \"" + kt.substr(0, 32) + "\"");
 }
 
+Result<SslibKey> sslib_load_public(std::string_view bytes, std::string_view type) {
+  constexpr std::string_view kHeader = "-----BEGIN PUBLIC KEY-----", kFooter = "-----END PUBLIC KEY-----";
+  auto first = bytes.find_first_not_of(" \t\r\n");
+  bool json = first != std::string_view::npos && bytes[first] == '{';
+  if (type.empty()) type = json ? "" : "rsa";
+  if (type == "rsa") {
+    auto start = bytes.find(kHeader);
+    auto end = start == std::string_view::npos ? start : bytes.find(kFooter, start);
+    if (end == std::string_view::npos)
+      return fail(Errc::malformed_pem, json ? "a JSON key given as rsa: rsa layout keys are PEM public keys (--key-types)"
+                                            : "no \"-----BEGIN PUBLIC KEY-----\" PEM block");
+    SslibKey k{"rsa", "rsassa-pss-sha256", std::string(bytes.substr(start, end + kFooter.size() - start)), std::string()};
+    auto pub = SIGNY_TRY(PublicKey::from_pem(k.public_value));
+    if (pub.algorithm() != KeyAlgorithm::rsa)
+      return fail(Errc::unsupported_key_type, std::string("a PEM ") + std::string(algorithm_name(pub.algorithm())) +
+                                                  " public key: in-toto reads ed25519 and ecdsa keys as JSON (.pub as in-toto-keygen writes it)");
+    return k;
+  }
+  if (!type.empty() && type != "ed25519" && type != "ecdsa")
+    return fail(Errc::usage, "unknown key type \"" + std::string(type.substr(0, 16)) + "\" (rsa, ed25519, ecdsa)");
+  if (!json) return fail(Errc::malformed_key, "not a JSON key dict (in-toto reads " + std::string(type) + " public keys as JSON)");
+  auto j = SIGNY_TRY(cjson::parse_strict(bytes, {1 << 20, 8}));
+  auto k = SIGNY_TRY(SslibKey::from_json(j));
+  std::string kt = k.keytype.rfind("ecdsa", 0) == 0 ? "ecdsa" : k.keytype;
+  if (!type.empty() && kt != type)
+    return fail(Errc::malformed_key, "a " + kt + " key given as " + std::string(type) + " (--key-types)");
+  return k;
+}
+
 }  // namespace signy::crypto

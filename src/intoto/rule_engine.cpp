@@ -1,5 +1,6 @@
 #include "signy/intoto/rule_engine.hpp"
 
+#include <algorithm>
 #include <set>
 #include <vector>
 
@@ -174,19 +175,31 @@ std::vector<Token> compile(std::string_view pattern) {
   return out;
 }
 
+char32_t at(std::string_view s, std::size_t i) { return static_cast<unsigned char>(s[i]); }
+char32_t at(const std::vector<char32_t>& s, std::size_t i) { return s[i]; }
+
 // fnmatch pattern compiled once per rule.
 class Glob {
  public:
   explicit Glob(std::string_view pattern) : tokens_(compile(pattern)) {}
   bool operator()(std::string_view name) const {
-    const auto s = decode(name);
+    // An ASCII name is its own code points: matched in place, with no decoded copy (a rule runs
+    // over every queued path, 10,000 and more in a large chain).
+    if (std::all_of(name.begin(), name.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; }))
+      return match(name);
+    return match(decode(name));
+  }
+
+ private:
+  template <class Seq>
+  bool match(const Seq& s) const {
     // Single-character tokens: the classic star backtracking is exact and O(|s|*|p|).
     std::size_t p = 0, i = 0, star = std::string::npos, mark = 0;
     while (i < s.size()) {
       if (p < tokens_.size() && tokens_[p].kind == Token::star) {
         star = p++;
         mark = i;
-      } else if (p < tokens_.size() && tokens_[p].matches(s[i])) {
+      } else if (p < tokens_.size() && tokens_[p].matches(at(s, i))) {
         ++p;
         ++i;
       } else if (star != std::string::npos) {
@@ -200,7 +213,6 @@ class Glob {
     return p == tokens_.size();
   }
 
- private:
   std::vector<Token> tokens_;
 };
 
@@ -221,7 +233,16 @@ std::string shown(std::string_view s) {
   return "'" + escape_control(cut) + "'";
 }
 
-using Queue = std::set<std::string, std::less<>>;
+// Views of the item's artifact paths (the link outlives the check): no path is copied.
+// The queue holds the item's own path strings (the link outlives the check): no path is copied,
+// and each one is still a std::string for the artifact maps' lookups.
+struct PathLess {
+  using is_transparent = void;
+  bool operator()(const std::string* a, const std::string* b) const { return *a < *b; }
+  bool operator()(const std::string* a, std::string_view b) const { return *a < b; }
+  bool operator()(std::string_view a, const std::string* b) const { return a < *b; }
+};
+using Queue = std::set<const std::string*, PathLess>;
 
 }  // namespace
 
@@ -239,12 +260,12 @@ Status verify_item_rules(std::string_view source_name, ArtifactKind source_type,
   const ArtifactMap& artifacts = source_type == ArtifactKind::materials ? materials : products;
 
   Queue queue;
-  for (const auto& [path, hashes] : artifacts) queue.insert(path);
+  for (const auto& [path, hashes] : artifacts) queue.insert(queue.end(), &path);  // already sorted
 
   for (const auto& rule : rules) {
     const std::string where = item + " rule " + shown(rule_text(rule.words));
     const Glob glob(rule.pattern);
-    std::vector<std::string> consumed;
+    std::vector<const std::string*> consumed;
     switch (rule.type) {
       case RuleType::match: {
         // verifylib.verify_match_rule
@@ -259,7 +280,8 @@ Status verify_item_rules(std::string_view source_name, ArtifactKind source_type,
           for (auto& c : norm_prefix)
             if (c == '\\') c = '/';
         }
-        for (const auto& path : queue) {
+        for (const std::string* pp : queue) {
+          const std::string& path = *pp;
           std::string_view rest = path;
           if (!rule.source_prefix.empty()) {
             if (!rest.starts_with(norm_prefix)) continue;
@@ -276,36 +298,36 @@ Status verify_item_rules(std::string_view source_name, ArtifactKind source_type,
                                                shown(full_source) + ", which is not an artifact of this item");
           const auto d = dest_artifacts.find(full_dest);
           if (d == dest_artifacts.end() || d->second != s->second) continue;
-          consumed.push_back(full_source);
+          consumed.push_back(&s->first);
         }
         break;
       }
       case RuleType::create:
-        for (const auto& path : queue)
-          if (glob(path) && products.contains(path) && !materials.contains(path)) consumed.push_back(path);
+        for (const std::string* path : queue)
+          if (glob(*path) && products.contains(*path) && !materials.contains(*path)) consumed.push_back(path);
         break;
       case RuleType::delete_:
-        for (const auto& path : queue)
-          if (glob(path) && materials.contains(path) && !products.contains(path)) consumed.push_back(path);
+        for (const std::string* path : queue)
+          if (glob(*path) && materials.contains(*path) && !products.contains(*path)) consumed.push_back(path);
         break;
       case RuleType::modify:
-        for (const auto& path : queue) {
-          if (!glob(path)) continue;
-          const auto m = materials.find(path);
-          const auto p = products.find(path);
+        for (const std::string* path : queue) {
+          if (!glob(*path)) continue;
+          const auto m = materials.find(*path);
+          const auto p = products.find(*path);
           if (m != materials.end() && p != products.end() && m->second != p->second) consumed.push_back(path);
         }
         break;
       case RuleType::allow:
-        for (const auto& path : queue)
-          if (glob(path)) consumed.push_back(path);
+        for (const std::string* path : queue)
+          if (glob(*path)) consumed.push_back(path);
         break;
       case RuleType::disallow: {
         std::size_t count = 0;
         const std::string* first = nullptr;
-        for (const auto& path : queue)
-          if (glob(path)) {
-            if (!first) first = &path;
+        for (const std::string* path : queue)
+          if (glob(*path)) {
+            if (!first) first = path;
             ++count;
           }
         if (first)
@@ -314,7 +336,7 @@ Status verify_item_rules(std::string_view source_name, ArtifactKind source_type,
         break;
       }
       case RuleType::require:
-        if (!queue.contains(rule.pattern))
+        if (!queue.contains(std::string_view(rule.pattern)))
           return fail(Errc::rule_failed, where + ": required artifact " + shown(rule.pattern) +
                                              " is not in the queue (absent or consumed by an earlier rule)");
         break;

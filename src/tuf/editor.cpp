@@ -123,6 +123,21 @@ void RepositoryEditor::set_target(const std::string& name, FileMeta meta) {
   targets_dirty_ = true;
 }
 
+void RepositoryEditor::remove_target(const std::string& name) {
+  if (targets_.targets.erase(name) > 0) targets_dirty_ = true;
+}
+
+Status RepositoryEditor::add_delegation(const std::string& role, const crypto::NotaryKey& key, std::vector<std::string> paths) {
+  if (!direct_child_of_targets(role))
+    return fail(Errc::usage, "\"" + role.substr(0, 64) + "\" is not a direct delegation of targets (targets/NAME)");
+  if (find_delegation(targets_, role)) return fail(Errc::conflict, "targets already delegates " + role);
+  auto id = key.key_id();
+  targets_.delegations.keys.emplace(id, key);
+  targets_.delegations.roles.push_back(DelegatedRole{role, RoleKeys{{id}, 1}, std::move(paths)});
+  targets_dirty_ = true;
+  return {};
+}
+
 std::string RepositoryEditor::key_id_in_delegation(const Delegations& delegations, const DelegatedRole& d,
                                                   const crypto::PrivateKey& key) {
   auto canonical = crypto::notary_public_key(key).key_id();

@@ -3,6 +3,7 @@
 //   signy-testtool sign FILE OUT (--sslib-key KEYFILE [--password P] | --store DIR --key-id ID)
 //   signy-testtool verify FILE PUBFILE...
 //   signy-testtool layout-trust ROOT_JSON LAYOUT
+//   signy-testtool record DIR [THREADS]   artifacts as an inspection records them (JSON, sorted)
 #include <cstdio>
 #include <cctype>
 #include <cstring>
@@ -15,6 +16,7 @@
 #include "signy/cjson/cjson.hpp"
 #include "signy/notary/remote.hpp"
 #include "signy/crypto/sslib.hpp"
+#include "signy/intoto/record.hpp"
 #include "signy/keystore/keystore.hpp"
 #include "signy/util/file.hpp"
 
@@ -118,6 +120,16 @@ int main(int argc, char** argv) {
     std::printf("verified by %zu of %zu root keys (threshold %zu)\n", good, trust->keys.size(), trust->threshold);
     return 0;
   }
+  if ((a.size() == 2 || a.size() == 3) && a[0] == "record") {
+    intoto::RecordOptions opts;
+    if (a.size() == 3) opts.threads = static_cast<unsigned>(std::stoul(a[2]));
+    auto m = intoto::record_artifacts(a[1], opts);
+    if (!m) return die(m.error().message);
+    cjson::Json j = cjson::Json::object();
+    for (const auto& [path, hashes] : *m) j[path] = hashes;
+    std::printf("%s\n", j.dump(-1, ' ', true).c_str());
+    return 0;
+  }
   if (a.size() == 6 && a[0] == "bulk-targets") {
     // bulk-targets TRUSTDIR SERVER CA GUN N: adds N targets to an existing collection in one
     // publish (benchmark set-up; signy's CLI adds one target per command).
@@ -147,5 +159,5 @@ int main(int argc, char** argv) {
     std::printf("published %s targets\n", a[5].c_str());
     return 0;
   }
-  return die("usage: sign FILE OUT (--sslib-key K [--password P] | --store DIR --key-id ID) | verify FILE PUB... | layout-trust ROOT_JSON LAYOUT");
+  return die("usage: sign FILE OUT (--sslib-key K [--password P] | --store DIR --key-id ID) | verify FILE PUB... | layout-trust ROOT_JSON LAYOUT | record DIR [THREADS]");
 }

@@ -3,6 +3,7 @@
 #pragma once
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -28,12 +29,24 @@ struct Context {
   std::chrono::milliseconds lock_wait = kDefaultLockWait;  // for another writer's lock (SIGNY_LOCK_TIMEOUT)
 };
 
+// signy sign --in-toto (cnab-spec 301; docs/security/in-toto-distribution.md): targets signs the
+// layout (and its dedicated key), targets/releases the bundle with the links it lists in custom.
+struct InTotoPublish {
+  std::filesystem::path layout;  // a signed layout metablock
+  std::filesystem::path links;   // a directory of "<step>.<keyid[:8]>.link" files, nothing else
+  // A securesystemslib public key dict (signy key export --format in-toto): the layout's dedicated
+  // key, published as a targets-signed target. Unset: the layout is checked with root's keys.
+  std::optional<std::filesystem::path> layout_key;
+};
+
 struct SignResult {
   std::string gun, target;
   crypto::Digests digests;
   std::int64_t targets_version = 0;  // the new version of `role`
   bool initialized = false;  // the collection was created by this command
-  std::string role = "targets";  // the role signed into: targets, or targets/releases (sign_image)
+  std::string role = "targets";  // the role signed into: targets, or targets/releases (sign_image, --in-toto)
+  std::vector<std::string> in_toto_targets;  // --in-toto: every in-toto target published, sorted
+  std::string in_toto_storage;               // --in-toto: where the files were stored
 };
 // Streams the file through SHA-256 and SHA-512 and publishes it as target <tag> of <gun>
 // (creating the collection on first use: the trust dir's only root key, or a new one, or the one
@@ -58,6 +71,9 @@ struct SignOptions {
   // dir (found by key ID, whatever the key file's role), sign into targets/releases with it (no
   // targets key needed); else into targets. Thin and thick bundles sign into targets.
   bool releases_role = false;
+  // --in-toto: publish the layout, its key and the links with the bundle, the bundle into
+  // targets/releases (created on first use with a new key, SIGNY_RELEASES_PASSPHRASE).
+  std::optional<InTotoPublish> in_toto;
 };
 // How the images a bundle names are checked (issue 8 item 3, cnab-spec 101 contentDigest).
 struct ImageOptions {
@@ -95,6 +111,19 @@ struct RotateResult {
 Result<RotateResult> rotate_key(const Context& ctx, std::string_view gun, std::string_view role, const RotateOptions& options = {});
 
 
+// The in-toto targets of a verified bundle as TUF lists them (cnab-spec 301), nothing checked
+// beyond TUF yet: api::verify_bundle_intoto (api/intoto_dist.hpp) checks and fetches them.
+struct InTotoTargets {
+  tuf::Json listed;  // the bundle target's custom["in-toto"], as signed
+  // What the top-level targets role itself signs under in-toto-metadata/ and in-toto-pubkeys/
+  // (never a delegation's targets).
+  std::map<std::string, tuf::FileMeta> from_targets;
+  // Every target of the role that signed the bundle (its links must be there).
+  std::map<std::string, tuf::FileMeta> from_role;
+  std::string bundle_bytes;  // a thin bundle: the verified bundle.json (the artifact in-toto checks)
+  tuf::Root root;            // the root.json the refresh verified (root-anchored layouts)
+};
+
 struct VerifyResult {
   std::string gun, target, role;
   crypto::Digests digests;
@@ -102,6 +131,8 @@ struct VerifyResult {
   std::vector<std::string> warnings;
   // Every image of the verified bundle.json, digest-pinned: what a runtime must run.
   std::vector<cnab::VerifiedImage> images;
+  // Set when the bundle target's custom has "in-toto" (signed with --in-toto).
+  std::optional<InTotoTargets> in_toto;
 };
 // Refreshes the collection's TUF metadata, finds the target and compares length and every hash of
 // the archive, read once: bundle.json is taken from it while it streams through the digests, and

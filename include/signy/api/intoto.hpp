@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 #include "signy/api/api.hpp"
 #include "signy/crypto/sslib.hpp"
 #include "signy/intoto/verifier.hpp"
@@ -36,7 +37,25 @@ struct InTotoCheck {
 Result<intoto::VerifySummary> verify_intoto(const Context& ctx, const InTotoCheck& check,
                                             const InTotoOptions& options = {});
 
-// Link files read from `dir`: a relative path with no "..", no absolute part, no empty component;
+// The runner verify_intoto gives the verifier (exposed for tests): on the first inspection a
+// sys::PrivateDir is made and `artifacts` copied in (sys::copy_tree); each inspection records the
+// materials there (intoto::record_artifacts), runs through sys::run_bounded with `limits`, records
+// the products; byproducts {"return-value" (-N when killed by signal N, as Python's subprocess),
+// "stdout", "stderr" (captured, capped; the reference records "" for both)}. A tripped limit is
+// Errc::inspection_failed "in-toto: <limit> limit (<value>) reached" (the verifier puts the
+// inspection's name and command in front: "in-toto: inspections: inspection 'NAME' [...]: ...").
+// The directory goes away with the last copy of the returned function.
+intoto::InspectionRunner inspection_runner(const std::filesystem::path& artifacts, const sys::Limits& limits);
+
+// in-toto-verify's --layout-keys FILE... [--key-types TYPE...]: each file (a regular file, at most
+// 1 MiB) loaded by crypto::sslib_load_public with the type at its position, or detected when
+// `types` is empty (the reference would take every key as rsa); key ID -> key. A count mismatch
+// is Errc::usage, as the reference's FormatError.
+Result<std::map<std::string, crypto::SslibKey>> load_layout_keys(const std::vector<std::filesystem::path>& files,
+                                                                const std::vector<std::string>& types);
+
+// Link files read from `dir` (a missing `dir` holds none: std::nullopt, as a missing file): a
+// relative path with no "..", no absolute part, no empty component;
 // nothing is followed outside `dir`; files above intoto::kMaxMetadataBytes are refused.
 intoto::LinkLoader link_dir_loader(const std::filesystem::path& dir);
 

@@ -39,6 +39,14 @@ Result<SslibKey> sslib_public_key(const PublicKey& key, bool ecdsa_trailing_newl
 Result<cjson::Json> sslib_sign(const PrivateKey& key, const SslibKey& pub, std::span<const std::uint8_t> msg);
 Status sslib_verify(const SslibKey& key, std::string_view sig_hex, std::span<const std::uint8_t> msg);
 
+// A public key file as in-toto-verify --layout-keys loads it (securesystemslib
+// import_publickeys_from_file), by `type`: "rsa" a PEM public key (keyval.public is the text from
+// "-----BEGIN PUBLIC KEY-----" through its footer, verbatim, as extract_pem cuts it; keyval.private
+// ""), "ed25519" / "ecdsa" the JSON .pub dict in-toto-keygen writes (key ID recomputed, its
+// keytype must be that type). An empty `type` detects it: a PEM is rsa (an ECDSA or Ed25519 PEM
+// is refused: in-toto reads those keys only as JSON), a JSON dict is its keytype.
+Result<SslibKey> sslib_load_public(std::string_view file_bytes, std::string_view type = {});
+
 struct SslibPrivate {
   PrivateKey key;
   SslibKey pub;

@@ -1,25 +1,32 @@
 // The in-toto verifier pipeline (in-toto 1.3.1 verifylib.in_toto_verify; spec v1.0 section 5.3),
-// each stage a named function in the reference's order:
+// each stage a named function in the reference's order ("stage" = the name its errors carry):
 //
-//   verify_layout_signatures   the layout keys given (threshold; the reference: every key given)
-//   verify_layout_expiration   against the one reference time of the command
-//   substitute_parameters      (metadata.hpp) only when parameters are given
-//   load_links_for_layout      "<step>.<keyid[:8]>.link" per authorized key; fewer than the
+//   verify_layout_signatures   "layout signatures": the layout keys given (threshold; the
+//                              reference: every key given)
+//   verify_layout_expiration   "layout expiration": against the one reference time of the command
+//   substitute_parameters      "parameter substitution" (metadata.hpp), only when parameters are given
+//   load_links_for_layout      "links": "<step>.<keyid[:8]>.link" per authorized key; fewer than the
 //                              step's threshold is Errc::link_missing
-//   verify_link_signature_thresholds   per-functionary signatures; Errc::threshold_not_met
-//   verify_sublayouts          a link file holding a layout is verified recursively with the key
-//                              that signed it, links from "<step>.<keyid[:8]>/", and replaced by
-//                              its summary link
-//   verify_command_alignment   a mismatch is a warning, never an error
-//   verify_threshold_constraints  threshold > 1: every kept link has the same artifacts
+//   verify_link_signature_thresholds   "link signatures": per-functionary signatures;
+//                              Errc::threshold_not_met
+//   verify_sublayouts          "sublayouts": a link file holding a layout is verified recursively
+//                              with the key that signed it, links from "<step>.<keyid[:8]>/", and
+//                              replaced by its summary link (at most kMaxSublayoutDepth deep, no
+//                              layout inside itself: Errc::too_deep; at most kMaxSublayouts in
+//                              all: Errc::too_large)
+//   verify_command_alignment   "command alignment": a mismatch is a warning, never an error
+//   verify_threshold_constraints  "threshold constraints": threshold > 1: every kept link has the
+//                              same artifacts
 //   reduce_chain_links         the first kept link per step, in pubkeys order
-//   step rules                 verify_item_rules for each step, materials then products
-//   run_all_inspections        every inspection, through the caller's InspectionRunner (the core
-//                              never starts a process); non-zero exit: Errc::inspection_failed
-//   inspection rules           with step links and inspection links
+//   step rules                 "step rules": verify_item_rules for each step, materials then products
+//   run_all_inspections        "inspections": every inspection, through the caller's
+//                              InspectionRunner (the core never starts a process); a return value
+//                              that is not the integer 0: Errc::inspection_failed
+//   inspection rules           "inspection rules": with step links and inspection links
 //
 // It does no I/O of its own: links come from a LinkLoader, inspections from an InspectionRunner.
-// Every failure names its stage: "in-toto: <stage>: <why>".
+// Every failure names its stage: "in-toto: <stage>: <why>" (inside a sublayout: "in-toto:
+// sublayouts: step '<step>' sublayout '<file>': <stage>: <why>").
 #pragma once
 #include <chrono>
 #include <cstddef>
@@ -28,6 +35,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 #include "signy/crypto/sslib.hpp"
 #include "signy/intoto/metadata.hpp"
@@ -69,5 +77,59 @@ struct VerifySummary {
 // layout_keys: key ID -> public key (keyid as the signatures name it).
 Result<VerifySummary> verify(const LayoutMetablock& layout, const std::map<std::string, crypto::SslibKey>& layout_keys,
                              const LinkLoader& links, const VerifyOptions& options);
+
+// ---- The stages, in the order verify runs them (each one's errors: "in-toto: <stage>: <why>").
+
+// How deep sublayouts nest (the top layout is depth 0); deeper is Errc::too_deep, as is a
+// sublayout whose signed bytes are those of a layout enclosing it (a cycle).
+inline constexpr std::size_t kMaxSublayoutDepth = 8;
+// How many sublayouts one verification walks in all (siblings included: a functionary delegating
+// every step of every level would otherwise make depth-many levels of fan-out); more is
+// Errc::too_large.
+inline constexpr std::size_t kMaxSublayouts = 64;
+
+// One link file of a step: the step's pubkey it was loaded for and what it holds (a layout until
+// verify_sublayouts replaces it with its summary link).
+struct FunctionaryLink {
+  std::string keyid;
+  std::variant<LinkMetablock, LayoutMetablock> metadata;
+};
+// Step name -> its link files in the order of the step's pubkeys (verifylib's chain_link_dict).
+using ChainLinks = std::map<std::string, std::vector<FunctionaryLink>>;
+// Step or inspection name -> its one link (reduce_chain_links, then the inspection links).
+using ItemLinks = std::map<std::string, Link>;
+
+// "layout signatures": threshold unset: every key given has a valid signature (the first one by
+// its key ID), Errc::bad_signature otherwise and for an empty key map; set: that many distinct
+// keys among those given (crypto::count_threshold), Errc::threshold_not_met otherwise.
+Status verify_layout_signatures(const LayoutMetablock& layout, const std::map<std::string, crypto::SslibKey>& keys,
+                                std::optional<std::size_t> threshold);
+// "layout expiration": Errc::expired when expires is strictly before now.
+Status verify_layout_expiration(const Layout& layout, std::chrono::sys_seconds now);
+// "links": "<prefix><step>.<keyid[:8]>.link" per distinct pubkey of each step; absent files are
+// skipped, a loader error or an unparsable file aborts; fewer files than the step's threshold is
+// Errc::link_missing.
+Result<ChainLinks> load_links_for_layout(const Layout& layout, const LinkLoader& loader, std::string_view prefix,
+                                         const ParseOptions& parse);
+// "link signatures": each file checked with the layout's key for its pubkey (a missing key or an
+// invalid signature drops the file; a signature that cannot be decoded aborts); fewer distinct
+// valid keys than the threshold is Errc::threshold_not_met. Returns how many files were kept.
+Result<std::size_t> verify_link_signature_thresholds(const Layout& layout, ChainLinks& chain);
+// "command alignment": one warning per kept link whose command differs from expected_command.
+std::vector<std::string> verify_command_alignment(const Layout& layout, const ChainLinks& chain);
+// "threshold constraints": for steps with threshold > 1, every kept link has the materials and
+// products of the first; Errc::threshold_not_met otherwise.
+Status verify_threshold_constraints(const Layout& layout, const ChainLinks& chain);
+// The first kept link of each step (pubkeys order), moved out of `chain`; every link is a Link by
+// now (verify_sublayouts ran).
+Result<ItemLinks> reduce_chain_links(ChainLinks&& chain);
+// "inspections": every inspection through `run` before any rule; a link whose byproducts'
+// "return-value" is not an integer or not 0 is Errc::inspection_failed; a runner error keeps its
+// code. Adds each link to `links` under the inspection's name.
+Status run_all_inspections(const Layout& layout, const InspectionRunner& run, ItemLinks& links,
+                           std::size_t& inspections_run);
+// get_summary_link: materials of the first step's link, products, byproducts and command of the
+// last step's, named `name`; an empty link when the layout has no steps. Moves out of `links`.
+Link get_summary_link(const Layout& layout, ItemLinks& links, std::string_view name);
 
 }  // namespace signy::intoto

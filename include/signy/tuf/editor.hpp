@@ -46,6 +46,12 @@ class RepositoryEditor {
 
   // Adds or replaces a target of the top-level targets role.
   void set_target(const std::string& name, FileMeta meta);
+  // Removes a target of the top-level targets role (nothing changes when it lists none).
+  void remove_target(const std::string& name);
+  // Adds the direct child delegation `role` of targets with one key, threshold 1 and `paths`
+  // (notary delegation add: string prefixes, "" = every name); targets is re-signed. A role
+  // targets already delegates is refused (its keys are not replaced here).
+  Status add_delegation(const std::string& role, const crypto::NotaryKey& key, std::vector<std::string> paths);
   // Adds or replaces a target of `role`, a direct child delegation of targets (notary tuf.go
   // AddTargets into a delegation): targets must delegate it, and `name` must be within its
   // paths (notary: string prefixes, "" = every name). `current`: the role's metadata the updater

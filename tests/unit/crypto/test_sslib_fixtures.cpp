@@ -57,3 +57,29 @@ TEST_CASE("encrypted securesystemslib keys need the right password") {
   CHECK(sslib_load_private(fixture("intoto/rsa-enc"), &wrong).error().code == Errc::wrong_passphrase);
   CHECK(sslib_load_private("{\"keytype\":\"ed25519\"}", nullptr).error().code == Errc::malformed_key);
 }
+
+TEST_CASE("layout key files load as in-toto-verify loads them: by type, or detected") {
+  auto ids = keyids();
+  for (const char* name : {"rsa", "ed25519", "ecdsa"}) {
+    std::string bytes = fixture(std::string("intoto/") + name + ".pub");
+    auto given = sslib_load_public(bytes, name).value();
+    CHECK(given.keyid() == ids.at(name));
+    CHECK(sslib_load_public(bytes).value().keyid() == ids.at(name));
+  }
+  // An RSA PEM is cut from its header through its footer and carries "private": "".
+  auto rsa = sslib_load_public("junk before\n" + fixture("intoto/rsa.pub") + "\n\ntrailing").value();
+  CHECK(rsa.keyid() == ids.at("rsa"));
+  CHECK(rsa.private_value == std::optional<std::string>(""));
+  // Wrong or unusable types are named.
+  CHECK(sslib_load_public(fixture("intoto/ed25519.pub"), "rsa").error().code == Errc::malformed_pem);
+  CHECK(sslib_load_public(fixture("intoto/ed25519.pub"), "ecdsa").error().code == Errc::malformed_key);
+  CHECK(sslib_load_public(fixture("intoto/rsa.pub"), "ed25519").error().code == Errc::malformed_key);
+  auto ec_pem = cjson::parse_strict(fixture("intoto/ecdsa.pub")).value()["keyval"]["public"].get<std::string>();
+  auto r = sslib_load_public(ec_pem);
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == Errc::unsupported_key_type);
+  CHECK_THAT(r.error().message, Catch::Contains("JSON"));
+  CHECK(sslib_load_public("", "").error().code == Errc::malformed_pem);
+  CHECK(sslib_load_public("{\"keytype\": \"ed25519\"}").error().code == Errc::malformed_key);
+  CHECK(sslib_load_public("{}x").error().code == Errc::malformed_json);
+}

@@ -443,3 +443,35 @@ TEST_CASE("editor: delegated signing keys are checked against the delegation's k
     CHECK(rel.signatures.at(0).keyid == cert_key.id);
   }
 }
+
+TEST_CASE("editor: add_delegation creates targets/releases in the same publish as its first target, remove_target drops one") {
+  Keys k;
+  auto files = created(k);
+  auto later = kNow + std::chrono::hours(1);
+  auto e = reopen(files, later);
+  SimKey releases = make_key();
+  REQUIRE(e.add_delegation(kReleases, releases.pub, {""}));
+  auto again = e.add_delegation(kReleases, releases.pub, {""});
+  REQUIRE_FALSE(again);
+  CHECK(again.error().code == Errc::conflict);
+  CHECK_FALSE(e.add_delegation("targets/a/b", releases.pub, {""}));
+  e.set_target("in-toto-metadata/root.layout", meta_for("layout"));
+  e.remove_target("v1");
+  REQUIRE(e.set_delegated_target(kReleases, "v1", meta_for("bundle"), nullptr));
+  Signers s{{}, {&k.targets.key}, {&k.snapshot.key}, {&k.timestamp.key}, {}, {}};
+  s.delegations[kReleases] = {&releases.key};
+  auto out = std::move(e).sign(s);
+  REQUIRE(out);
+  CHECK(out->delegated_versions.at(kReleases) == 1);
+  auto set = TrustedSet::create(files.at("root"), later).value();
+  REQUIRE(set.update_timestamp(out->files.at("timestamp")));
+  REQUIRE(set.update_snapshot(out->files.at("snapshot")));
+  REQUIRE(set.update_targets(out->files.at("targets")));
+  REQUIRE(set.update_delegated_targets(kReleases, "targets", out->files.at(kReleases)));
+  const auto& top = set.targets()->signed_;
+  CHECK_FALSE(top.targets.contains("v1"));
+  CHECK(top.targets.contains("in-toto-metadata/root.layout"));
+  REQUIRE(top.delegations.roles.size() == 1);
+  CHECK(top.delegations.roles[0].paths == std::vector<std::string>{""});
+  CHECK(set.targets(kReleases)->signed_.targets.at("v1").length == 6);
+}

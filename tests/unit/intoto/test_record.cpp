@@ -1,0 +1,125 @@
+// Recording artifacts as an inspection does (in_toto_run(name, ["."], ["."], ...)). The same
+// trees are compared with the reference's own recording in tests/interop/intoto_record.sh; these
+// cases pin each choice with known digests.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+
+#include "signy/intoto/record.hpp"
+#include "testsupport.hpp"
+
+using namespace signy;
+namespace fs = std::filesystem;
+
+namespace {
+const std::string kEmpty = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+const std::string kA = "87428fc522803d31065e7bce3cf03fe475096631e5e07bbd7a0fde60c4cf25c7";  // "a\n"
+
+void write(const fs::path& p, const std::string& s) {
+  fs::create_directories(p.parent_path());
+  std::ofstream(p, std::ios::binary) << s;
+}
+std::string sha(const intoto::ArtifactMap& m, const std::string& k) { return m.at(k).at("sha256"); }
+}  // namespace
+
+TEST_CASE("record: the default excludes match one whole path component") {
+  CHECK(intoto::excluded_by_default("a.link"));
+  CHECK(intoto::excluded_by_default(".link"));
+  CHECK(intoto::excluded_by_default("x.linkfoo"));
+  CHECK(intoto::excluded_by_default(".git"));
+  CHECK(intoto::excluded_by_default("m.pyc"));
+  CHECK(intoto::excluded_by_default("back~"));
+  CHECK(intoto::excluded_by_default("~"));
+  CHECK_FALSE(intoto::excluded_by_default("a.lin"));
+  CHECK_FALSE(intoto::excluded_by_default(".gitignore"));
+  CHECK_FALSE(intoto::excluded_by_default("x.git"));
+  CHECK_FALSE(intoto::excluded_by_default("m.pyc.txt"));
+  CHECK_FALSE(intoto::excluded_by_default("linkx"));
+}
+
+TEST_CASE("record: files by relative path, sha256 hex, excludes pruned, special files skipped") {
+  TempDir t;
+  const auto& b = t.path();
+  write(b / "src/a.c", "a\n");
+  write(b / "src/sub/deep/e", "");
+  write(b / ".git/objects/o", "g");
+  write(b / "d/.git/z", "z");
+  write(b / "x.link.d/f", "in a pruned directory");
+  write(b / "step.abcd1234.link", "{}");
+  write(b / "m.pyc", "p");
+  write(b / "back~", "t");
+  write(b / ".gitignore", "k");
+  REQUIRE(::mkfifo((b / "fifo").c_str(), 0600) == 0);
+  fs::create_directories(b / "emptydir");
+  for (unsigned threads : {1u, 2u, 4u}) {
+    auto m = intoto::record_artifacts(b, {threads, 1000}).value();
+    CHECK(m.size() == 3);
+    CHECK(sha(m, "src/a.c") == kA);
+    CHECK(sha(m, "src/sub/deep/e") == kEmpty);
+    CHECK(m.count(".gitignore") == 1);
+    CHECK(m.at("src/a.c").size() == 1);
+  }
+}
+
+TEST_CASE("record: symbolic links are followed below the base, under the link's own path") {
+  TempDir t;
+  const auto& b = t.path();
+  write(b / "real/r.txt", "a\n");
+  fs::create_symlink("real/r.txt", b / "lnfile");
+  fs::create_directory_symlink("real", b / "lndir");
+  fs::create_symlink("nowhere", b / "broken");
+  fs::create_symlink("real/r.txt", b / "x.link");  // excluded by its own name
+  auto m = intoto::record_artifacts(b).value();
+  CHECK(m.size() == 3);
+  CHECK(sha(m, "lnfile") == kA);
+  CHECK(sha(m, "lndir/r.txt") == kA);
+  CHECK(sha(m, "real/r.txt") == kA);
+}
+
+TEST_CASE("record: a link leading outside the base, or back into its ancestry, is refused") {
+  TempDir outside, t;
+  write(outside.path() / "secret", "s");
+  write(t.path() / "in/f", "a\n");
+  SECTION("absolute") {
+    fs::create_symlink(outside.path() / "secret", t.path() / "in/abs");
+    auto m = intoto::record_artifacts(t.path());
+    REQUIRE_FALSE(m);
+    CHECK(m.error().code == Errc::unsafe_archive);
+    CHECK_THAT(m.error().message, Catch::Contains("in/abs") && Catch::Contains("outside"));
+  }
+  SECTION("relative, up") {
+    fs::create_directory_symlink("../..", t.path() / "in/up");
+    auto m = intoto::record_artifacts(t.path());
+    REQUIRE_FALSE(m);
+    CHECK(m.error().code == Errc::unsafe_archive);
+  }
+  SECTION("a cycle") {
+    fs::create_directory_symlink("..", t.path() / "in/loop");
+    auto m = intoto::record_artifacts(t.path());
+    REQUIRE_FALSE(m);
+    CHECK(m.error().code == Errc::unsafe_archive);
+    CHECK_THAT(m.error().message, Catch::Contains("in/loop"));
+  }
+  SECTION("the /dev/zero trap") {
+    fs::create_symlink("/dev/zero", t.path() / "zero");
+    CHECK(intoto::record_artifacts(t.path()).error().code == Errc::unsafe_archive);
+  }
+}
+
+TEST_CASE("record: names that are not UTF-8, too many files, a missing base") {
+  TempDir t;
+  write(t.path() / "\xe9.txt", "x");
+  auto m = intoto::record_artifacts(t.path());
+  REQUIRE_FALSE(m);
+  CHECK(m.error().code == Errc::unsupported_value);
+  CHECK_THAT(m.error().message, Catch::Contains("not UTF-8"));
+
+  TempDir u;
+  for (int i = 0; i < 5; ++i) write(u.path() / std::to_string(i), "x");
+  CHECK(intoto::record_artifacts(u.path(), {2, 5}).has_value());
+  CHECK(intoto::record_artifacts(u.path(), {2, 4}).error().code == Errc::too_large);
+  CHECK(intoto::record_artifacts(u.path() / "nope").error().code == Errc::io_error);
+}
