@@ -75,6 +75,16 @@ s sign --thick thick/bundle.tgz $gun/tampered:v1 --in-toto --layout thick/root.l
 expect_fail 1 "step 'package' (links validly signed by distinct authorized functionaries): 0 valid" -- s verify --thick --local thick/bundle.tgz $gun/tampered:v1 --in-toto
 ok "signy verify --in-toto refuses a bundle the chain did not make and a tampered link, both signed in TUF"
 
+# Root rotation: the published layout signed by the old root key is refused from the new root on;
+# signed again (signy layout sign picks the new root key) and published again, the bundle verifies.
+s key rotate $gun root >/dev/null || die "rotate root"
+expect_fail 1 "in-toto: layout signatures: the layout: 0 valid signature(s) from its keys, threshold is 1" -- s verify --thick --local thick/bundle.tgz $gun:v2 --in-toto
+s layout sign thick/layout.json $gun --out thick/root2.layout >/dev/null || die "layout sign after the rotation"
+s sign --thick thick/bundle.tgz $gun:v2 --in-toto --layout thick/root2.layout --links thick/links >/dev/null ||
+  die "sign --in-toto after the rotation"
+s verify --thick --local thick/bundle.tgz $gun:v2 --in-toto >/dev/null || die "verify --in-toto after re-signing"
+ok "after signy key rotate GUN root, verify --in-toto refuses the old root key's layout until it is signed and published again"
+
 # Tampering fails: a link's recorded product, the archive, the layout.
 cp -r thick bad
 sed -i 's/"return-value": 0/"return-value": 1/' bad/links/package.*.link
