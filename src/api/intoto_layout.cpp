@@ -47,8 +47,9 @@ Result<intoto::LayoutMetablock> read_layout(std::string_view bytes, LayoutSignRe
 // (the key ID a verifier will look the signature up by).
 Result<std::vector<LayoutSigner>> held_root_keys(const keystore::KeyStore& ks, const tuf::Root& root,
                                                  const LayoutTrust& trust, std::string_view gun) {
+  auto stored = SIGNY_TRY(ks.list());
   std::set<std::string> held;
-  for (auto& k : SIGNY_TRY(ks.list())) held.insert(k.key_id);
+  for (const auto& k : stored) held.insert(k.key_id);
   std::vector<LayoutSigner> out;
   std::set<std::string> used;  // two root entries for one key sign once
   for (const auto& id : root.roles.at("root").keyids) {

@@ -4,11 +4,16 @@
 // with them, one signed with another key must not.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+
 #include "signy/api/intoto.hpp"
 #include "signy/crypto/notary_keys.hpp"
 #include "signy/crypto/sslib.hpp"
 #include "signy/intoto/metadata.hpp"
+#include "signy/keystore/keystore.hpp"
+#include "signy/notary/remote.hpp"
 #include "testsupport.hpp"
+#include "unit/tuf/simulator.hpp"
 
 using namespace signy;
 
@@ -40,6 +45,55 @@ tuf::Root root_of(const std::vector<const RootKey*>& keys, std::int64_t threshol
   root.roles["targets"] = tuf::RoleKeys{{targets.key_id()}, 1};
   return root;
 }
+
+class FixedPassphrase : public keystore::PassphraseSource {
+ public:
+  Result<SecretString> get(std::string_view, std::string_view, bool) override { return SecretString(std::string("layout-test-pass")); }
+};
+
+// A collection on a file:// repository whose root role has two root keys and threshold 2, and a
+// trust dir holding the private root keys given.
+struct TwoRootRepo {
+  TempDir dir;
+  testsim::Simulator sim{"example.com/app"};
+  FixedPassphrase pass;
+  api::Context ctx;
+
+  TwoRootRepo() {
+    sim.keys["root"].push_back(testsim::make_root_key("example.com/app"));
+    auto& second = sim.keys["root"].back();
+    sim.root.keys.emplace(second.id, second.pub);
+    sim.root.roles["root"].keyids.push_back(second.id);
+    sim.root.roles["root"].threshold = 2;
+    sim.sign_root();
+    sim.publish();
+    ctx.trust_dir = dir.path() / "trust";
+    ctx.server = "file://" + (dir.path() / "server").string();
+    ctx.now = sim.now;
+    ctx.passphrases = &pass;
+    auto remote = notary::open_remote(ctx.server, "example.com/app", ctx.http).value();
+    REQUIRE(remote->publish({{"root", sim.root_bytes}, {"targets", sim.targets_bytes},
+                             {"snapshot", sim.snapshot_bytes}, {"timestamp", sim.timestamp_bytes}}));
+  }
+  void hold(std::size_t root_index) {
+    auto ks = keystore::KeyStore::open(ctx.trust_dir, pass).value();
+    REQUIRE(ks.store(sim.keys["root"].at(root_index).key, "root", ""));
+  }
+  // The layout's signed object, as `signy layout sign` reads it.
+  static std::string layout_json() {
+    auto doc = cjson::parse_strict(fixture("intoto/root.layout")).value();
+    return doc["signed"].dump();
+  }
+  // How many distinct root keys of the trusted root validly signed `file`.
+  std::size_t root_signers(const std::string& file) {
+    auto mb = intoto::parse_layout(file).value();
+    auto trust = api::root_layout_trust(sim.root).value();
+    std::size_t n = 0;
+    for (const auto& [id, key] : trust.keys)
+      if (intoto::verify_signature(mb, key, id)) ++n;
+    return n;
+  }
+};
 
 intoto::LayoutMetablock fixture_layout() {
   auto mb = intoto::parse_layout(fixture("intoto/root.layout")).value();
@@ -140,4 +194,50 @@ TEST_CASE("root_layout_trust: refuses a root without usable root keys", "[layout
   auto zero = root_of({&ec}, 1);
   zero.roles["root"].threshold = 0;
   CHECK_FALSE(api::root_layout_trust(zero));
+}
+
+TEST_CASE("sign_layout: one signer holding both root keys meets a root threshold of 2", "[layout]") {
+  TwoRootRepo repo;
+  repo.hold(0);
+  repo.hold(1);
+  auto res = api::sign_layout(repo.ctx, TwoRootRepo::layout_json(), "example.com/app");
+  REQUIRE(res);
+  CHECK(res->keyids.size() == 2);
+  CHECK(res->key_ids.size() == 2);
+  CHECK_FALSE(res->was_metablock);
+  CHECK(repo.root_signers(res->file) == 2);
+  CHECK(api::root_layout_trust(repo.sim.root).value().threshold == 2);
+  for (const auto& k : repo.sim.keys["root"])
+    CHECK(std::find(res->keyids.begin(), res->keyids.end(), crypto::sslib_public_key(k.key).value().keyid()) != res->keyids.end());
+}
+
+TEST_CASE("sign_layout: with one of two root keys held, one signature (below root's threshold)", "[layout]") {
+  TwoRootRepo repo;
+  repo.hold(1);
+  auto res = api::sign_layout(repo.ctx, TwoRootRepo::layout_json(), "example.com/app");
+  REQUIRE(res);
+  REQUIRE(res->keyids.size() == 1);
+  CHECK(res->keyids[0] == crypto::sslib_public_key(repo.sim.keys["root"][1].key).value().keyid());
+  CHECK(repo.root_signers(res->file) == 1);
+}
+
+TEST_CASE("sign_layout: no root key held, an expired layout, a metablock re-signed", "[layout]") {
+  TwoRootRepo repo;
+  auto none = api::sign_layout(repo.ctx, TwoRootRepo::layout_json(), "example.com/app");
+  REQUIRE_FALSE(none);
+  CHECK(none.error().code == Errc::not_found);
+  CHECK_THAT(none.error().message, Catch::Contains("none of the root keys of example.com/app"));
+
+  repo.hold(0);
+  auto doc = cjson::parse_strict(TwoRootRepo::layout_json()).value();
+  doc["expires"] = "2026-11-21T23:59:59Z";  // the simulator's now is 2026-11-22
+  auto expired = api::sign_layout(repo.ctx, doc.dump(), "example.com/app");
+  REQUIRE_FALSE(expired);
+  CHECK(expired.error().code == Errc::expired);
+
+  auto res = api::sign_layout(repo.ctx, fixture("intoto/root.layout"), "example.com/app");
+  REQUIRE(res);
+  CHECK(res->was_metablock);
+  CHECK(res->replaced_signatures == 1);
+  CHECK(intoto::parse_layout(res->file).value().signatures.size() == 1);
 }
