@@ -153,7 +153,7 @@ Result<intoto::VerifySummary> verify_intoto(const Context& ctx, const InTotoChec
   if (!layout) return tl::unexpected(layout.error().context("in-toto: the layout"));
   log::debug("in-toto: layout parsed");
   intoto::VerifyOptions vo;
-  vo.now = std::chrono::floor<std::chrono::seconds>(ctx.now);
+  vo.now = ctx.now;  // full precision: the reference compares expires with datetime.now()
   vo.parameters = options.parameters;
   vo.layout_threshold = check.layout_threshold;
   vo.run_inspection = inspection_runner(check.artifacts, options.limits);

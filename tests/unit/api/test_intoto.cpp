@@ -181,3 +181,28 @@ TEST_CASE("intoto link loader: names stay inside the directory") {
   CHECK(api::link_dir_loader(t.path() / "missing")("build.aabbccdd.link").value() == std::nullopt);
   CHECK(api::link_dir_loader(t.path() / "build.aabbccdd.link")("x.link").value() == std::nullopt);
 }
+
+TEST_CASE("verify_intoto: the layout's expiry is compared with the command's time at full precision") {
+  // in-toto compares expires with datetime.now() (microseconds): half a second after the instant
+  // the layout is expired, though the whole second still equals it.
+  auto priv = crypto::PrivateKey::generate(crypto::KeyAlgorithm::ed25519).value();
+  auto pub = crypto::sslib_public_key(priv).value();
+  intoto::LayoutMetablock mb;
+  mb.signed_.expires = "2030-01-01T00:00:00Z";
+  mb.signed_.expires_at = intoto::parse_expires(mb.signed_.expires).value();
+  mb.signed_.keys.emplace(pub.keyid(), intoto::LayoutKey::from(pub));
+  REQUIRE(intoto::sign(mb, priv, pub));
+  TempDir dir;
+  api::InTotoCheck check;
+  check.layout = intoto::dump(mb).value();
+  check.layout_keys.emplace(pub.keyid(), pub);
+  check.links = api::link_dir_loader(dir.path());
+  check.artifacts = dir.path();
+  api::Context ctx;
+  ctx.now = TimePoint(mb.signed_.expires_at) - 1ms;
+  REQUIRE(api::verify_intoto(ctx, check));
+  ctx.now = TimePoint(mb.signed_.expires_at) + 500ms;
+  auto r = api::verify_intoto(ctx, check);
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == Errc::expired);
+}
