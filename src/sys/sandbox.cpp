@@ -350,7 +350,7 @@ Result<BoundedResult> run_bounded(const std::vector<std::string>& argv, const Li
   c.nofile = lowered(RLIMIT_NOFILE, plus_one(limits.open_files), plus_one(limits.open_files));
   // RLIMIT_NPROC counts every task of the real user, and root ignores it. For anyone else it is a
   // hard ceiling: what the user runs now plus the allowance. The limit that holds for everyone is
-  // the supervisor's count of the session below.
+  // the supervisor's count of the tree below.
   if (uid_t uid = ::getuid(); uid != 0) {
     c.set_nproc = true;
     auto n = plus_one(user_tasks(uid) + limits.processes);

@@ -49,7 +49,7 @@ struct Limits {
   std::uint64_t memory = std::uint64_t{1} << 30;     // bytes
   std::uint64_t file_size = std::uint64_t{1} << 30;  // bytes, per file
   std::uint64_t open_files = 256;                    // per process
-  std::uint64_t processes = 64;                      // in the session, the leader included
+  std::uint64_t processes = 64;                      // in the tree below signy, the command included
   std::size_t output = std::size_t{1} << 20;         // bytes captured per stream
 };
 
