@@ -2,6 +2,7 @@
 #include "signy/intoto/metadata.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cstdio>
 #include <limits>
 #include <set>
@@ -20,9 +21,15 @@ tl::unexpected<Error> bad(std::string msg) { return tl::unexpected(Error{Errc::m
 
 // securesystemslib HEX_SCHEMA: [a-fA-F0-9]+ (key IDs, digests, signatures).
 bool is_hex(std::string_view s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-  });
+  // A table: 20,000 digests of 64 characters in a link of 10,000 artifacts.
+  static constexpr auto kHex = [] {
+    std::array<bool, 256> t{};
+    for (char c : std::string_view("0123456789abcdefABCDEF")) t[static_cast<unsigned char>(c)] = true;
+    return t;
+  }();
+  bool ok = !s.empty();
+  for (char c : s) ok &= kHex[static_cast<unsigned char>(c)];
+  return ok;
 }
 
 // encode_canonical refuses floats: a document holding one can be neither signed nor verified.

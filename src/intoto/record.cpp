@@ -186,8 +186,13 @@ struct Walker {
 Result<std::string> hash_file(int base, int dir, const std::string& key, std::vector<std::uint8_t>& buf) {
   constexpr int flags = O_RDONLY | O_NONBLOCK | O_NOCTTY;
   auto slash = key.rfind('/');
-  Fd fd(dir >= 0 ? ::openat(dir, key.c_str() + (slash == std::string::npos ? 0 : slash + 1), flags | O_NOFOLLOW | O_CLOEXEC)
-                 : open_beneath(base, key.c_str(), flags));
+  const char* name = key.c_str() + (slash == std::string::npos ? 0 : slash + 1);
+  // O_NOATIME: a file just written by the inspection would otherwise have its access time set
+  // (relatime) on this first read; refused (EPERM) for a file someone else owns.
+  Fd fd(dir >= 0 ? ::openat(dir, name, flags | O_NOATIME | O_NOFOLLOW | O_CLOEXEC)
+                 : open_beneath(base, key.c_str(), flags | O_NOATIME));
+  if (!fd && errno == EPERM)
+    fd = Fd(dir >= 0 ? ::openat(dir, name, flags | O_NOFOLLOW | O_CLOEXEC) : open_beneath(base, key.c_str(), flags));
   if (!fd) return fail(Errc::io_error, key + ": " + errno_text(errno));
   struct stat st {};
   if (::fstat(fd.get(), &st) != 0) return fail(Errc::io_error, key + ": " + errno_text(errno));
