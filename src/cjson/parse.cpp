@@ -281,13 +281,23 @@ Status check_size(std::string_view text, const ParseLimits& limits) {
 
 Result<Json> parse_strict(std::string_view text, const ParseLimits& limits) {
   SIGNY_TRY_VOID(check_size(text, limits));
-  StrictSax sax(limits.max_depth, nullptr);
-  bool ok = Json::sax_parse(text.begin(), text.end(), &sax, nlohmann::json::input_format_t::json, true);
-  if (!ok || sax.error_) {
-    if (sax.error_) return tl::unexpected(*sax.error_);
+  // Plain JSON through the fast path (in-toto links of 10,000 artifacts: about twice as fast);
+  // anything it does not judge is parsed again, from the start, by nlohmann.
+  std::optional<StrictSax> sax;
+  sax.emplace(limits.max_depth, nullptr);
+  bool ok;
+  auto fast = detail::fast_sax_parse(text, *sax);
+  if (fast == detail::FastParse::deferred) {
+    sax.emplace(limits.max_depth, nullptr);
+    ok = Json::sax_parse(text.begin(), text.end(), &*sax, nlohmann::json::input_format_t::json, true);
+  } else {
+    ok = fast == detail::FastParse::done;
+  }
+  if (!ok || sax->error_) {
+    if (sax->error_) return tl::unexpected(*sax->error_);
     return fail(Errc::malformed_json, "invalid JSON");
   }
-  return std::move(sax.root);
+  return std::move(sax->root);
 }
 
 Result<StreamResult> parse_strict_stream(std::string_view text, StreamOptions& options, const ParseLimits& limits) {

@@ -86,6 +86,12 @@ struct Walker {
   std::string base_name;  // for messages
   std::size_t max;
   std::vector<std::string> files;               // keys, relative to base
+  // For a file found as a regular file (not through a link): its directory, kept open, so that
+  // hashing opens one name there (openat O_NOFOLLOW) instead of resolving the whole key again.
+  // -1: opened by key below base (a link, or past kMaxDirs directories).
+  std::vector<int> file_dir;
+  std::vector<Fd> dirs;
+  static constexpr std::size_t kMaxDirs = 256;
   std::set<std::pair<dev_t, ino_t>> ancestry;  // directories being walked (link cycles)
 
   tl::unexpected<Error> error(Errc code, const std::string& rel, const std::string& why) const {
@@ -111,6 +117,7 @@ struct Walker {
       ~Closer() { ::closedir(d); }
     } closer{d};  // closedir closes the descriptor
     std::vector<std::pair<std::string, bool>> subdirs;  // name, via a link
+    int kept = -1;  // this directory's index in dirs, made on its first regular file
     for (;;) {
       errno = 0;
       struct dirent* e = ::readdir(d);
@@ -147,7 +154,19 @@ struct Walker {
       } else if (type == DT_REG) {
         if (files.size() >= max)
           return fail(Errc::too_large, "recording " + escape_control(base_name) + ": more than " + std::to_string(max) + " files");
+        int where = -1;
+        if (e->d_type == DT_REG) {
+          if (kept < 0 && dirs.size() < kMaxDirs) {
+            Fd copy(::fcntl(::dirfd(d), F_DUPFD_CLOEXEC, 0));
+            if (copy) {
+              dirs.push_back(std::move(copy));
+              kept = static_cast<int>(dirs.size() - 1);
+            }
+          }
+          where = kept;
+        }
         files.push_back(std::move(key));
+        file_dir.push_back(where);
       }  // FIFOs, sockets, devices: skipped (not isfile)
     }
     for (auto& [name, via_link] : subdirs) {
@@ -162,9 +181,18 @@ struct Walker {
   }
 };
 
-// sha256 of the regular file `key` below base, read with one buffer.
-Result<std::string> hash_file(int base, const std::string& key, std::vector<std::uint8_t>& buf) {
-  Fd fd(open_beneath(base, key.c_str(), O_RDONLY | O_NONBLOCK | O_NOCTTY));
+// sha256 of the regular file `key` below base, read with one buffer; `dir` >= 0: the file's
+// directory, where its last component is opened without following a link.
+Result<std::string> hash_file(int base, int dir, const std::string& key, std::vector<std::uint8_t>& buf) {
+  constexpr int flags = O_RDONLY | O_NONBLOCK | O_NOCTTY;
+  auto slash = key.rfind('/');
+  const char* name = key.c_str() + (slash == std::string::npos ? 0 : slash + 1);
+  // O_NOATIME: a file just written by the inspection would otherwise have its access time set
+  // (relatime) on this first read; refused (EPERM) for a file someone else owns.
+  Fd fd(dir >= 0 ? ::openat(dir, name, flags | O_NOATIME | O_NOFOLLOW | O_CLOEXEC)
+                 : open_beneath(base, key.c_str(), flags | O_NOATIME));
+  if (!fd && errno == EPERM)
+    fd = Fd(dir >= 0 ? ::openat(dir, name, flags | O_NOFOLLOW | O_CLOEXEC) : open_beneath(base, key.c_str(), flags));
   if (!fd) return fail(Errc::io_error, key + ": " + errno_text(errno));
   struct stat st {};
   if (::fstat(fd.get(), &st) != 0) return fail(Errc::io_error, key + ": " + errno_text(errno));
@@ -193,7 +221,7 @@ bool excluded_by_default(std::string_view c) noexcept {
 Result<ArtifactMap> record_artifacts(const std::filesystem::path& base, const RecordOptions& options) {
   Fd root(::open(base.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!root) return fail(Errc::io_error, "recording " + escape_control(base.string()) + ": " + errno_text(errno));
-  Walker w{root.get(), base.string(), options.max_artifacts, {}, {}};
+  Walker w{root.get(), base.string(), options.max_artifacts, {}, {}, {}, {}};
   Fd top(::dup(root.get()));
   if (!top) return fail(Errc::io_error, "recording " + escape_control(base.string()) + ": " + errno_text(errno));
   SIGNY_TRY_VOID(w.walk(std::move(top), ""));
@@ -207,7 +235,8 @@ Result<ArtifactMap> record_artifacts(const std::filesystem::path& base, const Re
     for (;;) {
       std::size_t i = next.fetch_add(1, std::memory_order_relaxed);
       if (i >= w.files.size()) return;
-      auto h = hash_file(root.get(), w.files[i], buf);
+      auto h = hash_file(root.get(), w.file_dir[i] < 0 ? -1 : w.dirs[static_cast<std::size_t>(w.file_dir[i])].get(),
+                         w.files[i], buf);
       if (!h) {
         std::lock_guard lock(mu);
         if (!first_error) first_error = h.error();

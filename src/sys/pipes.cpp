@@ -39,6 +39,11 @@ ReadState read_capped(Fd& fd, std::string& out, std::size_t cap) {
   return ReadState::closed;
 }
 
+std::mutex& children_lock() {
+  static std::mutex m;
+  return m;
+}
+
 int reap(pid_t pid, struct rusage* usage) {
   int status = 0;
   while (::wait4(pid, &status, 0, usage) < 0 && errno == EINTR) {

@@ -5,6 +5,7 @@
 #include <sys/types.h>
 
 #include <cstddef>
+#include <mutex>
 #include <string>
 
 #include "signy/util/result.hpp"
@@ -33,6 +34,11 @@ enum class ReadState { open, closed, over_cap };
 // One read from a non-blocking descriptor into `out`, which never grows past `cap`: bytes beyond
 // it are dropped and reported as over_cap. End of file or an error closes the descriptor.
 ReadState read_capped(Fd& fd, std::string& out, std::size_t cap);
+
+// Held by each runner for as long as its child lives: while run_bounded makes this process a
+// child subreaper, every new child of ours is the inspection's (or an orphan of it), never a
+// credential helper's that process.cpp waits for.
+std::mutex& children_lock();
 
 // waitpid/wait4 retried on EINTR; the raw status (and the child's resource usage if asked).
 int reap(pid_t pid, struct rusage* usage = nullptr);

@@ -21,6 +21,7 @@ using detail::Fd;
 Result<RunResult> run(const std::vector<std::string>& argv, std::string_view input, std::chrono::milliseconds timeout,
                       std::size_t max_output) {
   if (argv.empty()) return fail(Errc::internal, "run: no program");
+  std::lock_guard children(detail::children_lock());  // not while an inspection runs (sandbox.cpp)
   detail::Pipe in, out;
   SIGNY_TRY_VOID(detail::make_pipe(in));
   SIGNY_TRY_VOID(detail::make_pipe(out));

@@ -4,11 +4,14 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -47,17 +50,17 @@ std::string resolve(const std::string& name) {
   return {};
 }
 
-struct ProcInfo {
-  pid_t pid;
-  std::uint64_t rss_bytes;
-  bool zombie;
-};
-
 // Fields of /proc/PID/stat after the command name (which may hold spaces and ')'): state (3),
-// session (6), rss in pages (24). Read with plain calls: the supervisor does this every tick.
-bool read_stat(const char* pid, char& state, long& session, std::uint64_t& rss_pages) {
+// parent (4), threads (20), start time (22), rss in pages (24). Plain calls: read every tick.
+struct Stat {
+  char state = 0;
+  pid_t ppid = 0;
+  long threads = 1;
+  std::uint64_t start = 0, rss_pages = 0;
+};
+bool read_stat(pid_t pid, Stat& st) {
   char path[64];
-  std::snprintf(path, sizeof path, "/proc/%s/stat", pid);
+  std::snprintf(path, sizeof path, "/proc/%d/stat", static_cast<int>(pid));
   int fd = ::open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) return false;
   char buf[1024];
@@ -67,39 +70,154 @@ bool read_stat(const char* pid, char& state, long& session, std::uint64_t& rss_p
   buf[n] = '\0';
   char* p = std::strrchr(buf, ')');
   if (!p || p[1] != ' ' || !p[2]) return false;
-  state = p[2];
+  st.state = p[2];
   p += 3;
   for (int field = 4; field <= 24; ++field) {
     char* end = nullptr;
-    unsigned long long v = std::strtoull(p, &end, 10);
+    long long v = std::strtoll(p, &end, 10);  // signed: field 8 (tty group) may be -1
     if (end == p) return false;
-    if (field == 6) session = static_cast<long>(v);
-    if (field == 24) rss_pages = v;
+    if (field == 4) st.ppid = static_cast<pid_t>(v);
+    if (field == 20) st.threads = static_cast<long>(v);
+    if (field == 22) st.start = static_cast<std::uint64_t>(v);
+    if (field == 24) st.rss_pages = static_cast<std::uint64_t>(v);
     p = end;
   }
   return true;
 }
 
-// Every process of the session (the group and whatever left the group but not the session).
-// The session ID stays reserved while any member lives, so it cannot name someone else's.
-std::vector<ProcInfo> session_members(pid_t sid) {
-  std::vector<ProcInfo> found;
-  DIR* proc = ::opendir("/proc");
-  if (!proc) return found;
-  static const long page = ::sysconf(_SC_PAGESIZE);
-  while (auto* e = ::readdir(proc)) {
+// Appends the children of one task (/proc/PID/task/TID/children, "1 2 3 ").
+void task_children(pid_t pid, pid_t tid, std::vector<pid_t>& out) {
+  char path[96];
+  std::snprintf(path, sizeof path, "/proc/%d/task/%d/children", static_cast<int>(pid), static_cast<int>(tid));
+  int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return;
+  std::string text;
+  char buf[4096];
+  ssize_t n;
+  while ((n = ::read(fd, buf, sizeof buf)) > 0) text.append(buf, static_cast<std::size_t>(n));
+  ::close(fd);
+  const char* p = text.c_str();
+  while (*p) {
     char* end = nullptr;
-    long pid = std::strtol(e->d_name, &end, 10);
-    if (pid <= 0 || *end != '\0') continue;
-    char state = 0;
-    long session = 0;
-    std::uint64_t rss = 0;
-    if (read_stat(e->d_name, state, session, rss) && session == sid)
-      found.push_back({static_cast<pid_t>(pid), rss * static_cast<std::uint64_t>(page), state == 'Z'});
+    long v = std::strtol(p, &end, 10);
+    if (end == p) break;
+    if (v > 0) out.push_back(static_cast<pid_t>(v));
+    p = end;
   }
-  ::closedir(proc);
-  return found;
 }
+
+// The children of every thread of a process (a thread's fork is that thread's child).
+void children(pid_t pid, long threads, std::vector<pid_t>& out) {
+  if (threads <= 1) return task_children(pid, pid, out);
+  char path[64];
+  std::snprintf(path, sizeof path, "/proc/%d/task", static_cast<int>(pid));
+  DIR* d = ::opendir(path);
+  if (!d) return;
+  while (auto* e = ::readdir(d)) {
+    char* end = nullptr;
+    long tid = std::strtol(e->d_name, &end, 10);
+    if (tid > 0 && *end == '\0') task_children(pid, static_cast<pid_t>(tid), out);
+  }
+  ::closedir(d);
+}
+
+struct ProcInfo {
+  pid_t pid;
+  pid_t ppid;
+  std::uint64_t rss_bytes;
+  bool zombie;
+};
+
+// The inspection's processes. While it runs this process is a child subreaper
+// (PR_SET_CHILD_SUBREAPER), so whatever the command starts stays below us whatever it does
+// (setsid, setpgid, double forks): an orphan is reparented to us, not to init. The tree is the
+// command and its descendants, plus our own children that are not the command and were neither
+// there before it started nor started before it (orphans of the tree), and theirs. Only these
+// processes are read: not the whole of /proc.
+class Tree {
+ public:
+  Tree(pid_t leader, std::vector<pid_t> before) : leader_(leader), before_(std::move(before)), self_(::getpid()) {
+    Stat st;
+    if (read_stat(leader, st)) start_ = st.start;
+  }
+  pid_t self() const noexcept { return self_; }
+
+  std::vector<ProcInfo> members() const {
+    static const auto page = static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
+    std::vector<ProcInfo> found;
+    std::vector<pid_t> queue{leader_};
+    std::vector<pid_t> ours;
+    Stat self;
+    children(self_, read_stat(self_, self) ? self.threads : 2, ours);
+    const std::size_t orphans_from = queue.size();
+    for (pid_t p : ours)
+      if (p != leader_ && std::find(before_.begin(), before_.end(), p) == before_.end()) queue.push_back(p);
+    const std::size_t orphans_end = queue.size();
+    std::vector<pid_t> seen;
+    for (std::size_t i = 0; i < queue.size(); ++i) {
+      pid_t pid = queue[i];
+      if (std::find(seen.begin(), seen.end(), pid) != seen.end()) continue;  // moved during the walk
+      seen.push_back(pid);
+      Stat st;
+      if (!read_stat(pid, st)) continue;  // gone
+      if (i >= orphans_from && i < orphans_end && st.start < start_) continue;  // not the command's
+      found.push_back({pid, st.ppid, st.rss_pages * page, st.state == 'Z'});
+      if (st.state != 'Z') children(pid, st.threads, queue);
+    }
+    return found;
+  }
+
+  // SIGKILL to every process of the tree, the command included (not reaped: the caller does),
+  // reaping the orphans we inherit, until none but the command's zombie remains.
+  void kill_all() const {
+    for (int round = 0; round < 1000; ++round) {
+      bool pending = false;
+      for (const auto& p : members()) {
+        if (!p.zombie) {
+          ::kill(p.pid, SIGKILL);
+          pending = true;
+        } else if (p.pid != leader_) {
+          // A zombie of ours is reaped; one whose parent is still being killed waits a round.
+          if (p.ppid == self_) ::waitpid(p.pid, nullptr, WNOHANG);
+          pending = true;
+        }
+      }
+      if (!pending) return;
+      std::this_thread::sleep_for(std::chrono::microseconds(500));
+    }
+  }
+
+  // Orphans that ended during the run: reaped now so that they are not counted.
+  void reap_orphans(const std::vector<ProcInfo>& found) const {
+    for (const auto& p : found)
+      if (p.zombie && p.pid != leader_ && p.ppid == self_) ::waitpid(p.pid, nullptr, WNOHANG);
+  }
+
+ private:
+  pid_t leader_;
+  std::vector<pid_t> before_;
+  pid_t self_;
+  std::uint64_t start_ = 0;
+};
+
+// PR_SET_CHILD_SUBREAPER for the duration of a run, then as it was.
+class Subreaper {
+ public:
+  Subreaper() {
+    int was = 0;
+    if (::prctl(PR_GET_CHILD_SUBREAPER, &was) == 0) was_ = was != 0;
+    set_ = !was_ && ::prctl(PR_SET_CHILD_SUBREAPER, 1) == 0;
+  }
+  ~Subreaper() {
+    if (set_) ::prctl(PR_SET_CHILD_SUBREAPER, 0);
+  }
+  bool active() const noexcept { return was_ || set_; }
+  Subreaper(const Subreaper&) = delete;
+  Subreaper& operator=(const Subreaper&) = delete;
+
+ private:
+  bool was_ = false, set_ = false;
+};
 
 std::uint64_t open_descriptors(pid_t pid) {
   std::uint64_t n = 0;
@@ -129,22 +247,6 @@ std::uint64_t user_tasks(uid_t uid) {
   }
   ::closedir(proc);
   return tasks;
-}
-
-// SIGKILL to the group, then to every session member that left the group (setpgid), until none
-// but zombies remain. A process that also left the session (setsid) is not found: see the header.
-void kill_session(pid_t sid) {
-  ::kill(-sid, SIGKILL);
-  for (int round = 0; round < 100; ++round) {
-    bool alive = false;
-    for (const auto& p : session_members(sid)) {
-      if (p.zombie) continue;
-      alive = true;
-      ::kill(p.pid, SIGKILL);
-    }
-    if (!alive) return;
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
 }
 
 struct Child {
@@ -248,7 +350,7 @@ Result<BoundedResult> run_bounded(const std::vector<std::string>& argv, const Li
   c.nofile = lowered(RLIMIT_NOFILE, plus_one(limits.open_files), plus_one(limits.open_files));
   // RLIMIT_NPROC counts every task of the real user, and root ignores it. For anyone else it is a
   // hard ceiling: what the user runs now plus the allowance. The limit that holds for everyone is
-  // the supervisor's count of the session below.
+  // the supervisor's count of the tree below.
   if (uid_t uid = ::getuid(); uid != 0) {
     c.set_nproc = true;
     auto n = plus_one(user_tasks(uid) + limits.processes);
@@ -262,6 +364,16 @@ Result<BoundedResult> run_bounded(const std::vector<std::string>& argv, const Li
   SIGNY_TRY_VOID(detail::make_pipe(err));
   SIGNY_TRY_VOID(detail::make_pipe(report));
   std::string dir = work_dir.string();
+  // One bounded run at a time, and no other child of sys while it runs (pipes.hpp).
+  std::lock_guard children_guard(detail::children_lock());
+  std::vector<pid_t> before;  // children of ours from before: not the inspection's
+  {
+    Stat self;
+    children(::getpid(), read_stat(::getpid(), self) ? self.threads : 2, before);
+  }
+  Subreaper subreaper;
+  if (!subreaper.active())
+    return fail(Errc::io_error, "cannot run " + argv[0] + ": PR_SET_CHILD_SUBREAPER: " + errno_text());
   auto start = Clock::now();
   pid_t pid = ::fork();
   if (pid < 0) return fail(Errc::io_error, "cannot run " + argv[0] + ": fork: " + errno_text());
@@ -286,6 +398,9 @@ Result<BoundedResult> run_bounded(const std::vector<std::string>& argv, const Li
 
   ::fcntl(out.read.fd, F_SETFL, O_NONBLOCK);
   ::fcntl(err.read.fd, F_SETFL, O_NONBLOCK);
+  const Tree tree(pid, std::move(before));
+  // Readable when the leader ends, so that its end is seen at once rather than at the next look.
+  Fd leader_fd{static_cast<int>(::syscall(SYS_pidfd_open, pid, 0))};
   BoundedResult result;
   auto deadline = start + limits.wall;
   bool leader_done = false;
@@ -293,7 +408,7 @@ Result<BoundedResult> run_bounded(const std::vector<std::string>& argv, const Li
   struct rusage usage {};
   auto trip = [&](Limit l) {
     if (result.tripped == Limit::none) result.tripped = l;
-    if (!leader_done) kill_session(pid);  // once reaped, its pid names nothing of ours
+    if (!leader_done) tree.kill_all();  // once reaped, its pid names nothing of ours
   };
   while (out.read.fd >= 0 || err.read.fd >= 0 || !leader_done) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
@@ -301,9 +416,10 @@ Result<BoundedResult> run_bounded(const std::vector<std::string>& argv, const Li
       trip(Limit::timeout);
       break;
     }
-    pollfd fds[2] = {{out.read.fd, POLLIN, 0}, {err.read.fd, POLLIN, 0}};  // a negative fd is skipped
+    pollfd fds[3] = {{out.read.fd, POLLIN, 0}, {err.read.fd, POLLIN, 0},  // a negative fd is skipped
+                     {leader_done ? -1 : leader_fd.fd, POLLIN, 0}};
     auto tick = Clock::now() - start < std::chrono::seconds(1) ? kTick : kSlowTick;
-    ::poll(fds, 2, static_cast<int>(std::min(left, tick).count()));
+    ::poll(fds, 3, static_cast<int>(std::min(left, tick).count()));
     if ((fds[0].revents & (POLLIN | POLLHUP | POLLERR)) &&
         detail::read_capped(out.read, result.out, limits.output) == detail::ReadState::over_cap) {
       result.out_truncated = true;
@@ -317,8 +433,8 @@ Result<BoundedResult> run_bounded(const std::vector<std::string>& argv, const Li
       break;
     }
     if (!leader_done) {
-      // Before the leader is reaped its pid is the group's and the session's ID; look first.
-      auto members = session_members(pid);
+      auto members = tree.members();
+      tree.reap_orphans(members);
       std::uint64_t live = 0, resident = 0;
       bool fd_ceiling = false;
       for (const auto& m : members) {
@@ -339,19 +455,18 @@ Result<BoundedResult> run_bounded(const std::vector<std::string>& argv, const Li
         break;
       }
       // The leader ended: nothing it started may outlive it. Kill the rest, then read to the end.
-      // WNOWAIT: the leader stays unreaped, so its pid still names the group while we kill.
+      // WNOWAIT: the leader stays unreaped (its pid is not reused) while we kill.
       siginfo_t info{};
       if (::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == pid) {
         leader_done = true;
-        kill_session(pid);
+        tree.kill_all();
         status = detail::reap(pid, &usage);
       }
     }
   }
-  // A timeout after the leader ended means its output stayed open to the deadline, held by a
-  // process outside the session: the result says the inspection did not finish in time.
+  // Every descendant is killed and every orphan reaped before the leader is reaped.
   if (!leader_done) {
-    kill_session(pid);
+    tree.kill_all();
     status = detail::reap(pid, &usage);
   }
   result.wall = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);

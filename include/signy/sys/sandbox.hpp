@@ -3,26 +3,34 @@
 // private working directory the caller prepared (PrivateDir), with a scrubbed environment
 // (PATH=/usr/local/bin:/usr/bin:/bin, HOME=<work dir>, LANG=C, nothing inherited), standard
 // input /dev/null, no other inherited descriptor, all signals at their defaults, as the leader of
-// a new session and process group. The limits, and who enforces each:
+// a new session and process group. For the run the calling process is a child subreaper
+// (PR_SET_CHILD_SUBREAPER, reset afterwards): every process the command starts stays below us,
+// even one that calls setsid or whose parent exits (an orphan comes back to us, not to init), and
+// the supervisor finds them by walking that tree (/proc/PID/task/TID/children), never the whole
+// of /proc. The limits, and who enforces each:
 //
-//   wall     supervisor: past it the group is killed                 default 60 s
+//   wall     supervisor: past it the tree is killed                  default 60 s
 //   cpu      kernel RLIMIT_CPU per process (SIGXCPU, then SIGKILL)    default 30 s
 //   memory   kernel RLIMIT_AS per process (allocations fail: ENOMEM), default 1 GiB
-//            and supervisor: the group's resident total
+//            and supervisor: the tree's resident total
 //   file     kernel RLIMIT_FSIZE per file written (SIGXFSZ)           default 1 GiB
 //   files    supervisor: a process holding more; kernel              default 256
 //            RLIMIT_NOFILE one above (EMFILE)
-//   procs    supervisor: more processes in the session; kernel       default 64
+//   procs    supervisor: more processes in the tree; kernel          default 64
 //            RLIMIT_NPROC as a backstop for non-root users
 //   output   supervisor: bytes captured on stdout, and on stderr     default 1 MiB each
 //
 // The supervisor (the calling thread) looks every 10 ms for the first second, then every 50 ms
-// (a look costs ~1 ms of CPU with 100 processes on the machine). When a limit trips, the whole group and
-// every other process left in the session get SIGKILL, and the result names the limit. A
-// per-process kernel limit is named when the group leader died of it (SIGXCPU, SIGXFSZ); a limit
-// that only made a call fail (ENOMEM, EMFILE, EAGAIN) shows as the command's failure, since only
-// the program saw it. What is not contained (a process that leaves the session) is in
-// docs/security/threat-model.md "Inspections".
+// (a look reads a few /proc files per process of the tree). When a limit trips, and when the
+// command itself ends, every process of the tree gets SIGKILL and every orphan is reaped before
+// run_bounded returns; the result names the limit. A per-process kernel limit is named when the
+// command died of it (SIGXCPU, SIGXFSZ); a limit that only made a call fail (ENOMEM, EMFILE,
+// EAGAIN) shows as the command's failure, since only the program saw it.
+// One bounded run at a time per process, and sys::run waits for it (neither starts a child while
+// the other's runs), so no other child of sys is taken for the inspection's. Children that the
+// process has before the run are left alone; a caller that starts children by other means while
+// an inspection runs (or a signy that is PID 1 of a container, which inherits every orphan of its
+// namespace) may have those that start during the run counted, killed and reaped with it.
 #pragma once
 #include <chrono>
 #include <cstdint>
@@ -41,7 +49,7 @@ struct Limits {
   std::uint64_t memory = std::uint64_t{1} << 30;     // bytes
   std::uint64_t file_size = std::uint64_t{1} << 30;  // bytes, per file
   std::uint64_t open_files = 256;                    // per process
-  std::uint64_t processes = 64;                      // in the session, the leader included
+  std::uint64_t processes = 64;                      // in the tree below signy, the command included
   std::size_t output = std::size_t{1} << 20;         // bytes captured per stream
 };
 

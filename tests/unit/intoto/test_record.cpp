@@ -123,3 +123,18 @@ TEST_CASE("record: names that are not UTF-8, too many files, a missing base") {
   CHECK(intoto::record_artifacts(u.path(), {2, 4}).error().code == Errc::too_large);
   CHECK(intoto::record_artifacts(u.path() / "nope").error().code == Errc::io_error);
 }
+
+TEST_CASE("record: more directories than are kept open give the same digests") {
+  // Files are opened by name in their directory, kept open for the first 256 directories; the
+  // others are opened by path below the base: both give the same digests.
+  TempDir t;
+  const auto& b = t.path();
+  for (int i = 0; i < 300; ++i) write(b / ("d" + std::to_string(i)) / "f", "a\n");
+  write(b / "top", "");
+  for (unsigned threads : {1u, 2u}) {
+    auto m = intoto::record_artifacts(b, {threads, 1000}).value();
+    REQUIRE(m.size() == 301);
+    for (int i = 0; i < 300; ++i) CHECK(sha(m, "d" + std::to_string(i) + "/f") == kA);
+    CHECK(sha(m, "top") == kEmpty);
+  }
+}

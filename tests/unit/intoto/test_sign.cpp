@@ -197,3 +197,22 @@ TEST_CASE("a model built by hand: floats in opaque values cannot be signed") {
   CHECK(sign(mb, s.key, s.pub));
   CHECK(link_file_name("build", s.pub.keyid()) == "build." + s.pub.keyid().substr(0, 8) + ".link");
 }
+
+TEST_CASE("a link's canonical bytes are those of its JSON form, written directly") {
+  auto same = [](const Link& l) {
+    auto direct = canonical_bytes(l).value();
+    CHECK(direct == cjson::sslib_canonical(to_json(l)).value());
+  };
+  same(Link{});
+  Link l;
+  l.name = "st\"ep\\ \xc3\xa9\x01\n";
+  l.command = {"sh", "-c", "echo \"$x\" \\ \t", ""};
+  l.materials = {{"a", {{"sha256", "00"}, {"sha512", "ff"}}}, {"b\"q\\", {}}, {"\xc3\xa9/\x7f", {{"md5", "AB"}}}};
+  l.products = {{"z", {{"sha256", "01"}}}, {"Z", {{"sha256", "02"}}}, {"", {{"sha256", "03"}}}};
+  l.byproducts = Json{{"return-value", -9}, {"stderr", "e\"\\"}, {"stdout", ""}, {"x", Json{{"b", 1}, {"a", {1, 2}}}}};
+  l.environment = Json{{"variables", Json::object()}, {"workdir", "/w"}};
+  same(l);
+  l.byproducts = Json::array();
+  l.environment = nullptr;
+  same(l);
+}

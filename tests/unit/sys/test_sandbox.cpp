@@ -3,15 +3,19 @@
 // short wall clock bounds them all).
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <thread>
 
+#include "signy/sys/process.hpp"
 #include "signy/sys/sandbox.hpp"
 
 using namespace signy;
@@ -23,13 +27,6 @@ sys::Limits quick() {
   sys::Limits l;
   l.wall = 5s;
   return l;
-}
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
 }
 
 pid_t read_pid(const fs::path& p) {
@@ -256,20 +253,84 @@ TEST_CASE("sandbox: endless output is capped on each stream") {
   CHECK_FALSE(exact.out_truncated);
 }
 
-TEST_CASE("sandbox: what is not contained: a process that leaves the session keeps running, under the limits") {
-  // setsid(1) makes a new session: neither the group kill nor the session scan finds it. What
-  // still holds: the per-process kernel limits it inherited. Documented in threat-model.md.
+// Our children, every thread's (/proc/self/task/*/children): reaped ones are not listed.
+std::vector<pid_t> our_children() {
+  std::vector<pid_t> pids;
+  for (const auto& t : fs::directory_iterator("/proc/self/task")) {
+    std::ifstream in(t.path() / "children");
+    pid_t p = 0;
+    while (in >> p) pids.push_back(p);
+  }
+  return pids;
+}
+
+TEST_CASE("sandbox: a process that leaves the session (setsid, a daemon's double fork) is still killed") {
+  // signy is a child subreaper for the run: an orphan comes back to us, not to init, and the
+  // tree below us is walked, whatever sessions and groups it made.
   auto dir = sys::PrivateDir::create().value();
-  auto l = quick();
-  l.cpu = 7s;
   auto r = sys::run_bounded({"sh", "-c", "setsid sh -c 'echo $$ >escaped; exec sleep 30' </dev/null >/dev/null 2>&1 & "
-                                         "while [ ! -s escaped ]; do sleep 0.01; done"},
-                            l, dir.path())
+                                         "(setsid sh -c 'echo $$ >daemon; exec sleep 30' </dev/null >/dev/null 2>&1 &); "
+                                         "while [ ! -s escaped ] || [ ! -s daemon ]; do sleep 0.01; done"},
+                            quick(), dir.path())
                .value();
   CHECK(r.succeeded());
-  pid_t escaped = read_pid(dir.path() / "escaped");
-  REQUIRE(escaped > 1);
-  CHECK(::kill(escaped, 0) == 0);  // still running after run_bounded returned
-  CHECK(slurp("/proc/" + std::to_string(escaped) + "/limits").find("Max cpu time              7 ") != std::string::npos);
-  ::kill(escaped, SIGKILL);
+  CHECK(r.wall < 3s);
+  for (const char* name : {"escaped", "daemon"}) {
+    pid_t p = read_pid(dir.path() / name);
+    REQUIRE(p > 1);
+    bool gone = ::kill(p, 0) != 0 && errno == ESRCH;  // killed and reaped: not even a zombie
+    if (!gone) ::kill(p, SIGKILL);
+    CHECK(gone);
+  }
+  CHECK(our_children().empty());
+  int subreaper = -1;
+  REQUIRE(::prctl(PR_GET_CHILD_SUBREAPER, &subreaper) == 0);
+  CHECK(subreaper == 0);  // only for the run
+
+  // A fork bomb of new sessions is counted and killed like any other.
+  auto l = quick();
+  l.processes = 16;
+  auto bomb = sys::run_bounded({"sh", "-c", "while :; do setsid sleep 10 & done"}, l, dir.path()).value();
+  CHECK(bomb.tripped == sys::Limit::processes);
+  CHECK(bomb.wall < 3s);
+  CHECK(our_children().empty());
+  // Orphans of a command that exits at once are killed and reaped too.
+  auto quick_exit = sys::run_bounded({"sh", "-c", "(setsid sleep 30 &); (sleep 30 &)"}, quick(), dir.path()).value();
+  CHECK(quick_exit.succeeded());
+  CHECK(our_children().empty());
+}
+
+TEST_CASE("sandbox: other children of the process are not taken for the inspection's") {
+  // A credential helper (sys::run) started on another thread during an inspection waits for the
+  // inspection to end (one runner at a time while we are a subreaper), then runs and is reaped by
+  // its own runner, with its own exit code.
+  auto dir = sys::PrivateDir::create().value();
+  std::optional<Result<sys::RunResult>> helper;
+  std::thread other;
+  auto l = quick();
+  other = std::thread([&] {
+    std::this_thread::sleep_for(50ms);
+    helper = sys::run({"sh", "-c", "exit 7"}, "", 5s, 1024);
+  });
+  auto r = sys::run_bounded({"sh", "-c", "sleep 0.3; (setsid sleep 30 &)"}, l, dir.path());
+  other.join();
+  CHECK(r.value().succeeded());
+  REQUIRE(helper.has_value());
+  REQUIRE(helper->has_value());
+  CHECK((*helper)->exit_code == 7);
+  // A child started before the inspection (not through sys) is not touched by it.
+  pid_t mine = ::fork();
+  if (mine == 0) {
+    ::pause();
+    ::_exit(0);
+  }
+  REQUIRE(mine > 0);
+  l.processes = 8;
+  auto bomb = sys::run_bounded({"sh", "-c", "while :; do sleep 10 & done"}, l, dir.path()).value();
+  CHECK(bomb.tripped == sys::Limit::processes);
+  CHECK(::kill(mine, 0) == 0);
+  CHECK(our_children() == std::vector<pid_t>{mine});
+  ::kill(mine, SIGKILL);
+  int st = 0;
+  CHECK(::waitpid(mine, &st, 0) == mine);
 }
