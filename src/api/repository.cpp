@@ -227,10 +227,27 @@ Result<tuf::RepositoryEditor> open_editor(tuf::Updater& updater, TimePoint now) 
                                      set.timestamp() ? &set.timestamp()->signed_ : nullptr, now);
 }
 
+// The first key of delegation `d` (listed in `top`) whose private key the trust dir holds, found
+// by key ID (canonical: a delegation made from a certificate lists the certificate's key ID),
+// whatever role its file names (notary does the same); none when it holds none.
+Result<std::optional<crypto::PrivateKey>> held_delegation_key(const keystore::KeyStore& ks, const tuf::Targets& top,
+                                                              const tuf::DelegatedRole& d) {
+  for (const auto& id : d.keys.keyids) {
+    auto it = top.delegations.keys.find(id);
+    if (it == top.delegations.keys.end()) continue;
+    auto canonical = it->second.canonical_key_id();
+    std::error_code ec;
+    if (fs::exists(ks.dir() / "private" / (canonical + ".key"), ec)) {
+      log::info("signing into " + d.name + " with its key " + canonical);
+      return std::optional<crypto::PrivateKey>(SIGNY_TRY(ks.load(canonical)));
+    }
+  }
+  return std::optional<crypto::PrivateKey>();
+}
+
 // Image signing's role (docker/cli trust_push.go GetSignableRoles, for targets/releases): the
 // releases delegation's key held in the trust dir, when targets delegates targets/releases with
-// paths allowing `tag`. Keys are found by key ID (canonical: a delegation made from a certificate
-// lists the certificate's key ID), whatever role their file names (notary does the same).
+// paths allowing `tag` (held_delegation_key).
 Result<std::optional<crypto::PrivateKey>> releases_key(const keystore::KeyStore& ks, const tuf::TrustedSet& set,
                                                        const std::string& tag) {
   const auto* top = set.targets();
@@ -241,16 +258,7 @@ Result<std::optional<crypto::PrivateKey>> releases_key(const keystore::KeyStore&
     log::info(std::string(kReleasesRole) + " is delegated paths that do not include \"" + tag + "\": signing into targets");
     return std::optional<crypto::PrivateKey>();
   }
-  for (const auto& id : d->keys.keyids) {
-    auto it = top->signed_.delegations.keys.find(id);
-    if (it == top->signed_.delegations.keys.end()) continue;
-    auto canonical = it->second.canonical_key_id();
-    std::error_code ec;
-    if (fs::exists(ks.dir() / "private" / (canonical + ".key"), ec)) {
-      log::info("signing into " + std::string(kReleasesRole) + " with its key " + canonical);
-      return std::optional<crypto::PrivateKey>(SIGNY_TRY(ks.load(canonical)));
-    }
-  }
+  if (auto key = SIGNY_TRY(held_delegation_key(ks, top->signed_, *d))) return key;
   // Docker's clients look the tag up in targets/releases first: a copy there hides this one.
   std::string hidden;
   if (const auto* rel = set.targets(kReleasesRole); rel && rel->signed_.targets.contains(tag))
@@ -267,16 +275,7 @@ Result<std::optional<crypto::PrivateKey>> held_releases_key(const keystore::KeyS
   if (!top) return fail(Errc::internal, "no trusted targets after a refresh");
   const auto* d = tuf::RepositoryEditor::find_delegation(top->signed_, kReleasesRole);
   if (!d) return std::optional<crypto::PrivateKey>();
-  for (const auto& id : d->keys.keyids) {
-    auto it = top->signed_.delegations.keys.find(id);
-    if (it == top->signed_.delegations.keys.end()) continue;
-    auto canonical = it->second.canonical_key_id();
-    std::error_code ec;
-    if (fs::exists(ks.dir() / "private" / (canonical + ".key"), ec)) {
-      log::info("signing into " + std::string(kReleasesRole) + " with its key " + canonical);
-      return std::optional<crypto::PrivateKey>(SIGNY_TRY(ks.load(canonical)));
-    }
-  }
+  if (auto key = SIGNY_TRY(held_delegation_key(ks, top->signed_, *d))) return key;
   return fail(Errc::not_found, "targets delegates " + std::string(kReleasesRole) + " but none of its keys is in " +
                                    (ks.dir() / "private").string() + ": --in-toto signs the bundle and its links there");
 }
