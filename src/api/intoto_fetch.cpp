@@ -2,6 +2,7 @@
 // the roles that may sign them, fetched by their signed length and hashes, then verified.
 #include <algorithm>
 #include <memory>
+#include <set>
 
 #include "api/intoto_publish.hpp"
 #include "api/registries.hpp"
@@ -111,7 +112,12 @@ Result<InTotoVerifyResult> verify_bundle_intoto(const Context& ctx, std::string_
   if (!t.listed.is_array() || t.listed.empty())
     return fail(Errc::untrusted_key, "the signed target's custom[\"in-toto\"] is not a list of in-toto target names");
   const std::string link_dir = std::string(kInTotoLinkPrefix) + hex_encode(verified.digests.sha256) + "/";
+  // The layout once and at most as many links as sign publishes, before anything is fetched.
+  if (t.listed.size() > kMaxLinkFiles + 1)
+    return fail(Errc::too_large, "the signed target lists more than " + std::to_string(kMaxLinkFiles) + " in-toto links (" +
+                                     std::to_string(t.listed.size()) + " names)");
   bool layout_listed = false;
+  std::set<std::string_view> seen;
   for (const auto& item : t.listed) {
     if (!item.is_string()) return fail(Errc::untrusted_key, "the signed target's custom[\"in-toto\"] holds a non-string");
     const auto& name = item.get_ref<const std::string&>();
@@ -121,7 +127,7 @@ Result<InTotoVerifyResult> verify_bundle_intoto(const Context& ctx, std::string_
     }
     if (!name.starts_with(link_dir) || !valid_link_file_name(std::string_view(name).substr(link_dir.size())))
       return fail(Errc::untrusted_key, "the signed target lists the in-toto target " + shown(name) + ", not a link file under " + link_dir);
-    if (std::find(result.links.begin(), result.links.end(), name) != result.links.end())
+    if (!seen.insert(name).second)
       return fail(Errc::untrusted_key, "the signed target lists the link " + shown(name) + " twice");
     result.links.push_back(name);
   }
@@ -138,7 +144,8 @@ Result<InTotoVerifyResult> verify_bundle_intoto(const Context& ctx, std::string_
     if (!t.from_role.contains(name))
       return fail(Errc::untrusted_key, "the link " + shown(name) + " listed by the signed target is not a target of " + verified.role + ", which signed the bundle");
 
-  Fetcher fetch(ctx, ref, options);
+  auto fetcher = std::make_shared<Fetcher>(ctx, ref, options);
+  auto& fetch = *fetcher;
   result.storage = fetch.where();
   InTotoCheck check;
   check.layout = SIGNY_TRY(fetch.get(layout_name, layout_it->second));
@@ -175,16 +182,15 @@ Result<InTotoVerifyResult> verify_bundle_intoto(const Context& ctx, std::string_
   } else {
     result.layout_keys_from = "targets";
   }
-  // 4. The links, each checked by its target, handed to the verifier by file name. A sublayout's
-  //    links ("<step>.<k8>/...") are not distributed: the loader finds none.
-  auto links = std::make_shared<std::map<std::string, std::string, std::less<>>>();
-  for (const auto& name : result.links) {
-    auto bytes = SIGNY_TRY(fetch.get(name, t.from_role.at(name)));
-    links->emplace(name.substr(link_dir.size()), std::move(bytes));
-  }
-  check.links = [links](std::string_view relative) -> Result<std::optional<std::string>> {
-    if (auto it = links->find(relative); it != links->end()) return std::optional<std::string>(it->second);
-    return std::optional<std::string>();
+  // 4. The links, each fetched and checked by its target only when the verifier asks for its file
+  //    name (its link budget bounds what is held); a name not listed is a missing file. A
+  //    sublayout's links ("<step>.<k8>/...") are not distributed: the loader finds none.
+  auto listed = std::make_shared<std::map<std::string, tuf::FileMeta, std::less<>>>();
+  for (const auto& name : result.links) listed->emplace(name.substr(link_dir.size()), t.from_role.at(name));
+  check.links = [fetcher, listed, link_dir](std::string_view relative) -> Result<std::optional<std::string>> {
+    auto it = listed->find(relative);
+    if (it == listed->end()) return std::optional<std::string>();
+    return std::optional<std::string>(SIGNY_TRY(fetcher->get(link_dir + it->first, it->second)));
   };
   // 5. The artifact under verification: the archive alone, or the verified bundle.json.
   std::optional<sys::PrivateDir> private_dir;
