@@ -1,6 +1,11 @@
 // verify --in-toto (cnab-spec 301, 303): the in-toto targets of a verified bundle checked against
 // the roles that may sign them, fetched by their signed length and hashes, then verified.
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <memory>
 #include <set>
 
@@ -19,6 +24,34 @@ namespace fs = std::filesystem;
 using namespace in_toto_storage;
 
 // ---- verify --in-toto ----
+
+Result<fs::path> copy_verified_file(const fs::path& file, const crypto::Digests& verified, const fs::path& dir) {
+  auto reader = SIGNY_TRY(FileReader::open(file));
+  if (reader.size() != verified.length)
+    return fail(Errc::length_mismatch, file.string() + " is " + std::to_string(reader.size()) + " bytes, not the " +
+                                           std::to_string(verified.length) + " its signed target matched (it changed since)");
+  reader.limit(verified.length);
+  auto dest = dir / file.filename();
+  int fd = ::open(dest.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0) return fail(Errc::io_error, dest.string() + ": " + std::strerror(errno));
+  auto digests = crypto::digest_stream([&reader](std::span<std::uint8_t> buf) { return reader.read(buf); },
+                                       [&](crypto::ChunkSource& chunks) -> Status {
+                                         for (auto c = chunks.next(); !c.empty(); c = chunks.next())
+                                           while (!c.empty()) {
+                                             auto n = ::write(fd, c.data(), c.size());
+                                             if (n < 0 && errno == EINTR) continue;
+                                             if (n <= 0) return fail(Errc::io_error, dest.string() + ": " + std::strerror(errno));
+                                             c = c.subspan(static_cast<std::size_t>(n));
+                                           }
+                                         return {};
+                                       });
+  if (::close(fd) != 0 && digests) return fail(Errc::io_error, dest.string() + ": " + std::strerror(errno));
+  if (!digests) return tl::unexpected(digests.error());
+  if (digests->length != verified.length || digests->sha256 != verified.sha256 || digests->sha512 != verified.sha512)
+    return fail(Errc::hash_mismatch, file.string() + ": sha256 " + hex_encode(digests->sha256) + " is not the " +
+                                         hex_encode(verified.sha256) + " its signed target matched (it changed since)");
+  return dest;
+}
 
 namespace {
 
@@ -144,10 +177,19 @@ Result<InTotoVerifyResult> verify_bundle_intoto(const Context& ctx, std::string_
     if (!t.from_role.contains(name))
       return fail(Errc::untrusted_key, "the link " + shown(name) + " listed by the signed target is not a target of " + verified.role + ", which signed the bundle");
 
+  // 4. The artifact under verification, first: the archive alone (the bytes TUF verified, copied
+  //    and hashed again in one read), or the verified bundle.json.
+  InTotoCheck check;
+  auto private_dir = SIGNY_TRY(sys::PrivateDir::create("signy-bundle"));
+  if (thick_file) {
+    check.artifacts = SIGNY_TRY(copy_verified_file(*thick_file, verified.digests, private_dir.path()));
+  } else {
+    SIGNY_TRY_VOID(atomic_write(private_dir.path() / "bundle.json", t.bundle_bytes, 0600));
+    check.artifacts = private_dir.path();
+  }
   auto fetcher = std::make_shared<Fetcher>(ctx, ref, options);
   auto& fetch = *fetcher;
   result.storage = fetch.where();
-  InTotoCheck check;
   check.layout = SIGNY_TRY(fetch.get(layout_name, layout_it->second));
   const auto& custom = layout_it->second.custom;
   tuf::Json pubkeys = custom && custom->is_object() && custom->contains("in-toto") ? custom->at("in-toto") : tuf::Json::array();
@@ -182,7 +224,7 @@ Result<InTotoVerifyResult> verify_bundle_intoto(const Context& ctx, std::string_
   } else {
     result.layout_keys_from = "targets";
   }
-  // 4. The links, each fetched and checked by its target only when the verifier asks for its file
+  // 5. The links, each fetched and checked by its target only when the verifier asks for its file
   //    name (its link budget bounds what is held); a name not listed is a missing file. A
   //    sublayout's links ("<step>.<k8>/...") are not distributed: the loader finds none.
   auto listed = std::make_shared<std::map<std::string, tuf::FileMeta, std::less<>>>();
@@ -192,15 +234,6 @@ Result<InTotoVerifyResult> verify_bundle_intoto(const Context& ctx, std::string_
     if (it == listed->end()) return std::optional<std::string>();
     return std::optional<std::string>(SIGNY_TRY(fetcher->get(link_dir + it->first, it->second)));
   };
-  // 5. The artifact under verification: the archive alone, or the verified bundle.json.
-  std::optional<sys::PrivateDir> private_dir;
-  if (thick_file) {
-    check.artifacts = *thick_file;
-  } else {
-    private_dir.emplace(SIGNY_TRY(sys::PrivateDir::create("signy-bundle")));
-    SIGNY_TRY_VOID(atomic_write(private_dir->path() / "bundle.json", t.bundle_bytes, 0600));
-    check.artifacts = private_dir->path();
-  }
   result.summary = SIGNY_TRY(verify_intoto(ctx, check, options.run));
   return result;
 }
