@@ -257,6 +257,17 @@ PY
   out=$("${S[@]}" verify --in-toto "$g:v1" 2>&1) || die "verify with an unrequested listed link: $out"
   [[ $out == *", 1 links, 1 inspections"* ]] || die "verify output: $out"
   ok "a listed link the layout does not ask for is never fetched"
+  # custom lists another bundle's link (signed by targets/releases under that bundle's directory):
+  # a link binds one bundle, so it is refused by name.
+  fresh
+  bundle b-another.json another
+  "${S[@]}" sign b-another.json "$g:another" --in-toto --layout root.layout --links links-notary --layout-key owner.pub >/dev/null 2>&1 || die "sign another"
+  local osha; osha=$(sha256sum b-another.json | cut -d' ' -f1)
+  n list "$g" --roles targets/releases 2>/dev/null | grep -q "in-toto-metadata/$osha/$link" || die "the other bundle's link is not signed"
+  printf '{"in-toto":["in-toto-metadata/root.layout","in-toto-metadata/%s/%s"]}' "$osha" "$link" >custom.json
+  n add "$g" v1 bundle.json --roles targets/releases --custom custom.json -p >/dev/null 2>&1 || die "notary add custom"
+  expect_fail 1 "in-toto-metadata/$osha/$link\", not a link file under in-toto-metadata/$bsha/" -- "${S[@]}" verify --in-toto "$g:v1"
+  ok "a link of another bundle, signed by targets/releases, is refused"
   # A missing stored file: the in-toto artifact's blob deleted from the registry.
   fresh
   local lsha; lsha=$(sha256sum "links-notary/$link" | cut -d' ' -f1)
