@@ -268,6 +268,14 @@ PY
   n add "$g" v1 bundle.json --roles targets/releases --custom custom.json -p >/dev/null 2>&1 || die "notary add custom"
   expect_fail 1 "in-toto-metadata/$osha/$link\", not a link file under in-toto-metadata/$bsha/" -- "${S[@]}" verify --in-toto "$g:v1"
   ok "a link of another bundle, signed by targets/releases, is refused"
+  # targets/releases restricted to the paths "v1": the link it signed outside them is not used.
+  fresh
+  n delegation remove "$g" targets/releases --all-paths </dev/null >/dev/null 2>&1 || die "notary delegation remove paths"
+  n delegation add "$g" targets/releases --paths v1 -p </dev/null >/dev/null 2>&1 || die "notary delegation add paths"
+  [[ $(n delegation list "$g" 2>/dev/null) == *"targets/releases"*"v1"* ]] || die "paths: $(n delegation list "$g" 2>&1)"
+  "${S[@]}" verify "$g:v1" >/dev/null 2>&1 || die "v1 within the paths does not verify"
+  expect_fail 1 "in-toto-metadata/$bsha/$link\" listed by the signed target is not a target of targets/releases" -- "${S[@]}" verify --in-toto "$g:v1"
+  ok "a link signed by targets/releases outside its delegated paths is not used"
   # A missing stored file: the in-toto artifact's blob deleted from the registry.
   fresh
   local lsha; lsha=$(sha256sum "links-notary/$link" | cut -d' ' -f1)
