@@ -24,7 +24,6 @@ namespace signy::api {
 namespace fs = std::filesystem;
 
 namespace {
-constexpr std::size_t kMaxLinkFiles = 1000;  // per bundle: far above any real chain
 constexpr std::string_view kArtifactType = "application/vnd.signy.in-toto.v1";
 constexpr std::string_view kEmptyMediaType = "application/vnd.oci.empty.v1+json";
 constexpr std::string_view kEmptyJson = "{}";

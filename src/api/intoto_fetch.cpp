@@ -1,7 +1,13 @@
 // verify --in-toto (cnab-spec 301, 303): the in-toto targets of a verified bundle checked against
 // the roles that may sign them, fetched by their signed length and hashes, then verified.
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <memory>
+#include <set>
 
 #include "api/intoto_publish.hpp"
 #include "api/registries.hpp"
@@ -18,6 +24,34 @@ namespace fs = std::filesystem;
 using namespace in_toto_storage;
 
 // ---- verify --in-toto ----
+
+Result<fs::path> copy_verified_file(const fs::path& file, const crypto::Digests& verified, const fs::path& dir) {
+  auto reader = SIGNY_TRY(FileReader::open(file));
+  if (reader.size() != verified.length)
+    return fail(Errc::length_mismatch, file.string() + " is " + std::to_string(reader.size()) + " bytes, not the " +
+                                           std::to_string(verified.length) + " its signed target matched (it changed since)");
+  reader.limit(verified.length);
+  auto dest = dir / file.filename();
+  int fd = ::open(dest.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0) return fail(Errc::io_error, dest.string() + ": " + std::strerror(errno));
+  auto digests = crypto::digest_stream([&reader](std::span<std::uint8_t> buf) { return reader.read(buf); },
+                                       [&](crypto::ChunkSource& chunks) -> Status {
+                                         for (auto c = chunks.next(); !c.empty(); c = chunks.next())
+                                           while (!c.empty()) {
+                                             auto n = ::write(fd, c.data(), c.size());
+                                             if (n < 0 && errno == EINTR) continue;
+                                             if (n <= 0) return fail(Errc::io_error, dest.string() + ": " + std::strerror(errno));
+                                             c = c.subspan(static_cast<std::size_t>(n));
+                                           }
+                                         return {};
+                                       });
+  if (::close(fd) != 0 && digests) return fail(Errc::io_error, dest.string() + ": " + std::strerror(errno));
+  if (!digests) return tl::unexpected(digests.error());
+  if (digests->length != verified.length || digests->sha256 != verified.sha256 || digests->sha512 != verified.sha512)
+    return fail(Errc::hash_mismatch, file.string() + ": sha256 " + hex_encode(digests->sha256) + " is not the " +
+                                         hex_encode(verified.sha256) + " its signed target matched (it changed since)");
+  return dest;
+}
 
 namespace {
 
@@ -111,7 +145,12 @@ Result<InTotoVerifyResult> verify_bundle_intoto(const Context& ctx, std::string_
   if (!t.listed.is_array() || t.listed.empty())
     return fail(Errc::untrusted_key, "the signed target's custom[\"in-toto\"] is not a list of in-toto target names");
   const std::string link_dir = std::string(kInTotoLinkPrefix) + hex_encode(verified.digests.sha256) + "/";
+  // The layout once and at most as many links as sign publishes, before anything is fetched.
+  if (t.listed.size() > kMaxLinkFiles + 1)
+    return fail(Errc::too_large, "the signed target lists more than " + std::to_string(kMaxLinkFiles) + " in-toto links (" +
+                                     std::to_string(t.listed.size()) + " names)");
   bool layout_listed = false;
+  std::set<std::string_view> seen;
   for (const auto& item : t.listed) {
     if (!item.is_string()) return fail(Errc::untrusted_key, "the signed target's custom[\"in-toto\"] holds a non-string");
     const auto& name = item.get_ref<const std::string&>();
@@ -121,7 +160,7 @@ Result<InTotoVerifyResult> verify_bundle_intoto(const Context& ctx, std::string_
     }
     if (!name.starts_with(link_dir) || !valid_link_file_name(std::string_view(name).substr(link_dir.size())))
       return fail(Errc::untrusted_key, "the signed target lists the in-toto target " + shown(name) + ", not a link file under " + link_dir);
-    if (std::find(result.links.begin(), result.links.end(), name) != result.links.end())
+    if (!seen.insert(name).second)
       return fail(Errc::untrusted_key, "the signed target lists the link " + shown(name) + " twice");
     result.links.push_back(name);
   }
@@ -138,9 +177,19 @@ Result<InTotoVerifyResult> verify_bundle_intoto(const Context& ctx, std::string_
     if (!t.from_role.contains(name))
       return fail(Errc::untrusted_key, "the link " + shown(name) + " listed by the signed target is not a target of " + verified.role + ", which signed the bundle");
 
-  Fetcher fetch(ctx, ref, options);
-  result.storage = fetch.where();
+  // 4. The artifact under verification, first: the archive alone (the bytes TUF verified, copied
+  //    and hashed again in one read), or the verified bundle.json.
   InTotoCheck check;
+  auto private_dir = SIGNY_TRY(sys::PrivateDir::create("signy-bundle"));
+  if (thick_file) {
+    check.artifacts = SIGNY_TRY(copy_verified_file(*thick_file, verified.digests, private_dir.path()));
+  } else {
+    SIGNY_TRY_VOID(atomic_write(private_dir.path() / "bundle.json", t.bundle_bytes, 0600));
+    check.artifacts = private_dir.path();
+  }
+  auto fetcher = std::make_shared<Fetcher>(ctx, ref, options);
+  auto& fetch = *fetcher;
+  result.storage = fetch.where();
   check.layout = SIGNY_TRY(fetch.get(layout_name, layout_it->second));
   const auto& custom = layout_it->second.custom;
   tuf::Json pubkeys = custom && custom->is_object() && custom->contains("in-toto") ? custom->at("in-toto") : tuf::Json::array();
@@ -175,26 +224,16 @@ Result<InTotoVerifyResult> verify_bundle_intoto(const Context& ctx, std::string_
   } else {
     result.layout_keys_from = "targets";
   }
-  // 4. The links, each checked by its target, handed to the verifier by file name. A sublayout's
-  //    links ("<step>.<k8>/...") are not distributed: the loader finds none.
-  auto links = std::make_shared<std::map<std::string, std::string, std::less<>>>();
-  for (const auto& name : result.links) {
-    auto bytes = SIGNY_TRY(fetch.get(name, t.from_role.at(name)));
-    links->emplace(name.substr(link_dir.size()), std::move(bytes));
-  }
-  check.links = [links](std::string_view relative) -> Result<std::optional<std::string>> {
-    if (auto it = links->find(relative); it != links->end()) return std::optional<std::string>(it->second);
-    return std::optional<std::string>();
+  // 5. The links, each fetched and checked by its target only when the verifier asks for its file
+  //    name (its link budget bounds what is held); a name not listed is a missing file. A
+  //    sublayout's links ("<step>.<k8>/...") are not distributed: the loader finds none.
+  auto listed = std::make_shared<std::map<std::string, tuf::FileMeta, std::less<>>>();
+  for (const auto& name : result.links) listed->emplace(name.substr(link_dir.size()), t.from_role.at(name));
+  check.links = [fetcher, listed, link_dir](std::string_view relative) -> Result<std::optional<std::string>> {
+    auto it = listed->find(relative);
+    if (it == listed->end()) return std::optional<std::string>();
+    return std::optional<std::string>(SIGNY_TRY(fetcher->get(link_dir + it->first, it->second)));
   };
-  // 5. The artifact under verification: the archive alone, or the verified bundle.json.
-  std::optional<sys::PrivateDir> private_dir;
-  if (thick_file) {
-    check.artifacts = *thick_file;
-  } else {
-    private_dir.emplace(SIGNY_TRY(sys::PrivateDir::create("signy-bundle")));
-    SIGNY_TRY_VOID(atomic_write(private_dir->path() / "bundle.json", t.bundle_bytes, 0600));
-    check.artifacts = private_dir->path();
-  }
   result.summary = SIGNY_TRY(verify_intoto(ctx, check, options.run));
   return result;
 }

@@ -18,6 +18,8 @@ namespace signy::api {
 // Where a collection's in-toto files are stored, shared by sign and verify.
 namespace in_toto_storage {
 inline constexpr std::string_view kBlobMediaType = "application/vnd.in-toto+json";
+// Links per bundle, at sign and at verify: far above any real chain.
+inline constexpr std::size_t kMaxLinkFiles = 1000;
 inline std::string sha256_hex(std::string_view bytes) { return hex_encode(crypto::sha256(as_bytes(bytes))); }
 // A quoted, bounded name for messages (names come from files and metadata).
 inline std::string shown(std::string_view name) { return "\"" + escape_control(std::string(name.substr(0, 200))) + "\""; }

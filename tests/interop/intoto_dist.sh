@@ -236,6 +236,46 @@ role_attacks() {
   n add "$g" v1 bundle.json --roles targets/releases --custom custom.json -p >/dev/null 2>&1 || die "notary add custom"
   expect_fail 1 "step 'package' requires 1 link file(s), found 0" -- "${S[@]}" verify --in-toto "$g:v1"
   ok "a link not listed in the bundle's custom is not used (the step's link is missing)"
+  # More listed links than sign would ever publish (1000): refused before anything is fetched.
+  fresh
+  "$py" - "$bsha" >custom.json <<'PY'
+import json, sys
+names = ["in-toto-metadata/%s/s%d.0123abcd.link" % (sys.argv[1], i) for i in range(1001)]
+print(json.dumps({"in-toto": ["in-toto-metadata/root.layout"] + names}))
+PY
+  n add "$g" v1 bundle.json --roles targets/releases --custom custom.json -p >/dev/null 2>&1 || die "notary add custom"
+  expect_fail 3 "lists more than 1000 in-toto links" -- "${S[@]}" verify --in-toto "$g:v1"
+  ok "a bundle target listing more than 1000 links is refused"
+  # A listed link the layout never asks for is never fetched: signed by targets/releases and
+  # listed, its file is not in the registry at all, and the chain verifies.
+  fresh
+  local extra=in-toto-metadata/$bsha/extra.0123abcd.link
+  printf 'not fetched' >extra.link
+  n add "$g" "$extra" extra.link --roles targets/releases >/dev/null 2>&1 || die "notary add extra link"
+  printf '{"in-toto":["in-toto-metadata/root.layout","in-toto-metadata/%s/%s","%s"]}' "$bsha" "$link" "$extra" >custom.json
+  n add "$g" v1 bundle.json --roles targets/releases --custom custom.json -p >/dev/null 2>&1 || die "notary add custom"
+  out=$("${S[@]}" verify --in-toto "$g:v1" 2>&1) || die "verify with an unrequested listed link: $out"
+  [[ $out == *", 1 links, 1 inspections"* ]] || die "verify output: $out"
+  ok "a listed link the layout does not ask for is never fetched"
+  # custom lists another bundle's link (signed by targets/releases under that bundle's directory):
+  # a link binds one bundle, so it is refused by name.
+  fresh
+  bundle b-another.json another
+  "${S[@]}" sign b-another.json "$g:another" --in-toto --layout root.layout --links links-notary --layout-key owner.pub >/dev/null 2>&1 || die "sign another"
+  local osha; osha=$(sha256sum b-another.json | cut -d' ' -f1)
+  n list "$g" --roles targets/releases 2>/dev/null | grep -q "in-toto-metadata/$osha/$link" || die "the other bundle's link is not signed"
+  printf '{"in-toto":["in-toto-metadata/root.layout","in-toto-metadata/%s/%s"]}' "$osha" "$link" >custom.json
+  n add "$g" v1 bundle.json --roles targets/releases --custom custom.json -p >/dev/null 2>&1 || die "notary add custom"
+  expect_fail 1 "in-toto-metadata/$osha/$link\", not a link file under in-toto-metadata/$bsha/" -- "${S[@]}" verify --in-toto "$g:v1"
+  ok "a link of another bundle, signed by targets/releases, is refused"
+  # targets/releases restricted to the paths "v1": the link it signed outside them is not used.
+  fresh
+  n delegation remove "$g" targets/releases --all-paths </dev/null >/dev/null 2>&1 || die "notary delegation remove paths"
+  n delegation add "$g" targets/releases --paths v1 -p </dev/null >/dev/null 2>&1 || die "notary delegation add paths"
+  [[ $(n delegation list "$g" 2>/dev/null) == *"targets/releases"*"v1"* ]] || die "paths: $(n delegation list "$g" 2>&1)"
+  "${S[@]}" verify "$g:v1" >/dev/null 2>&1 || die "v1 within the paths does not verify"
+  expect_fail 1 "in-toto-metadata/$bsha/$link\" listed by the signed target is not a target of targets/releases" -- "${S[@]}" verify --in-toto "$g:v1"
+  ok "a link signed by targets/releases outside its delegated paths is not used"
   # A missing stored file: the in-toto artifact's blob deleted from the registry.
   fresh
   local lsha; lsha=$(sha256sum "links-notary/$link" | cut -d' ' -f1)

@@ -50,11 +50,19 @@ struct InTotoVerifyResult {
   intoto::VerifySummary summary;
 };
 
+// The thick archive `file` copied into `dir` under its own file name in one read that also hashes
+// it: the copy is returned only when its length, sha256 and sha512 are `verified` (what the TUF
+// target matched), else Errc::length_mismatch / Errc::hash_mismatch naming the file. in-toto then
+// judges the bytes TUF verified, never the user's path read a second time.
+Result<std::filesystem::path> copy_verified_file(const std::filesystem::path& file, const crypto::Digests& verified,
+                                                 const std::filesystem::path& dir);
+
 // After verify_thick or verify_thin succeeded: the in-toto targets of the verified bundle are
 // checked (layout and keys from targets' own list only, links only as the bundle target's custom
 // lists them and signed by the role that signed the bundle, under in-toto-metadata/<bundle
 // sha256>/), fetched and hash-checked, then api::verify_intoto runs with the bundle as the
-// artifact under verification: thick_file alone under its own name, or for a thin bundle its
+// artifact under verification: thick_file alone under its own name (its copy by
+// copy_verified_file, before anything is fetched), or for a thin bundle its
 // verified bundle.json as "bundle.json". A bundle signed without --in-toto fails (link_missing).
 Result<InTotoVerifyResult> verify_bundle_intoto(const Context& ctx, std::string_view ref, const VerifyResult& verified,
                                                 const std::optional<std::filesystem::path>& thick_file,
