@@ -256,8 +256,14 @@ Result<ArtifactMap> record_artifacts(const std::filesystem::path& base, const Re
     first_error->message = "recording " + escape_control(base.string()) + ": " + escape_control(first_error->message);
     return tl::unexpected(std::move(*first_error));
   }
+  // runlib: key = filepath.replace("\\", "/"), then artifacts_dict[key] = ...: files are in
+  // os.walk's order (a directory's files, then its subdirectories, in readdir order), so when two
+  // names meet ("x\\y" and x/y) the later one wins, as there.
   ArtifactMap out;
-  for (std::size_t i = 0; i < w.files.size(); ++i) out[std::move(w.files[i])] = HashDict{{"sha256", std::move(digests[i])}};
+  for (std::size_t i = 0; i < w.files.size(); ++i) {
+    std::replace(w.files[i].begin(), w.files[i].end(), '\\', '/');
+    out.insert_or_assign(std::move(w.files[i]), HashDict{{"sha256", std::move(digests[i])}});
+  }
   return out;
 }
 

@@ -11,6 +11,9 @@
 //  - A symbolic link to a file is recorded under the link's own path with the target's content;
 //    a link to a directory is walked, its files under the link's path; a broken link, a FIFO, a
 //    socket or a device is skipped (os.path.isfile is false).
+//  - A '\\' in a name becomes '/' in its key (runlib: filepath.replace("\\", "/")); when two
+//    files then share a key ("x\\y" and x/y) the one later in os.walk's order wins (a directory's
+//    files before its subdirectories').
 //  - Differences, for safety: a link is followed only while its resolution stays below `base`
 //    (openat2 RESOLVE_BENEATH); one leading outside (absolute, or up through "..") is an error
 //    where the reference would hash whatever it points at. A directory link back into its own

@@ -138,3 +138,23 @@ TEST_CASE("record: more directories than are kept open give the same digests") {
     CHECK(sha(m, "top") == kEmpty);
   }
 }
+
+TEST_CASE("record: a backslash in a name is recorded as '/', the later file in walk order wins") {
+  // runlib.record_artifacts_as_dict: filepath.replace("\\", "/"), then artifacts_dict[key] = ...
+  // over an os.walk (a directory's files, then its subdirectories): a rule DISALLOW dir/* sees
+  // "dir\evil" as dir/evil.
+  TempDir t;
+  const auto& b = t.path();
+  write(b / "dir\\evil", "a\n");
+  write(b / "x\\y", "a\n");  // collides with x/y below, written first
+  write(b / "x/y", "");
+  write(b / "p/q\\r\\s", "a\n");
+  for (unsigned threads : {1u, 2u}) {
+    auto m = intoto::record_artifacts(b, {threads, 1000}).value();
+    CHECK(m.size() == 3);
+    CHECK(sha(m, "dir/evil") == kA);
+    CHECK(sha(m, "x/y") == kEmpty);
+    CHECK(sha(m, "p/q/r/s") == kA);
+    CHECK(m.count("dir\\evil") == 0);
+  }
+}
