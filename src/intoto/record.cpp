@@ -140,7 +140,7 @@ struct Walker {
         Fd target(open_beneath(base, key.c_str(), O_PATH));
         if (!target) {
           int err = errno;
-          if (err == ENOENT || err == ENOTDIR) continue;  // broken: skipped, as the reference does
+          if (err == ENOENT || err == ENOTDIR || err == ELOOP) continue;  // broken or a loop: skipped (os.path.isfile is false)
           if (err == EXDEV) return error(Errc::unsafe_archive, key, "a symbolic link that leads outside the directory");
           return error(Errc::io_error, key, errno_text(err));
         }

@@ -9,8 +9,8 @@
 //    matching directory is pruned, a matching file dropped. in-toto-verify reads no settings, so
 //    inspections always use these.
 //  - A symbolic link to a file is recorded under the link's own path with the target's content;
-//    a link to a directory is walked, its files under the link's path; a broken link, a FIFO, a
-//    socket or a device is skipped (os.path.isfile is false).
+//    a link to a directory is walked, its files under the link's path; a broken link, a link
+//    loop, a FIFO, a socket or a device is skipped (os.path.isfile is false).
 //  - A '\\' in a name becomes '/' in its key (runlib: filepath.replace("\\", "/")); when two
 //    files then share a key ("x\\y" and x/y) the one later in os.walk's order wins (a directory's
 //    files before its subdirectories').
