@@ -129,6 +129,9 @@ struct Walker {
       if (name == "." || name == "..") continue;
       std::string key = rel.empty() ? std::string(name) : rel + "/" + std::string(name);
       if (!valid_utf8(name)) return error(Errc::unsupported_value, key, "the name is not UTF-8");
+      // Pruned or dropped by its name before anything is resolved: runlib matches the excludes
+      // against the names os.walk lists, so an excluded link is never followed, wherever it leads.
+      if (excluded_by_default(name)) continue;
       unsigned char type = e->d_type;
       if (type == DT_UNKNOWN) {
         struct stat lst {};
@@ -148,7 +151,6 @@ struct Walker {
         if (::fstat(target.get(), &tst) != 0) return error(Errc::io_error, key, errno_text(errno));
         type = S_ISDIR(tst.st_mode) ? DT_DIR : S_ISREG(tst.st_mode) ? DT_REG : DT_FIFO;
       }
-      if (excluded_by_default(name)) continue;  // a pruned directory or a dropped file
       if (type == DT_DIR) {
         subdirs.emplace_back(std::string(name), e->d_type == DT_LNK);
       } else if (type == DT_REG) {

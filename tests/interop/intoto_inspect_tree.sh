@@ -48,3 +48,6 @@ both() {
 all='[["ALLOW", "artifact"], ["ALLOW", "root.layout"], ["DISALLOW", "*"]]'
 layout '["ln", "-s", "loop", "loop"]' "$all"
 both "a symbolic link loop" root
+
+layout '["sh", "-c", "ln -s /etc cache.link && ln -s /etc/passwd x.pyc"]' "$all"
+both "links leading outside under excluded names" root

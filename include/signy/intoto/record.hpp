@@ -6,8 +6,9 @@
 // Choices (the reference's behaviour unless said otherwise):
 //  - Excludes: settings.ARTIFACT_EXCLUDE_PATTERNS = "*.link*", ".git", "*.pyc", "*~" with
 //    gitwildmatch semantics: none holds a '/', so each matches one whole path component; a
-//    matching directory is pruned, a matching file dropped. in-toto-verify reads no settings, so
-//    inspections always use these.
+//    matching directory is pruned, a matching file dropped, both by name before a link is
+//    resolved (so an excluded link leading outside is no error). in-toto-verify reads no
+//    settings, so inspections always use these.
 //  - A symbolic link to a file is recorded under the link's own path with the target's content;
 //    a link to a directory is walked, its files under the link's path; a broken link, a link
 //    loop, a FIFO, a socket or a device is skipped (os.path.isfile is false).

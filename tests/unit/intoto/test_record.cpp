@@ -170,3 +170,17 @@ TEST_CASE("record: a symbolic link loop is skipped as a broken link") {
   CHECK(m.size() == 1);
   CHECK(sha(m, "f") == kA);
 }
+
+TEST_CASE("record: a link with an excluded name is pruned before it is resolved, even one leading outside") {
+  // runlib applies the exclude patterns to the names os.walk lists; it never resolves them.
+  TempDir outside, t;
+  write(outside.path() / "secret", "s");
+  write(t.path() / "f", "a\n");
+  fs::create_directory_symlink(outside.path(), t.path() / "cache.link");
+  fs::create_directory_symlink(outside.path(), t.path() / ".git");
+  fs::create_symlink(outside.path() / "secret", t.path() / "x.pyc");
+  fs::create_symlink("/dev/zero", t.path() / "zero~");
+  auto m = intoto::record_artifacts(t.path()).value();
+  CHECK(m.size() == 1);
+  CHECK(sha(m, "f") == kA);
+}
