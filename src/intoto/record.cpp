@@ -102,6 +102,9 @@ struct Walker {
   Status walk(Fd dir, const std::string& rel) {
     struct stat st {};
     if (::fstat(dir.get(), &st) != 0) return error(Errc::io_error, rel.empty() ? "." : rel, errno_text(errno));
+    // os.walk (no onerror) ignores a directory it cannot list, and os.path.isfile is false for
+    // every name in one it cannot search: either way nothing below it is recorded.
+    if (::faccessat(dir.get(), ".", R_OK | X_OK, AT_EACCESS) != 0 && errno == EACCES) return {};
     auto id = std::make_pair(st.st_dev, st.st_ino);
     if (!ancestry.insert(id).second)
       return error(Errc::unsafe_archive, rel, "a symbolic link leads back to a directory above it");
@@ -143,7 +146,8 @@ struct Walker {
         Fd target(open_beneath(base, key.c_str(), O_PATH));
         if (!target) {
           int err = errno;
-          if (err == ENOENT || err == ENOTDIR || err == ELOOP) continue;  // broken or a loop: skipped (os.path.isfile is false)
+          if (err == ENOENT || err == ENOTDIR || err == ELOOP || err == EACCES)
+            continue;  // broken, a loop, or behind a directory we may not search: os.path.isfile is false
           if (err == EXDEV) return error(Errc::unsafe_archive, key, "a symbolic link that leads outside the directory");
           return error(Errc::io_error, key, errno_text(err));
         }
@@ -175,6 +179,7 @@ struct Walker {
       std::string key = rel.empty() ? name : rel + "/" + name;
       Fd sub(via_link ? open_beneath(base, key.c_str(), O_RDONLY | O_DIRECTORY)
                       : ::openat(::dirfd(d), name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+      if (!sub && errno == EACCES) continue;  // unreadable: os.walk ignores it
       if (!sub) return error(Errc::io_error, key, errno_text(errno));
       SIGNY_TRY_VOID(walk(std::move(sub), key));
     }

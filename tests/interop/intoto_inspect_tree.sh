@@ -51,3 +51,8 @@ both "a symbolic link loop" root
 
 layout '["sh", "-c", "ln -s /etc cache.link && ln -s /etc/passwd x.pyc"]' "$all"
 both "links leading outside under excluded names" root
+
+# As a non-root user, whom a mode stops: os.walk ignores a directory it cannot list, and
+# os.path.isfile is false for a file in one it cannot search.
+layout '["sh", "-c", "mkdir -p d/s e r/s && touch d/f e/g r/h r/s/i && ln -s r rl && chmod 000 d && chmod 100 e && chmod 400 r"]' "$all"
+both "unreadable directories made by the inspection" nobody

@@ -12,6 +12,8 @@
 //  - A symbolic link to a file is recorded under the link's own path with the target's content;
 //    a link to a directory is walked, its files under the link's path; a broken link, a link
 //    loop, a FIFO, a socket or a device is skipped (os.path.isfile is false).
+//  - A directory the caller cannot list or search (a non-root user, modes left by a command) is
+//    skipped with everything below it, as os.walk without onerror skips it.
 //  - A '\\' in a name becomes '/' in its key (runlib: filepath.replace("\\", "/")); when two
 //    files then share a key ("x\\y" and x/y) the one later in os.walk's order wins (a directory's
 //    files before its subdirectories').
