@@ -102,6 +102,9 @@ struct Walker {
   Status walk(Fd dir, const std::string& rel) {
     struct stat st {};
     if (::fstat(dir.get(), &st) != 0) return error(Errc::io_error, rel.empty() ? "." : rel, errno_text(errno));
+    // os.walk (no onerror) ignores a directory it cannot list, and os.path.isfile is false for
+    // every name in one it cannot search: either way nothing below it is recorded.
+    if (::faccessat(dir.get(), ".", R_OK | X_OK, AT_EACCESS) != 0 && errno == EACCES) return {};
     auto id = std::make_pair(st.st_dev, st.st_ino);
     if (!ancestry.insert(id).second)
       return error(Errc::unsafe_archive, rel, "a symbolic link leads back to a directory above it");
@@ -129,6 +132,9 @@ struct Walker {
       if (name == "." || name == "..") continue;
       std::string key = rel.empty() ? std::string(name) : rel + "/" + std::string(name);
       if (!valid_utf8(name)) return error(Errc::unsupported_value, key, "the name is not UTF-8");
+      // Pruned or dropped by its name before anything is resolved: runlib matches the excludes
+      // against the names os.walk lists, so an excluded link is never followed, wherever it leads.
+      if (excluded_by_default(name)) continue;
       unsigned char type = e->d_type;
       if (type == DT_UNKNOWN) {
         struct stat lst {};
@@ -140,7 +146,8 @@ struct Walker {
         Fd target(open_beneath(base, key.c_str(), O_PATH));
         if (!target) {
           int err = errno;
-          if (err == ENOENT || err == ENOTDIR) continue;  // broken: skipped, as the reference does
+          if (err == ENOENT || err == ENOTDIR || err == ELOOP || err == EACCES)
+            continue;  // broken, a loop, or behind a directory we may not search: os.path.isfile is false
           if (err == EXDEV) return error(Errc::unsafe_archive, key, "a symbolic link that leads outside the directory");
           return error(Errc::io_error, key, errno_text(err));
         }
@@ -148,7 +155,6 @@ struct Walker {
         if (::fstat(target.get(), &tst) != 0) return error(Errc::io_error, key, errno_text(errno));
         type = S_ISDIR(tst.st_mode) ? DT_DIR : S_ISREG(tst.st_mode) ? DT_REG : DT_FIFO;
       }
-      if (excluded_by_default(name)) continue;  // a pruned directory or a dropped file
       if (type == DT_DIR) {
         subdirs.emplace_back(std::string(name), e->d_type == DT_LNK);
       } else if (type == DT_REG) {
@@ -173,6 +179,7 @@ struct Walker {
       std::string key = rel.empty() ? name : rel + "/" + name;
       Fd sub(via_link ? open_beneath(base, key.c_str(), O_RDONLY | O_DIRECTORY)
                       : ::openat(::dirfd(d), name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+      if (!sub && errno == EACCES) continue;  // unreadable: os.walk ignores it
       if (!sub) return error(Errc::io_error, key, errno_text(errno));
       SIGNY_TRY_VOID(walk(std::move(sub), key));
     }
@@ -256,8 +263,14 @@ Result<ArtifactMap> record_artifacts(const std::filesystem::path& base, const Re
     first_error->message = "recording " + escape_control(base.string()) + ": " + escape_control(first_error->message);
     return tl::unexpected(std::move(*first_error));
   }
+  // runlib: key = filepath.replace("\\", "/"), then artifacts_dict[key] = ...: files are in
+  // os.walk's order (a directory's files, then its subdirectories, in readdir order), so when two
+  // names meet ("x\\y" and x/y) the later one wins, as there.
   ArtifactMap out;
-  for (std::size_t i = 0; i < w.files.size(); ++i) out[std::move(w.files[i])] = HashDict{{"sha256", std::move(digests[i])}};
+  for (std::size_t i = 0; i < w.files.size(); ++i) {
+    std::replace(w.files[i].begin(), w.files[i].end(), '\\', '/');
+    out.insert_or_assign(std::move(w.files[i]), HashDict{{"sha256", std::move(digests[i])}});
+  }
   return out;
 }
 

@@ -202,16 +202,15 @@ Status copy_tree(const std::filesystem::path& from, const std::filesystem::path&
 }
 
 void clear_tree(const std::filesystem::path& dir, unsigned threads) {
-  Fd root(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  Fd root(::open(dir.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));  // only a base: listing it may need a chmod
   if (root.fd < 0) return;
   std::mutex mu;
   std::condition_variable cv;
   std::deque<std::string> queue{std::string(".")};  // directories to empty, relative to dir
   unsigned busy = 0;
   auto empty_one = [&](const std::string& rel, std::vector<std::string>& subdirs) {
-    Fd d(open_beneath(root.fd, rel.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0, RESOLVE_NO_SYMLINKS));
+    Fd d(detail::open_dir_listable(root.fd, rel.c_str(), true));  // a command may have left it 000
     if (d.fd < 0) return;
-    ::fchmod(d.fd, 0700);  // a command may have left it unwritable
     int list_fd = ::openat(d.fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     DIR* listing = list_fd < 0 ? nullptr : ::fdopendir(list_fd);
     if (!listing) {

@@ -1,12 +1,16 @@
 #include "sys/pipes.hpp"
 
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+#include <string>
 
 namespace signy::sys::detail {
 
@@ -49,6 +53,37 @@ int reap(pid_t pid, struct rusage* usage) {
   while (::wait4(pid, &status, 0, usage) < 0 && errno == EINTR) {
   }
   return status;
+}
+
+namespace {
+int open_nofollow(int at, const char* path, int flags, bool beneath) {
+  if (!beneath) return ::openat(at, path, flags | O_NOFOLLOW | O_CLOEXEC);
+  struct open_how how {};
+  how.flags = static_cast<std::uint64_t>(flags | O_NOFOLLOW | O_CLOEXEC);
+  how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+  int fd;
+  do {
+    fd = static_cast<int>(::syscall(SYS_openat2, at, path, &how, sizeof how));
+  } while (fd < 0 && (errno == EINTR || errno == EAGAIN));
+  return fd;
+}
+}  // namespace
+
+int open_dir_listable(int at, const char* path, bool beneath) {
+  Fd where(open_nofollow(at, path, O_PATH, beneath));
+  struct stat st {};
+  if (where.fd < 0 || ::fstat(where.fd, &st) != 0 || !S_ISDIR(st.st_mode)) return -1;
+  if ((st.st_mode & 0700) != 0700) {
+    // The inode the O_PATH descriptor holds, whatever its name now points at.
+    std::string self = "/proc/self/fd/" + std::to_string(where.fd);
+    if (::chmod(self.c_str(), 0700) != 0) ::fchmodat(at, path, 0700, AT_SYMLINK_NOFOLLOW);
+  }
+  Fd dir(open_nofollow(at, path, O_RDONLY | O_DIRECTORY, beneath));
+  struct stat again {};
+  if (dir.fd < 0 || ::fstat(dir.fd, &again) != 0 || again.st_dev != st.st_dev || again.st_ino != st.st_ino) return -1;
+  int fd = dir.fd;
+  dir.fd = -1;
+  return fd;
 }
 
 }  // namespace signy::sys::detail

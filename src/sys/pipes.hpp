@@ -1,6 +1,6 @@
 // Pieces shared by the two process runners (process.cpp: credential helpers; sandbox.cpp:
 // in-toto inspections): an owned descriptor, a close-on-exec pipe, a capped non-blocking read,
-// and reaping a child.
+// and reaping a child; opening a directory that a command left unreadable, to remove it.
 #pragma once
 #include <sys/types.h>
 
@@ -42,5 +42,12 @@ std::mutex& children_lock();
 
 // waitpid/wait4 retried on EINTR; the raw status (and the child's resource usage if asked).
 int reap(pid_t pid, struct rusage* usage = nullptr);
+
+// Opens the directory `path` (below `at`) O_RDONLY for listing after making it 0700: a command
+// may have left it 000, which even its owner cannot open until then. Never follows a link: an
+// O_PATH open (`beneath`: openat2 RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS, else O_NOFOLLOW on the
+// last component) must be a directory, its mode is changed through /proc/self/fd (fchmodat
+// AT_SYMLINK_NOFOLLOW without /proc), and the second open must be the same inode. -1 on failure.
+int open_dir_listable(int at, const char* path, bool beneath);
 
 }  // namespace signy::sys::detail

@@ -487,15 +487,14 @@ Result<BoundedResult> run_bounded(const std::vector<std::string>& argv, const Li
 }
 
 namespace {
-// Removes `name` under `parent` without following links: a directory is opened O_NOFOLLOW,
-// made writable through its descriptor, emptied, then removed. Depth is capped (a hostile
+// Removes `name` under `parent` without following links: a directory is made 0700 and opened
+// (detail::open_dir_listable: a command may have left it 000), emptied, then removed. Depth is capped (a hostile
 // command can nest directories deeper than any path).
 bool remove_at(int parent, const char* name, int depth) {
   if (::unlinkat(parent, name, 0) == 0 || errno == ENOENT) return true;
   if (depth > 256) return false;
-  int fd = ::openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  int fd = detail::open_dir_listable(parent, name, false);
   if (fd < 0) return false;
-  ::fchmod(fd, 0700);
   DIR* d = ::fdopendir(fd);
   if (!d) {
     ::close(fd);

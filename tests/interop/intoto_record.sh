@@ -24,7 +24,7 @@ same() {  # DIR LABEL
 }
 
 # Every exclude pattern, nesting, empty files, names with spaces and non-ASCII, links to a file
-# and to a directory, a broken link, a FIFO.
+# and to a directory, a broken link, a FIFO, backslashes (one colliding with a '/' path).
 mkdir -p e/src/sub e/.git/objects e/x.link.d e/real e/d/.git "e/with space"
 (
   cd e
@@ -34,6 +34,7 @@ mkdir -p e/src/sub e/.git/objects e/x.link.d e/real e/d/.git "e/with space"
   printf 'caf\xc3\xa9' >"caf$(printf '\xc3\xa9').txt" && printf 'a\r\nb' >crlf
   ln -s src/a.c lnfile && ln -s real lndir && ln -s nowhere broken && mkfifo fifo
   ln -s ../real/r.txt src/up-but-inside
+  echo e >'src\evil' && echo c1 >'c\d' && mkdir c && echo c2 >c/d  # recorded as src/evil, c/d (the later)
 )
 n=$(same e "edge cases")
 ok "edge cases: the same $n artifacts as in_toto_run"

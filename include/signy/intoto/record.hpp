@@ -6,11 +6,17 @@
 // Choices (the reference's behaviour unless said otherwise):
 //  - Excludes: settings.ARTIFACT_EXCLUDE_PATTERNS = "*.link*", ".git", "*.pyc", "*~" with
 //    gitwildmatch semantics: none holds a '/', so each matches one whole path component; a
-//    matching directory is pruned, a matching file dropped. in-toto-verify reads no settings, so
-//    inspections always use these.
+//    matching directory is pruned, a matching file dropped, both by name before a link is
+//    resolved (so an excluded link leading outside is no error). in-toto-verify reads no
+//    settings, so inspections always use these.
 //  - A symbolic link to a file is recorded under the link's own path with the target's content;
-//    a link to a directory is walked, its files under the link's path; a broken link, a FIFO, a
-//    socket or a device is skipped (os.path.isfile is false).
+//    a link to a directory is walked, its files under the link's path; a broken link, a link
+//    loop, a FIFO, a socket or a device is skipped (os.path.isfile is false).
+//  - A directory the caller cannot list or search (a non-root user, modes left by a command) is
+//    skipped with everything below it, as os.walk without onerror skips it.
+//  - A '\\' in a name becomes '/' in its key (runlib: filepath.replace("\\", "/")); when two
+//    files then share a key ("x\\y" and x/y) the one later in os.walk's order wins (a directory's
+//    files before its subdirectories').
 //  - Differences, for safety: a link is followed only while its resolution stays below `base`
 //    (openat2 RESOLVE_BENEATH); one leading outside (absolute, or up through "..") is an error
 //    where the reference would hash whatever it points at. A directory link back into its own

@@ -1,7 +1,9 @@
 // Recording artifacts as an inspection does (in_toto_run(name, ["."], ["."], ...)). The same
 // trees are compared with the reference's own recording in tests/interop/intoto_record.sh; these
 // cases pin each choice with known digests.
+#include <grp.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
@@ -137,4 +139,89 @@ TEST_CASE("record: more directories than are kept open give the same digests") {
     for (int i = 0; i < 300; ++i) CHECK(sha(m, "d" + std::to_string(i) + "/f") == kA);
     CHECK(sha(m, "top") == kEmpty);
   }
+}
+
+TEST_CASE("record: a backslash in a name is recorded as '/', the later file in walk order wins") {
+  // runlib.record_artifacts_as_dict: filepath.replace("\\", "/"), then artifacts_dict[key] = ...
+  // over an os.walk (a directory's files, then its subdirectories): a rule DISALLOW dir/* sees
+  // "dir\evil" as dir/evil.
+  TempDir t;
+  const auto& b = t.path();
+  write(b / "dir\\evil", "a\n");
+  write(b / "x\\y", "a\n");  // collides with x/y below, written first
+  write(b / "x/y", "");
+  write(b / "p/q\\r\\s", "a\n");
+  for (unsigned threads : {1u, 2u}) {
+    auto m = intoto::record_artifacts(b, {threads, 1000}).value();
+    CHECK(m.size() == 3);
+    CHECK(sha(m, "dir/evil") == kA);
+    CHECK(sha(m, "x/y") == kEmpty);
+    CHECK(sha(m, "p/q/r/s") == kA);
+    CHECK(m.count("dir\\evil") == 0);
+  }
+}
+
+TEST_CASE("record: a symbolic link loop is skipped as a broken link") {
+  // os.path.isfile / os.path.exists are false for it (ELOOP): runlib skips it.
+  TempDir t;
+  write(t.path() / "f", "a\n");
+  fs::create_symlink("loop", t.path() / "loop");
+  fs::create_symlink("b", t.path() / "a");
+  fs::create_symlink("a", t.path() / "b");
+  auto m = intoto::record_artifacts(t.path()).value();
+  CHECK(m.size() == 1);
+  CHECK(sha(m, "f") == kA);
+}
+
+TEST_CASE("record: a link with an excluded name is pruned before it is resolved, even one leading outside") {
+  // runlib applies the exclude patterns to the names os.walk lists; it never resolves them.
+  TempDir outside, t;
+  write(outside.path() / "secret", "s");
+  write(t.path() / "f", "a\n");
+  fs::create_directory_symlink(outside.path(), t.path() / "cache.link");
+  fs::create_directory_symlink(outside.path(), t.path() / ".git");
+  fs::create_symlink(outside.path() / "secret", t.path() / "x.pyc");
+  fs::create_symlink("/dev/zero", t.path() / "zero~");
+  auto m = intoto::record_artifacts(t.path()).value();
+  CHECK(m.size() == 1);
+  CHECK(sha(m, "f") == kA);
+}
+
+TEST_CASE("record: as a non-root user, directories it cannot list or search are skipped as os.walk skips them") {
+  // A forked child drops to uid/gid 65534 when run as root (every mode is overridden for root);
+  // exit status 0: exactly the readable file recorded.
+  const bool root = ::geteuid() == 0;
+  TempDir t;
+  const auto& b = t.path();
+  write(b / "f", "a\n");
+  write(b / "none/x", "a\n");
+  write(b / "xonly/x", "a\n");
+  write(b / "ronly/x", "a\n");
+  write(b / "ronly/sub/y", "a\n");
+  fs::create_directory_symlink("ronly", b / "rl");
+  fs::create_symlink("ronly/x", b / "xl");
+  if (root)
+    for (auto it = fs::recursive_directory_iterator(b); it != fs::recursive_directory_iterator(); ++it)
+      REQUIRE(::lchown(it->path().c_str(), 65534, 65534) == 0);
+  REQUIRE(::chmod(b.c_str(), 0755) == 0);
+  REQUIRE(::chmod((b / "none").c_str(), 0) == 0);
+  REQUIRE(::chmod((b / "xonly").c_str(), 0100) == 0);
+  REQUIRE(::chmod((b / "ronly").c_str(), 0400) == 0);
+  pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    if (root && (::setgroups(0, nullptr) != 0 || ::setresgid(65534, 65534, 65534) != 0 ||
+                 ::setresuid(65534, 65534, 65534) != 0))
+      ::_exit(10);
+    auto m = intoto::record_artifacts(b, {1, 1000});
+    if (!m) ::_exit(11);
+    ::_exit(m->size() == 1 && m->count("f") == 1 ? 0 : 12);
+  }
+  int status = 0;
+  REQUIRE(::waitpid(pid, &status, 0) == pid);
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+  fs::permissions(b / "none", fs::perms::owner_all);
+  fs::permissions(b / "xonly", fs::perms::owner_all);
+  fs::permissions(b / "ronly", fs::perms::owner_all);
 }

@@ -1,5 +1,7 @@
 // Filling and emptying an inspection's private directory: sys::copy_tree and sys::clear_tree.
+#include <grp.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
@@ -7,6 +9,7 @@
 #include <fstream>
 
 #include "signy/sys/copy.hpp"
+#include "signy/sys/sandbox.hpp"
 #include "testsupport.hpp"
 
 using namespace signy;
@@ -91,4 +94,37 @@ TEST_CASE("clear_tree: every file below goes, nothing outside is touched, unwrit
   CHECK(dirs == 20);
   CHECK(slurp(outside.path() / "keep") == "k");
   CHECK(fs::exists(outside.path()));
+}
+
+TEST_CASE("clear_tree and PrivateDir: directories left 000 by a command are removed by a non-root owner") {
+  // As root every mode is overridden: a forked child drops to uid/gid 65534 (nobody) (run as
+  // non-root, it stays who it is), makes a private directory in a TMPDIR of its own, has a command
+  // leave 000 and 100 directories in it, clears it and lets it go; the exit status says whether
+  // TMPDIR is empty again.
+  const bool root = ::geteuid() == 0;
+  TempDir t;
+  fs::create_directory(t.path() / "tmp");
+  if (root) REQUIRE(::chown((t.path() / "tmp").c_str(), 65534, 65534) == 0);
+  REQUIRE(::chmod(t.path().c_str(), 0755) == 0);
+  pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    if (root && (::setgroups(0, nullptr) != 0 || ::setresgid(65534, 65534, 65534) != 0 ||
+                 ::setresuid(65534, 65534, 65534) != 0))
+      ::_exit(10);
+    ::setenv("TMPDIR", (t.path() / "tmp").c_str(), 1);
+    {
+      auto dir = sys::PrivateDir::create();
+      if (!dir) ::_exit(11);
+      auto r = sys::run_bounded({"sh", "-c", "mkdir -p a/b c && touch a/b/f c/g && chmod 000 a/b a && chmod 100 c && chmod 000 ."},
+                                sys::Limits{}, dir->path());
+      if (!r || !r->succeeded()) ::_exit(12);
+      sys::clear_tree(dir->path());
+    }
+    ::_exit(fs::is_empty(t.path() / "tmp") ? 0 : 13);
+  }
+  int status = 0;
+  REQUIRE(::waitpid(pid, &status, 0) == pid);
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
 }
