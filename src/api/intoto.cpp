@@ -5,9 +5,7 @@
 #include "signy/api/intoto.hpp"
 
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -129,18 +127,6 @@ class InspectionRunner {
   std::optional<sys::PrivateDir> dir_;
 };
 
-// openat2(2) below dirfd: links are followed only while they stay inside.
-int open_beneath(int dirfd, const std::string& path) {
-  struct open_how how {};
-  how.flags = O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC;
-  how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
-  int fd;
-  do {
-    fd = static_cast<int>(::syscall(SYS_openat2, dirfd, path.c_str(), &how, sizeof how));
-  } while (fd < 0 && (errno == EINTR || errno == EAGAIN));
-  return fd;
-}
-
 }  // namespace
 
 intoto::InspectionRunner inspection_runner(const std::filesystem::path& artifacts, const sys::Limits& limits) {
@@ -203,7 +189,7 @@ intoto::LinkLoader link_dir_loader(const std::filesystem::path& dir) {
       if (errno == ENOENT || errno == ENOTDIR) return std::optional<std::string>{};
       return fail(Errc::io_error, "in-toto: link directory " + escape_control(dir.string()) + ": " + std::strerror(errno));
     }
-    int fd = open_beneath(dfd, rel);
+    int fd = open_beneath(dfd, rel.c_str(), O_RDONLY | O_NONBLOCK | O_NOCTTY);
     int err = errno;
     ::close(dfd);
     if (fd < 0) {

@@ -2,9 +2,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -19,6 +17,7 @@
 
 #include "signy/crypto/digest.hpp"
 #include "signy/util/encoding.hpp"
+#include "signy/util/file.hpp"
 #include "signy/util/text.hpp"
 
 namespace signy::intoto {
@@ -42,18 +41,6 @@ class Fd {
  private:
   int fd_;
 };
-
-// openat2(2) with RESOLVE_BENEATH: links are followed only while they stay below dirfd.
-int open_beneath(int dirfd, const char* path, int flags) {
-  struct open_how how {};
-  how.flags = static_cast<std::uint64_t>(flags | O_CLOEXEC);
-  how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
-  int fd;
-  do {
-    fd = static_cast<int>(::syscall(SYS_openat2, dirfd, path, &how, sizeof how));
-  } while (fd < 0 && (errno == EINTR || errno == EAGAIN));
-  return fd;
-}
 
 bool valid_utf8(std::string_view s) {
   std::size_t i = 0;

@@ -5,7 +5,6 @@
 #include <linux/openat2.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -20,6 +19,7 @@
 #include <thread>
 #include <vector>
 
+#include "signy/util/file.hpp"
 #include "signy/util/text.hpp"
 #include "sys/pipes.hpp"
 
@@ -28,19 +28,6 @@ namespace {
 using detail::Fd;
 
 std::string errno_text(int e) { return std::strerror(e); }
-
-// openat2(2) below dirfd; `resolve` adds to RESOLVE_BENEATH.
-int open_beneath(int dirfd, const char* path, int flags, mode_t mode, std::uint64_t resolve) {
-  struct open_how how {};
-  how.flags = static_cast<std::uint64_t>(flags | O_CLOEXEC);
-  how.mode = (flags & O_CREAT) ? mode : 0;
-  how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS | resolve;
-  int fd;
-  do {
-    fd = static_cast<int>(::syscall(SYS_openat2, dirfd, path, &how, sizeof how));
-  } while (fd < 0 && (errno == EINTR || errno == EAGAIN));
-  return fd;
-}
 
 constexpr mode_t kModeBits = 0777;  // no set-ID, no sticky bit
 
@@ -93,7 +80,7 @@ struct Copier {
           return error(Errc::io_error, key, errno_text(errno));
         subdirs.emplace_back(name);
       } else if (S_ISLNK(st.st_mode)) {
-        Fd target(open_beneath(src_root, key.c_str(), O_PATH, 0, 0));
+        Fd target(open_beneath(src_root, key.c_str(), O_PATH));
         if (target.fd < 0) {
           if (errno == ENOENT || errno == ENOTDIR || errno == ELOOP) continue;  // broken: left out (recording skips it)
           if (errno == EXDEV) return error(Errc::unsafe_archive, key, "a symbolic link that leads outside the directory");
@@ -142,7 +129,7 @@ Status copy_one(int in_fd, int dst_dir, const char* dst_name, mode_t mode) {
   struct stat st {};
   if (::fstat(in.fd, &st) != 0) return fail(Errc::io_error, errno_text(errno));
   if (!S_ISREG(st.st_mode)) return fail(Errc::unsafe_archive, "no longer a regular file");
-  Fd out(open_beneath(dst_dir, dst_name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode, RESOLVE_NO_SYMLINKS));
+  Fd out(open_beneath(dst_dir, dst_name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, RESOLVE_NO_SYMLINKS, mode));
   if (out.fd < 0) return fail(Errc::io_error, errno_text(errno));
   SIGNY_TRY_VOID(copy_bytes(in.fd, out.fd));
   if (::fchmod(out.fd, mode) != 0) return fail(Errc::io_error, errno_text(errno));  // past the umask
@@ -181,7 +168,7 @@ Status copy_tree(const std::filesystem::path& from, const std::filesystem::path&
       if (i >= c.files.size()) return;
       const Job& j = c.files[i];
       // Only real directories lead there (links were recreated, not followed).
-      auto s = copy_one(open_beneath(src.fd, j.rel.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY, 0, RESOLVE_NO_SYMLINKS),
+      auto s = copy_one(open_beneath(src.fd, j.rel.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY, RESOLVE_NO_SYMLINKS),
                         dst.fd, j.rel.c_str(), j.mode);
       if (!s) {
         std::lock_guard lock(mu);

@@ -4,13 +4,14 @@
 #include <linux/openat2.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <string>
+
+#include "signy/util/file.hpp"
 
 namespace signy::sys::detail {
 
@@ -58,14 +59,7 @@ int reap(pid_t pid, struct rusage* usage) {
 namespace {
 int open_nofollow(int at, const char* path, int flags, bool beneath) {
   if (!beneath) return ::openat(at, path, flags | O_NOFOLLOW | O_CLOEXEC);
-  struct open_how how {};
-  how.flags = static_cast<std::uint64_t>(flags | O_NOFOLLOW | O_CLOEXEC);
-  how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
-  int fd;
-  do {
-    fd = static_cast<int>(::syscall(SYS_openat2, at, path, &how, sizeof how));
-  } while (fd < 0 && (errno == EINTR || errno == EAGAIN));
-  return fd;
+  return open_beneath(at, path, flags | O_NOFOLLOW, RESOLVE_NO_SYMLINKS);
 }
 }  // namespace
 

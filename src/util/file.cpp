@@ -1,8 +1,10 @@
 #include "signy/util/file.hpp"
 
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -12,6 +14,18 @@
 #include "signy/util/log.hpp"
 
 namespace signy {
+
+int open_beneath(int dirfd, const char* path, int flags, std::uint64_t resolve, unsigned mode) {
+  struct open_how how {};
+  how.flags = static_cast<std::uint64_t>(flags | O_CLOEXEC);
+  how.mode = (flags & O_CREAT) ? mode : 0;
+  how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS | resolve;
+  int fd;
+  do {
+    fd = static_cast<int>(::syscall(SYS_openat2, dirfd, path, &how, sizeof how));
+  } while (fd < 0 && (errno == EINTR || errno == EAGAIN));
+  return fd;
+}
 namespace fs = std::filesystem;
 
 namespace {

@@ -35,6 +35,12 @@ bool is_temp_file_name(std::string_view name);
 // run that was killed before its rename. Best effort; returns how many it removed.
 std::size_t remove_stale_temp_files(const std::filesystem::path& dir);
 
+// openat2(2) of `path` below `dirfd` (RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS, plus `resolve`,
+// e.g. RESOLVE_NO_SYMLINKS): a symbolic link is followed only while it stays below dirfd, ".."
+// and absolute paths cannot leave it (EXDEV). O_CLOEXEC is added to `flags`; `mode` is used with
+// O_CREAT. Retried on EINTR and EAGAIN; -1 with errno otherwise.
+int open_beneath(int dirfd, const char* path, int flags, std::uint64_t resolve = 0, unsigned mode = 0);
+
 // Creates path and missing parents with the given mode (e.g. 0700); existing directories are
 // left as they are.
 Status make_private_dirs(const std::filesystem::path& path, unsigned mode = 0700);
