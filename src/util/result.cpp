@@ -18,6 +18,8 @@ ErrorCategory category_of(Errc code) noexcept {
     case Errc::rule_failed:
     case Errc::link_missing:
     case Errc::inspection_failed:
+    case Errc::not_signed:
+    case Errc::policy_denied:
       return ErrorCategory::verification;
     case Errc::usage:
     case Errc::read_only:
@@ -75,6 +77,8 @@ std::string_view errc_name(Errc code) noexcept {
     case Errc::rule_failed: return "rule_failed";
     case Errc::link_missing: return "link_missing";
     case Errc::inspection_failed: return "inspection_failed";
+    case Errc::not_signed: return "not_signed";
+    case Errc::policy_denied: return "policy_denied";
     case Errc::invalid_bundle: return "invalid_bundle";
     case Errc::unsafe_archive: return "unsafe_archive";
     case Errc::unsupported_media_type: return "unsupported_media_type";

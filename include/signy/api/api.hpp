@@ -27,6 +27,15 @@ struct Context {
   TimePoint now;  // the one reference time of the command
   tuf::UpdaterConfig updater;
   std::chrono::milliseconds lock_wait = kDefaultLockWait;  // for another writer's lock (SIGNY_LOCK_TIMEOUT)
+  // TAP 4 (cnab-spec 303; tuf/repository_map.hpp): the map.json that names which repositories
+  // must agree on a target. Unset: <trust dir>/map.json when it exists, else the one server.
+  std::optional<std::filesystem::path> repository_map;
+  // TUF metadata the repository confirmed at most this long ago is used from the trust cache
+  // (re-verified, no download); 0: always refresh (policy maxMetadataAge).
+  std::chrono::seconds max_metadata_age{0};
+  // Long hashing reports progress here (bytes done, bytes in all); unset: silent. The CLI sets it
+  // only on a terminal and never with -o json.
+  std::function<void(std::uint64_t done, std::uint64_t total)> progress;
 };
 
 // signy sign --in-toto (cnab-spec 301; docs/security/in-toto-distribution.md): targets signs the

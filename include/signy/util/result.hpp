@@ -32,6 +32,8 @@ enum class Errc {
   rule_failed,     // an in-toto artifact rule (DISALLOW, REQUIRE) refused the artifacts
   link_missing,    // an in-toto step has fewer link files than its threshold (LinkNotFoundError)
   inspection_failed,  // an in-toto inspection exited non-zero or tripped a resource limit
+  not_signed,     // the collection has no signed target of that name, or no trust data at all
+  policy_denied,  // the verification policy refuses it (no policy matches; a policy requirement not met)
   // usage
   usage,
   read_only,  // the server does not accept publishing (a static mirror)
