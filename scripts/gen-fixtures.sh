@@ -30,7 +30,7 @@ want=(notary in-toto golang-go golang-github-docker-go-dev openssl python3 curl 
 command -v node >/dev/null && command -v npm >/dev/null || want+=(nodejs npm)
 missing=()
 for p in "${want[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  grep -q "install ok installed" <<<"$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" || missing+=("$p")
 done
 if ((${#missing[@]})); then
   log "installing ${missing[*]}"

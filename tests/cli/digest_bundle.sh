@@ -39,6 +39,6 @@ expect_fail 3 "nesting deeper" -- "$SIGNY" bundle check deep.json
 head -c $((17 << 20)) /dev/zero | tr '\0' ' ' >big.json
 expect_fail 3 "larger than" -- "$SIGNY" bundle check big.json
 ok "duplicate keys, truncated, too deep and too large bundle.json are refused, nothing written"
-"$SIGNY" version | grep -q "^signy " || die "version"
+grep -q "^signy " <<<"$("$SIGNY" version)" || die "version"
 ok "version"
 echo "$pass passed, 0 failed"

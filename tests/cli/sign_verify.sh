@@ -7,11 +7,11 @@ export SIGNY_ROOT_PASSPHRASE=root-pass-1 SIGNY_TARGETS_PASSPHRASE=targets-pass-1
 make_thick bundle.tgz
 ref=localhost:5000/demo/app
 s() { "$SIGNY" -d trust "$@"; }
-s sign --thick bundle.tgz $ref:v1 | grep -q "Created the trust collection $ref" || die "first sign"
+grep -q "Created the trust collection $ref" <<<"$(s sign --thick bundle.tgz $ref:v1)" || die "first sign"
 make_thick b2.tgz b2
-s sign --thick b2.tgz $ref:v2 | grep -q "targets version 2" || die "second sign"
-s verify --thick --local bundle.tgz $ref:v1 | grep -q "^Verified" || die "verify v1"
-s -o json verify --thick --local b2.tgz $ref:v2 | grep -q '"verified": true' || die "verify v2 json"
+grep -q "targets version 2" <<<"$(s sign --thick b2.tgz $ref:v2)" || die "second sign"
+grep -q "^Verified" <<<"$(s verify --thick --local bundle.tgz $ref:v1)" || die "verify v1"
+grep -q '"verified": true' <<<"$(s -o json verify --thick --local b2.tgz $ref:v2)" || die "verify v2 json"
 list=$(s list $ref)
 [[ $(grep -c "targets$" <<<"$list") == 2 && $list == *"$(sha256sum bundle.tgz | cut -d' ' -f1)"* ]] || die "list: $list"
 ok "sign creates the collection, adds a second target, verify and list agree"

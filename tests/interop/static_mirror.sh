@@ -85,7 +85,7 @@ ok "10 signs while the served tree is watched: no temporary file ever appears in
 mkdir -p old/server/$gun
 cp -a t/server/v2/$gun/_trust old/server/$gun/
 cp -a t/private old/
-"$SIGNY" -d old list $gun 2>/dev/null | grep -q "^v1 " || die "list of an old-layout repository"
+grep -q "^v1 " <<<"$("$SIGNY" -d old list $gun 2>/dev/null)" || die "list of an old-layout repository"
 "$SIGNY" -d old verify --thick --local b2.tgz $gun:v2 >/dev/null 2>&1 || die "verify of an old-layout repository"
 out=$("$SIGNY" -d old sign --thick b3.tgz $gun:v3 2>&1) || die "sign into an old-layout repository: $out"
 [[ $out == *"moved the collection $gun"*"under v2/"* ]] || die "no word of the move: $out"

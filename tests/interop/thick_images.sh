@@ -49,7 +49,7 @@ check() {  # check FILE EXIT MESSAGE ERRC
   local tag=${1%.*} code
   tag=${tag//_/-}
   expect_fail "$2" "$3" -- s sign --thick "hv/$1" "$gun:$tag"
-  ! s list $gun 2>/dev/null | grep -q "^$tag " || die "$1 was signed"
+  ! grep -q "^$tag " <<<"$(s list $gun 2>/dev/null)" || die "$1 was signed"
   n add $ngun "$tag" "hv/$1" >/dev/null 2>&1 || die "notary add $1"
   n publish $ngun >/dev/null 2>&1 || die "notary publish $1"
   expect_fail "$2" "$3" -- s verify --thick --local "hv/$1" "$ngun:$tag"

@@ -141,7 +141,7 @@ ok "a swapped bundle index, an index naming another image and a tag on a plain i
 # Refusals before anything is pushed or signed.
 pushed_nothing() {  # pushed_nothing REPO TAG: no tag, no signature, and no image copied into REPO
   [[ $(status -I -H "Accept: $accept" "$OCIREG_URL/v2/$1/manifests/$2") == 404 ]] || die "$1:$2 was pushed"
-  ! s list "$OCIREG/$1" 2>/dev/null | grep -q "^$2 " || die "$1:$2 was signed"
+  ! grep -q "^$2 " <<<"$(s list "$OCIREG/$1" 2>/dev/null)" || die "$1:$2 was signed"
   local d
   for d in "$d1" "$d2" "$d3"; do
     [[ $(status -I -H "Accept: $accept" "$OCIREG_URL/v2/$1/manifests/$d") == 404 ]] || die "image $d was copied into $1"
