@@ -821,6 +821,8 @@ Status delete_collection(const Context& ctx, std::string_view gun, bool remote) 
   if (remote) SIGNY_TRY_VOID(coll.remote->delete_collection());
   fs::remove_all(coll.cache_dir, ec);
   if (ec) return fail(Errc::io_error, "cannot delete the cached metadata of " + coll.gun + ": " + ec.message());
+  fs::remove(confirmed_file(ctx, coll.gun), ec);  // when the cache was last confirmed (maxMetadataAge)
+  if (ec) return fail(Errc::io_error, "cannot delete the refresh record of " + coll.gun + ": " + ec.message());
   // Then the directories of the GUN's path that are left empty, up to tuf/ (best effort).
   const auto top = ctx.trust_dir / "tuf";
   for (auto dir = coll.cache_dir.parent_path(); dir != top && dir.has_relative_path(); dir = dir.parent_path())
