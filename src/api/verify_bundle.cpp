@@ -82,8 +82,8 @@ class Run {
     r_.verdict = Verdict::allow;
     r_.denial = Denial::none;
     if (audit_failures_ > 0)
-      reason += " (level audit: " + std::to_string(audit_failures_) + " failed check" + (audit_failures_ == 1 ? "" : "s") +
-                " logged as warnings; first: " + r_.error->message + ")";
+      reason += ": " + std::to_string(audit_failures_) + " failed check" + (audit_failures_ == 1 ? "" : "s") +
+                " logged as warnings, the first: " + r_.error->message;
     r_.reason = std::move(reason);
   }
   void set_audit(bool on) { audit_ = on; }
