@@ -100,10 +100,13 @@ std::string join(const std::vector<std::string>& items, std::string_view sep) {
   return out;
 }
 
-// The policy's trusted roots replace the trust dir's pins for this GUN (notary trust_pinning:
-// used when the collection's root is first trusted; a cached root stays the anchor).
-void apply_trusted_roots(const policy::Policy& p, const std::string& gun, tuf::TrustPinning& pinning) {
+// The policy's trusted roots replace the trust dir's pins for this GUN and, unlike notary's
+// trust_pinning (first use only), hold for every root: a cached or rotated root the pins do not
+// sign is refused (UpdaterConfig::pin_every_root).
+void apply_trusted_roots(const policy::Policy& p, const std::string& gun, tuf::UpdaterConfig& config) {
   if (p.root_keys.empty() && !p.root_ca) return;
+  auto& pinning = config.pinning;
+  config.pin_every_root = true;
   pinning.certs.clear();
   pinning.ca.clear();
   if (!p.root_keys.empty()) pinning.certs[gun] = p.root_keys;  // keys, when both are given (tuf Updater order)
@@ -150,7 +153,7 @@ void verify(const BundleRequest& request, const Environment& env, Report& r) {
   // The context this verification runs with: the policy's expiry rule, roots and metadata age.
   Context ctx = env.context;
   ctx.updater.allow_expired = pol.level != policy::Level::strict;
-  apply_trusted_roots(pol, r.gun, ctx.updater.pinning);
+  apply_trusted_roots(pol, r.gun, ctx.updater);
   if (pol.max_metadata_age.count() > 0) ctx.max_metadata_age = pol.max_metadata_age;
 
   ImageOptions images = request.images;

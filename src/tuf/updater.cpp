@@ -102,6 +102,41 @@ static Status check_root_certificates(const Signed<Root>& root, const std::strin
   return {};
 }
 
+namespace {
+// Trust pinning (notary trustpin.go): true when the pins name keys or a CA for the GUN and `root`
+// is signed by a threshold of them; false when nothing is pinned for the GUN.
+Result<bool> check_pins(const TrustPinning& pinning, const std::string& gun, const Signed<Root>& root, TimePoint now) {
+  std::vector<std::string> pinned;
+  if (pinned_for(pinning, gun, pinned)) {
+    RoleKeys pinned_role{pinned, root.signed_.roles.at("root").threshold};
+    auto st = verify_threshold("root (pinned keys)", root.canonical, root.signatures, root.signed_.keys, pinned_role);
+    if (!st) return fail(Errc::untrusted_key, "root of " + gun + " is not signed by the pinned root keys: " + st.error().message);
+  } else if (const auto* ca_file = pinned_ca_for(pinning, gun)) {
+    // CA pinning (notary trustpin.go caCheck): a threshold of root keys whose certificates the
+    // pinned CA issued.
+    auto bundle = read_file_limited(*ca_file, 1u << 20);
+    if (!bundle) return tl::unexpected(bundle.error().context("pinned CA for " + gun));
+    const auto& role = root.signed_.roles.at("root");
+    auto nows = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
+    RoleKeys certified{{}, role.threshold};
+    std::string why;
+    for (const auto& id : role.keyids) {
+      auto st = crypto::check_certificate_chain(root.signed_.keys.at(id), *bundle, nows);
+      if (st) certified.keyids.push_back(id);
+      else if (st.error().code != Errc::untrusted_key) return tl::unexpected(st.error().context(ca_file->string()));
+      else why = st.error().message;
+    }
+    auto st = verify_threshold("root (keys certified by the pinned CA)", root.canonical, root.signatures, root.signed_.keys, certified);
+    if (!st)
+      return fail(Errc::untrusted_key, "root of " + gun + " is not signed by keys the pinned CA " + ca_file->string() +
+                                           " certified" + (why.empty() ? "" : ": " + why));
+  } else {
+    return false;
+  }
+  return true;
+}
+}  // namespace
+
 Updater::Updater(std::string gun, std::filesystem::path cache_dir, MetadataSource& source, TimePoint reference_time,
                  UpdaterConfig config)
     : gun_(std::move(gun)), cache_dir_(std::move(cache_dir)), source_(source), now_(reference_time), config_(std::move(config)) {}
@@ -131,35 +166,10 @@ Status Updater::load_root() {
   auto set = TrustedSet::create(*bytes, now_);
   if (!set) return tl::unexpected(set.error());
   SIGNY_TRY_VOID(check_root_certificates(set->root(), gun_, now_));
-  std::vector<std::string> pinned;
-  if (pinned_for(config_.pinning, gun_, pinned)) {
-    const auto& root = set->root();
-    RoleKeys pinned_role{pinned, root.signed_.roles.at("root").threshold};
-    auto st = verify_threshold("root (pinned keys)", root.canonical, root.signatures, root.signed_.keys, pinned_role);
-    if (!st) return fail(Errc::untrusted_key, "root of " + gun_ + " is not signed by the pinned root keys: " + st.error().message);
-  } else if (const auto* ca_file = pinned_ca_for(config_.pinning, gun_)) {
-    // CA pinning (notary trustpin.go caCheck): a threshold of root keys whose certificates the
-    // pinned CA issued.
-    auto bundle = read_file_limited(*ca_file, 1u << 20);
-    if (!bundle) return tl::unexpected(bundle.error().context("pinned CA for " + gun_));
-    const auto& root = set->root();
-    const auto& role = root.signed_.roles.at("root");
-    auto now_s = std::chrono::duration_cast<std::chrono::seconds>(now_.time_since_epoch()).count();
-    RoleKeys certified{{}, role.threshold};
-    std::string why;
-    for (const auto& id : role.keyids) {
-      auto st = crypto::check_certificate_chain(root.signed_.keys.at(id), *bundle, now_s);
-      if (st) certified.keyids.push_back(id);
-      else if (st.error().code != Errc::untrusted_key) return tl::unexpected(st.error().context(ca_file->string()));
-      else why = st.error().message;
-    }
-    auto st = verify_threshold("root (keys certified by the pinned CA)", root.canonical, root.signatures, root.signed_.keys, certified);
-    if (!st)
-      return fail(Errc::untrusted_key, "root of " + gun_ + " is not signed by keys the pinned CA " + ca_file->string() +
-                                           " certified" + (why.empty() ? "" : ": " + why));
-  } else if (config_.pinning.disable_tofu) {
+  bool pinned = SIGNY_TRY(check_pins(config_.pinning, gun_, set->root(), now_));
+  if (!pinned && config_.pinning.disable_tofu)
     return fail(Errc::untrusted_key, "no trusted root for " + gun_ + " and trust on first use is disabled");
-  } else {
+  if (!pinned) {
     tofu_ = true;
     // The full ID, as <trust dir>/config.json pins it (notary trustpin.go certs), and how.
     const auto& root_id = set->root().signed_.roles.at("root").keyids.front();
@@ -275,6 +285,7 @@ Status Updater::refresh() {
       return fail(Errc::hash_mismatch, "the snapshot lists a root that no rotation from the trusted root reaches");
   }
   if (!config_.allow_expired) SIGNY_TRY_VOID(set_->check_final_root());
+  if (config_.pin_every_root) SIGNY_TRY_VOID(check_pins(config_.pinning, gun_, set_->root(), now_));
   verified_["timestamp"] = std::move(ts_bytes);
   verified_["snapshot"] = std::move(sn_bytes);
 

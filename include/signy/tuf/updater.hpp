@@ -45,6 +45,9 @@ struct UpdaterConfig {
   // Expired metadata is accepted and reported by Updater::expired() instead of refused (policy
   // level permissive or audit; every other check is unchanged). Off: TUF 5.3.10, 5.4.4, 5.5.6, 5.6.5.
   bool allow_expired = false;
+  // The pins hold for the root the refresh ends with, cached or rotated (a policy's trustedRoots),
+  // not only for a root trusted on first use (notary's trust_pinning).
+  bool pin_every_root = false;
 };
 
 class Updater {

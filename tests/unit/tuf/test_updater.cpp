@@ -456,3 +456,23 @@ TEST_CASE("find_target with a first role: Docker Content Trust's order, releases
   REQUIRE(again.refresh());
   CHECK(again.find_target("1.0", "targets/releases")->role == "targets");
 }
+
+// A policy's trustedRoots (UpdaterConfig::pin_every_root) hold for the root the refresh ends
+// with, cached or rotated, not only on first use as notary's trust_pinning does.
+TEST_CASE("pin_every_root checks a cached root against the pins") {
+  Simulator sim("example.com/app");
+  SimSource src(sim);
+  TempDir cache;
+  REQUIRE(Updater("example.com/app", cache.path(), src, sim.now).refresh());  // trusted on first use
+  UpdaterConfig cfg;
+  cfg.pinning.certs["example.com/app"] = {std::string(64, 'a')};
+  // notary's rule: a cached root is the anchor, the pins are not consulted.
+  CHECK(Updater("example.com/app", cache.path(), src, sim.now, cfg).refresh());
+  cfg.pin_every_root = true;
+  auto st = Updater("example.com/app", cache.path(), src, sim.now, cfg).refresh();
+  REQUIRE(!st);
+  CHECK(st.error().code == Errc::untrusted_key);
+  CHECK(st.error().message.find("pinned root keys") != std::string::npos);
+  cfg.pinning.certs["example.com/app"] = {sim.keys["root"][0].id};
+  CHECK(Updater("example.com/app", cache.path(), src, sim.now, cfg).refresh());
+}
