@@ -177,7 +177,7 @@ struct Reader {
   tl::unexpected<Error> bad(Errc code, std::string_view key, const std::string& why) const {
     std::string msg = where;
     if (!key.empty()) msg += (msg.empty() ? "" : ": ") + std::string(key);
-    return fail(code, msg + ": " + why);
+    return fail(code, msg.empty() ? why : msg + ": " + why);
   }
   tl::unexpected<Error> type(std::string_view key, std::string_view expected, const Json& got) const {
     return bad(Errc::malformed_json, key, "expected " + std::string(expected) + ", got " + std::string(type_of(got)));

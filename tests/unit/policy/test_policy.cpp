@@ -108,6 +108,9 @@ TEST_CASE("documents that are not JSON, or not policy documents, are refused") {
   refused(R"({"version": "1.0", "policies": []})", Errc::unsupported_value, {"policies", "empty"});
   refused(R"({"version": "1.0", "policies": [], "extra": 1})", Errc::malformed_json, {"unknown key \"extra\""});
   refused(R"({"version": "1.0", "trustPolicies": []})", Errc::malformed_json, {"trustPolicies", "\"policies\" here"});
+  CHECK(parse_error(R"({"version": "1.0", "trustPolicies": []})").message.rfind("unknown key \"trustPolicies\"", 0) == 0);
+  CHECK(parse(R"({"version": "1.0", "policies": []})", "/p.json").error().message == "/p.json: policies: empty list (every bundle would be denied)");
+  CHECK(parse_error(R"({"version": "1.0"})").message == "missing \"policies\"");
   refused(R"({"version": "1.0", "policies": ["p"]})", Errc::malformed_json, {"policies[0]", "expected an object, got a string"});
   refused(R"({"version": "1.0", "policies": [[[[[[[[[[1]]]]]]]]]]})", Errc::too_deep, {});
 }
