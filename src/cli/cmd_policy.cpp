@@ -143,6 +143,7 @@ void register_policy(Registry& r) {
       if (first) {
         // The document above already carries each failure: -o json prints no second object.
         r.global.json_written = true;
+        std::cout.flush();  // before main's error line on stderr, in that order in a shared pipe
         std::string more = failed > 1 ? " (and " + std::to_string(failed - 1) + " more)" : "";
         return tl::unexpected(Error{first->code, first->message + more});
       }
