@@ -26,6 +26,9 @@ struct GlobalOptions {
   std::string registry_ca_file;                  // --registry-ca
   std::vector<std::string> insecure_registries;  // --insecure-registry HOST[:PORT]
   std::string policy_file;  // --policy FILE; default <trust dir>/policy.json, else the built-in default
+  // Set by a command whose -o json document already carries its failure: main prints the error
+  // on stderr only (one JSON object on stdout).
+  bool json_written = false;
 
   std::filesystem::path trust_dir_path() const;
 };
@@ -50,6 +53,7 @@ void register_list(Registry& r);
 void register_delete(Registry& r);
 void register_layout(Registry& r);
 void register_intoto(Registry& r);
+void register_policy(Registry& r);
 
 Result<api::Context> make_context(const GlobalOptions& g, keystore::PassphraseSource& pass);
 // make_context's context and the policy --policy names (unset without it: api::verify_bundle

@@ -22,6 +22,7 @@ constexpr std::size_t kMaxNameBytes = 255;   // distribution/reference: a name o
 constexpr std::size_t kMaxRoleBytes = 255;   // notary data/roles.go keeps role names short; so do we
 constexpr std::size_t kMaxPathBytes = 4096;  // PATH_MAX
 constexpr std::chrono::hours kMaxAge{24 * 365};
+constexpr std::uintmax_t kMaxCaBytes = 8u << 20;  // a CA bundle (the system's is ~200 KiB)
 
 // A value from the document inside a message: quoted, control bytes escaped, at most 80 bytes.
 std::string quote(std::string_view s) {
@@ -176,7 +177,7 @@ struct Reader {
   tl::unexpected<Error> bad(Errc code, std::string_view key, const std::string& why) const {
     std::string msg = where;
     if (!key.empty()) msg += (msg.empty() ? "" : ": ") + std::string(key);
-    return fail(code, msg + ": " + why);
+    return fail(code, msg.empty() ? why : msg + ": " + why);
   }
   tl::unexpected<Error> type(std::string_view key, std::string_view expected, const Json& got) const {
     return bad(Errc::malformed_json, key, "expected " + std::string(expected) + ", got " + std::string(type_of(got)));
@@ -404,6 +405,23 @@ Result<Document> load_from_trust_dir(const fs::path& trust_dir) {
     return fail(Errc::io_error, "cannot stat " + file.string() + ": " + ec.message());
   if (st.type() == fs::file_type::not_found) return default_document();
   return load(file);
+}
+
+Status check_files(const Document& doc) {
+  for (const auto& p : doc.policies) {
+    if (!p.root_ca) continue;
+    auto ca = read_file_limited(*p.root_ca, kMaxCaBytes);
+    if (!ca) return tl::unexpected(ca.error().context("policy " + quote(p.name) + ": trustedRoots: ca"));
+  }
+  return {};
+}
+
+std::string format_age(std::chrono::seconds age) {
+  auto s = age.count();
+  if (s < 60) return std::to_string(s) + "s";
+  std::string out;
+  if (s >= 3600) out = std::to_string(s / 3600) + "h";
+  return out + std::to_string(s % 3600 / 60) + "m" + std::to_string(s % 60) + "s";
 }
 
 Result<Selection> select(const Document& doc, std::string_view gun) {

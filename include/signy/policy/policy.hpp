@@ -73,6 +73,13 @@ Result<Document> load(const std::filesystem::path& file);
 // default_document().
 Result<Document> load_from_trust_dir(const std::filesystem::path& trust_dir);
 
+// The files a document names (trustedRoots.ca) are regular files that can be read (what
+// `signy policy check` adds to parse; verification reads them when it uses them).
+Status check_files(const Document& doc);
+
+// maxMetadataAge as Go's time.Duration.String() writes it: "0s", "45s", "10m0s", "1h30m0s".
+std::string format_age(std::chrono::seconds age);
+
 // The policy a GUN gets: the exact scope, else the longest matching "prefix/*" scope, else "*".
 // `why` explains the choice in one line ("scope localhost:5000/team/* of policy team (longest
 // prefix)"). No matching policy: Errc::policy_denied naming the GUN.

@@ -108,6 +108,9 @@ TEST_CASE("documents that are not JSON, or not policy documents, are refused") {
   refused(R"({"version": "1.0", "policies": []})", Errc::unsupported_value, {"policies", "empty"});
   refused(R"({"version": "1.0", "policies": [], "extra": 1})", Errc::malformed_json, {"unknown key \"extra\""});
   refused(R"({"version": "1.0", "trustPolicies": []})", Errc::malformed_json, {"trustPolicies", "\"policies\" here"});
+  CHECK(parse_error(R"({"version": "1.0", "trustPolicies": []})").message.rfind("unknown key \"trustPolicies\"", 0) == 0);
+  CHECK(parse(R"({"version": "1.0", "policies": []})", "/p.json").error().message == "/p.json: policies: empty list (every bundle would be denied)");
+  CHECK(parse_error(R"({"version": "1.0"})").message == "missing \"policies\"");
   refused(R"({"version": "1.0", "policies": ["p"]})", Errc::malformed_json, {"policies[0]", "expected an object, got a string"});
   refused(R"({"version": "1.0", "policies": [[[[[[[[[[1]]]]]]]]]]})", Errc::too_deep, {});
 }
@@ -445,4 +448,33 @@ TEST_CASE("load_from_trust_dir: policy.json when it exists, the default only whe
   std::filesystem::remove(file);
   std::filesystem::create_directory(file);
   CHECK(!load_from_trust_dir(dir.path()));
+}
+
+TEST_CASE("check_files: a trustedRoots.ca that is missing or not a regular file is an error naming the policy") {
+  TempDir dir;
+  auto file = dir.path() / "policy.json";
+  REQUIRE(atomic_write(file, one(kBase + R"(, "trustedRoots": {"ca": "ca.pem"})"), 0644));
+  auto doc = load(file);
+  REQUIRE(doc);
+  auto missing = check_files(*doc);
+  REQUIRE(!missing);
+  CHECK(missing.error().category() == ErrorCategory::local_io);
+  CHECK(missing.error().message.rfind("policy \"p\": trustedRoots: ca: ", 0) == 0);
+  CHECK(missing.error().message.find((dir.path() / "ca.pem").string()) != std::string::npos);
+  std::filesystem::create_directory(dir.path() / "ca.pem");
+  CHECK(!check_files(*doc));
+  std::filesystem::remove(dir.path() / "ca.pem");
+  REQUIRE(atomic_write(dir.path() / "ca.pem", "-----BEGIN CERTIFICATE-----\n", 0644));
+  CHECK(check_files(*doc));
+  CHECK(check_files(default_document()));
+}
+
+TEST_CASE("format_age writes Go's Duration.String of whole seconds") {
+  CHECK(format_age(0s) == "0s");
+  CHECK(format_age(45s) == "45s");
+  CHECK(format_age(60s) == "1m0s");
+  CHECK(format_age(600s) == "10m0s");
+  CHECK(format_age(3600s) == "1h0m0s");
+  CHECK(format_age(5430s) == "1h30m30s");
+  CHECK(format_age(8760h) == "8760h0m0s");
 }
