@@ -633,6 +633,12 @@ std::optional<InTotoTargets> in_toto_targets_of(const tuf::TrustedSet& set, cons
 
 Result<TrustedTarget> trusted_target(const Context& ctx, const oci::Reference& ref,
                                      const std::function<Status()>& before_refresh, bool releases_first) {
+  if (auto map = SIGNY_TRY(repository_map_of(ctx))) return trusted_target_mapped(ctx, *map, ref, before_refresh, releases_first);
+  return trusted_target_in_repository(ctx, ref, before_refresh, releases_first);
+}
+
+Result<TrustedTarget> trusted_target_in_repository(const Context& ctx, const oci::Reference& ref,
+                                                   const std::function<Status()>& before_refresh, bool releases_first) {
   auto coll = SIGNY_TRY(open_collection(ctx, ref.gun()));
   if (before_refresh) SIGNY_TRY_VOID(before_refresh());
   tuf::Updater updater(coll.gun, coll.cache_dir, *coll.remote, ctx.now, ctx.updater);
@@ -641,7 +647,7 @@ Result<TrustedTarget> trusted_target(const Context& ctx, const oci::Reference& r
   auto target = releases_first ? updater.find_target(ref.tag, kReleasesRole) : updater.find_target(ref.tag);
   if (!target) return fail(Errc::untrusted_key, coll.gun + " has no signed target \"" + ref.tag + "\"");
   SIGNY_TRY_VOID(check_pinned_target(ref, target->meta));
-  TrustedTarget out{coll.gun, ref.tag, target->role, target->meta, updater.used_tofu(), updater.warnings(), {}};
+  TrustedTarget out{coll.gun, ref.tag, target->role, target->meta, updater.used_tofu(), updater.warnings(), {}, {}, {}};
   out.in_toto = in_toto_targets_of(updater.trusted(), *target);
   return out;
 }
