@@ -11,6 +11,7 @@
 #include "signy/api/api.hpp"
 #include "signy/oci/reference.hpp"
 #include "signy/tuf/metadata.hpp"
+#include "signy/tuf/repository_map.hpp"
 
 namespace signy::api {
 
@@ -45,12 +46,17 @@ struct TrustedTarget {
   std::optional<InTotoTargets> in_toto;  // when the target's custom has "in-toto"
   std::int64_t role_version = 0;          // the version of `role`'s metadata
   std::vector<std::string> expired;       // tuf::Updater::expired() (ctx.updater.allow_expired)
+  // TAP 4: the repositories that agreed, in the mapping's order (the first one's role and custom
+  // are used), and the URL of that first one. Empty without a map.
+  std::vector<std::string> repositories;
+  std::string server;
 };
 // Refreshes the collection and returns target ref.tag (with a pinned digest checked against it).
 // No trust data for the GUN, or no such target: Errc::not_signed. With ctx.max_metadata_age, a
 // trust cache that a refresh confirmed at most that long before ctx.now is verified again from
 // the cache alone (signatures, hashes, expiry; nothing downloaded); else, or when that fails, the
 // collection is refreshed, and a successful refresh records its time (tuf/<gun>/confirmed).
+// With a TAP 4 map (repository_map_of), as the map's repositories agree (trusted_target_mapped).
 // before_refresh runs after the collection is opened and before anything is downloaded (to refuse
 // a bad local input first).
 // releases_first: Docker Content Trust's lookup order (docker/cli trust.go GetTargetByName(tag,
@@ -71,6 +77,23 @@ struct VerifySteps {
 Result<VerifyResult> verify_thick_steps(const Context& ctx, const std::filesystem::path& file, std::string_view ref,
                                         const ImageOptions& images, VerifySteps& steps);
 Result<VerifyResult> verify_thin_steps(const Context& ctx, std::string_view ref, const ImageOptions& images, VerifySteps& steps);
+
+// The same from the one repository ctx.server names, map or no map (api/tap4.cpp asks each
+// repository of a mapping with this).
+Result<TrustedTarget> trusted_target_in_repository(const Context& ctx, const oci::Reference& ref,
+                                                   const std::function<Status()>& before_refresh = {}, bool releases_first = false);
+
+// TAP 4 (api/tap4.cpp; tuf/repository_map.hpp; docs/security/tap4.md): the map that applies,
+// ctx.repository_map (which must load) or <trust dir>/map.json when it exists; none: one server.
+Result<std::optional<tuf::RepositoryMap>> repository_map_of(const Context& ctx);
+// Repository NAME's own trust dir: <trust dir>/repositories/NAME (its cache and config.json pins).
+std::filesystem::path repository_trust_dir(const Context& ctx, std::string_view name);
+// The first matching mapping's repositories are each asked (trusted_target_in_repository); the
+// target is trusted when `threshold` of them list it with the same length and hashes and no other
+// answer reaches the threshold too. Unsatisfied: a terminating mapping denies, else the next
+// matching mapping is tried; no matching mapping denies (Errc::policy_denied).
+Result<TrustedTarget> trusted_target_mapped(const Context& ctx, const tuf::RepositoryMap& map, const oci::Reference& ref,
+                                            const std::function<Status()>& before_refresh, bool releases_first);
 
 // Refreshes the collection and returns its trusted root (what in-toto layouts signed with the
 // root key are checked against: api/intoto.hpp root_layout_trust).

@@ -140,6 +140,9 @@ Result<InTotoVerifyResult> verify_bundle_intoto(const Context& ctx, std::string_
   if (!verified.in_toto)
     return fail(Errc::link_missing, "the signed target has no in-toto metadata in its custom (signed without --in-toto)");
   const auto& t = *verified.in_toto;
+  // TAP 4: the in-toto files are where the repository whose custom is used stores them.
+  Context from = ctx;
+  if (!t.server.empty()) from.server = t.server;
   InTotoVerifyResult result;
   // 1. What the bundle's custom lists: the layout once, then links of this bundle only.
   if (!t.listed.is_array() || t.listed.empty())
@@ -187,7 +190,7 @@ Result<InTotoVerifyResult> verify_bundle_intoto(const Context& ctx, std::string_
     SIGNY_TRY_VOID(atomic_write(private_dir.path() / "bundle.json", t.bundle_bytes, 0600));
     check.artifacts = private_dir.path();
   }
-  auto fetcher = std::make_shared<Fetcher>(ctx, ref, options);
+  auto fetcher = std::make_shared<Fetcher>(from, ref, options);
   auto& fetch = *fetcher;
   result.storage = fetch.where();
   check.layout = SIGNY_TRY(fetch.get(layout_name, layout_it->second));

@@ -667,6 +667,12 @@ bool confirmed_within(const Context& ctx, std::string_view gun) {
 
 Result<TrustedTarget> trusted_target(const Context& ctx, const oci::Reference& ref,
                                      const std::function<Status()>& before_refresh, bool releases_first) {
+  if (auto map = SIGNY_TRY(repository_map_of(ctx))) return trusted_target_mapped(ctx, *map, ref, before_refresh, releases_first);
+  return trusted_target_in_repository(ctx, ref, before_refresh, releases_first);
+}
+
+Result<TrustedTarget> trusted_target_in_repository(const Context& ctx, const oci::Reference& ref,
+                                                   const std::function<Status()>& before_refresh, bool releases_first) {
   auto coll = SIGNY_TRY(open_collection(ctx, ref.gun()));
   if (before_refresh) SIGNY_TRY_VOID(before_refresh());
   std::optional<tuf::Updater> updater;
@@ -705,7 +711,9 @@ Result<TrustedTarget> trusted_target(const Context& ctx, const oci::Reference& r
                     updater->warnings(),
                     in_toto_targets_of(updater->trusted(), *target),
                     role ? role->signed_.version : 0,
-                    updater->expired()};
+                    updater->expired(),
+                    {},
+                    {}};
   return out;
 }
 

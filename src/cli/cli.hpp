@@ -23,6 +23,7 @@ struct GlobalOptions {
   std::string tls_ca_file;     // --tlscacert
   long timeout_ms = 30'000;    // -t/--timeout (a Go duration or seconds on the command line)
   std::string server;  // --server URL (file:///path); default file://<trust dir>/server
+  std::string map_file;  // --map FILE: the TAP 4 map.json (default <trust dir>/map.json when it exists)
   std::string registry_ca_file;                  // --registry-ca
   std::vector<std::string> insecure_registries;  // --insecure-registry HOST[:PORT]
   std::string policy_file;  // --policy FILE; default <trust dir>/policy.json, else the built-in default

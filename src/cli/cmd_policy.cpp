@@ -69,9 +69,10 @@ void register_policy(Registry& r) {
   check->add_option("REF", o->refs, "References (or GUNs) to choose a policy for, e.g. localhost:5000/org/app:v1");
   check->callback([&r, o] {
     r.run = [&r, o]() -> Status {
-      std::filesystem::path file = o->file.empty() ? r.global.trust_dir_path() / "policy.json" : std::filesystem::path(o->file);
-      auto doc = o->file.empty() ? SIGNY_TRY(policy::load_from_trust_dir(r.global.trust_dir_path()))
-                                 : SIGNY_TRY(policy::load(file));
+      // `policy check --policy FILE`, else the global `--policy FILE` verify would use, else the trust dir's.
+      const std::string& named = o->file.empty() ? r.global.policy_file : o->file;
+      auto doc = named.empty() ? SIGNY_TRY(policy::load_from_trust_dir(r.global.trust_dir_path()))
+                               : SIGNY_TRY(policy::load(named));
       SIGNY_TRY_VOID(policy::check_files(doc));
       bool defaulted = doc.source.empty();
 
@@ -123,7 +124,7 @@ void register_policy(Registry& r) {
         print_json(j);
       } else {
         if (defaulted)
-          std::cout << "No policy file (" << escape_control(file.string()) << "): the default policy applies\n";
+          std::cout << "No policy file (" << escape_control((r.global.trust_dir_path() / "policy.json").string()) << "): the default policy applies\n";
         else
           std::cout << "Policy file " << escape_control(doc.source.string()) << ": valid (version " << doc.version << ", "
                     << doc.policies.size() << (doc.policies.size() == 1 ? " policy" : " policies") << ")\n";

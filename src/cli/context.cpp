@@ -12,6 +12,10 @@ Result<api::Context> make_context(const GlobalOptions& g, keystore::PassphraseSo
   ctx.trust_dir = std::filesystem::absolute(g.trust_dir_path(), ec);  // needs the working directory
   if (ec) return fail(Errc::io_error, "trust directory " + g.trust_dir_path().string() + ": " + ec.message());
   ctx.server = g.server;
+  if (!g.map_file.empty()) {
+    ctx.repository_map = std::filesystem::absolute(g.map_file, ec);
+    if (ec) return fail(Errc::io_error, "--map " + g.map_file + ": " + ec.message());
+  }
   ctx.passphrases = &pass;
   ctx.http.ca_file = g.tls_ca_file;
   ctx.http.timeout_ms = g.timeout_ms;

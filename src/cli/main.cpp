@@ -167,6 +167,9 @@ int main(int argc, char** argv) {
   app.add_option("--log", global.log_level, "Log level")->option_text("error|warn|info|debug (default warn)");
   app.add_option("--server", global.server, "Trust server: https://host:port (Notary) or file:///path (default file://<dir>/server)")
       ->type_name("URL");
+  app.add_option("--map", global.map_file,
+                 "TAP 4 map: which repositories must agree on a target (default <dir>/map.json when it exists)")
+      ->type_name("FILE");
   app.add_option("--tlscacert", global.tls_ca_file, "Trust only this CA for the server's TLS certificate")->type_name("FILE");
   app.add_option("--registry-ca", global.registry_ca_file,
                  "Trust only this CA for every registry's TLS certificate (default: /etc/docker/certs.d/HOST[:PORT]/ca.crt, else the system's)")

@@ -131,6 +131,9 @@ struct InTotoTargets {
   std::map<std::string, tuf::FileMeta> from_role;
   std::string bundle_bytes;  // a thin bundle: the verified bundle.json (the artifact in-toto checks)
   tuf::Root root;            // the root.json the refresh verified (root-anchored layouts)
+  // TAP 4: the repository whose custom this is (the first that agreed); its file:// storage holds
+  // the in-toto files. Empty: ctx.server.
+  std::string server;
 };
 
 struct VerifyResult {
