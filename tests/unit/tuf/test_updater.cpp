@@ -457,7 +457,7 @@ TEST_CASE("find_target with a first role: Docker Content Trust's order, releases
   CHECK(again.find_target("1.0", "targets/releases")->role == "targets");
 }
 
-TEST_CASE("allow_expired accepts expired metadata and names each expired role; off, it is refused") {
+TEST_CASE("allow_expired accepts expired metadata and names each expired role, off it is refused") {
   Simulator sim("example.com/app");
   sim.add_target("v1", "hello");
   sim.add_delegation("targets/releases");
