@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "signy/api/api.hpp"
+#include "signy/api/verify_bundle.hpp"
 #include "signy/util/result.hpp"
 
 namespace signy::cli {
@@ -24,6 +25,7 @@ struct GlobalOptions {
   std::string server;  // --server URL (file:///path); default file://<trust dir>/server
   std::string registry_ca_file;                  // --registry-ca
   std::vector<std::string> insecure_registries;  // --insecure-registry HOST[:PORT]
+  std::string policy_file;  // --policy FILE; default <trust dir>/policy.json, else the built-in default
 
   std::filesystem::path trust_dir_path() const;
 };
@@ -50,6 +52,9 @@ void register_layout(Registry& r);
 void register_intoto(Registry& r);
 
 Result<api::Context> make_context(const GlobalOptions& g, keystore::PassphraseSource& pass);
+// make_context's context and the policy --policy names (unset without it: api::verify_bundle
+// reads <trust dir>/policy.json, else uses the default).
+Result<api::Environment> make_environment(const GlobalOptions& g, keystore::PassphraseSource& pass);
 
 // Prints a JSON document on stdout (pretty, with a trailing newline).
 void print_json(const nlohmann::json& j);

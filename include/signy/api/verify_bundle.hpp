@@ -12,7 +12,8 @@
 //   "bundle-schema"  bundle.json against the CNAB schema (cnab-spec 101)
 //   "in-toto"        when the target lists in-toto metadata, or the policy or the request requires it
 //   "images"         every image the bundle names, digest-pinned and checked
-// A check that did not run because an earlier one failed is "skipped". The report is a value: a
+// A check that did not run because an earlier one failed is "skipped"; so is one that does not
+// apply (in-toto of a target without in-toto metadata, not required), its detail saying so. The report is a value: a
 // denial is a Report with verdict deny, never an exception; any error on any path denies.
 #pragma once
 #include <cstdint>

@@ -456,3 +456,34 @@ TEST_CASE("find_target with a first role: Docker Content Trust's order, releases
   REQUIRE(again.refresh());
   CHECK(again.find_target("1.0", "targets/releases")->role == "targets");
 }
+
+TEST_CASE("allow_expired accepts expired metadata and names each expired role; off, it is refused") {
+  Simulator sim("example.com/app");
+  sim.add_target("v1", "hello");
+  sim.add_delegation("targets/releases");
+  sim.delegated["targets/releases"].expires = sim.now + 1h;
+  sim.snapshot.expires = sim.now + 2h;
+  sim.publish();
+  SimSource src(sim);
+  TempDir cache;
+  auto later = sim.now + 3h;  // snapshot and the delegation expired; timestamp, targets, root not
+  {
+    Updater strict("example.com/app", cache.path(), src, later);
+    auto st = strict.refresh();
+    REQUIRE(!st);
+    CHECK(st.error().code == Errc::expired);
+    CHECK(strict.expired().empty());
+  }
+  UpdaterConfig config;
+  config.allow_expired = true;
+  Updater lenient("example.com/app", cache.path(), src, later, config);
+  REQUIRE(lenient.refresh());
+  REQUIRE(lenient.expired().size() == 2);
+  CHECK(lenient.expired()[0].starts_with("snapshot metadata expired at "));
+  CHECK(lenient.expired()[1].starts_with("targets/releases metadata expired at "));
+  CHECK(lenient.find_target("v1"));
+  // Nothing expired: nothing reported.
+  Updater fresh("example.com/app", cache.path(), src, sim.now, config);
+  REQUIRE(fresh.refresh());
+  CHECK(fresh.expired().empty());
+}
