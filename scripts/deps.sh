@@ -3,7 +3,7 @@
 # Usage: scripts/deps.sh [build|test]   (test adds the reference tools used by the interop suite)
 set -euo pipefail
 want=(build-essential cmake pkg-config libssl-dev libsodium-dev nlohmann-json3-dev
-      libcurl4-openssl-dev libcli11-dev catch2 libarchive-dev libexpected-dev openssl)
+      libcurl4-openssl-dev libcli11-dev catch2 libarchive-dev libexpected-dev openssl dpkg-dev file)
 if [[ ${1:-build} == test ]]; then
   want+=(notary in-toto docker-registry skopeo umoci apache2-utils python3 curl time faketime clang libclang-rt-14-dev)
 fi
