@@ -70,7 +70,7 @@ _signy_tree() {
     'key rotate')
       subs=''
       opts='-h --help -r --server-managed --key'
-      vals='--key none'
+      vals='--key files'
       pos='none none'
       ;;
     'bundle')
@@ -88,13 +88,13 @@ _signy_tree() {
     'bundle canonicalize')
       subs=''
       opts='-h --help --out'
-      vals='--out none'
+      vals='--out files'
       pos='files'
       ;;
     'sign')
       subs=''
       opts='-h --help --thick --root-key --root-key-id --targets-key --local-snapshot --relocation-map --allow-unpinned --in-toto --layout --links --layout-key'
-      vals='--root-key none
+      vals='--root-key files
 --root-key-id none
 --targets-key none
 --relocation-map files
@@ -151,7 +151,7 @@ _signy_tree() {
     'layout sign')
       subs=''
       opts='-h --help --out --key'
-      vals='--out none
+      vals='--out files
 --key none'
       pos='files none'
       ;;

@@ -122,6 +122,7 @@ ok "completion: commands, subcommands, options (the command's and the global one
 mkdir -p files/dir.d && touch files/bundle.tgz files/b.json
 (cd files && expect_completion "b.json|bundle.tgz" signy digest b) || exit 1
 (cd files && expect_completion "dir.d" signy intoto verify -d '') || exit 1
+(cd files && expect_completion "b.json|bundle.tgz" signy sign --root-key b) || exit 1
 (cd files && expect_completion "b.json|bundle.tgz|dir.d" signy verify --thick --local '') || exit 1
 ok "completion: file and directory arguments"
 
