@@ -6,7 +6,7 @@ Usage: cli_docs.py SIGNY --man OUT.1 --completion OUT.bash   (scripts/gen-man.sh
 Every command is found by walking the "Subcommands:" sections of the help, starting at
 `signy --help`; each command's description, usage, positionals, options and examples are taken
 from its own --help, as CLI11 formats it (src/cli/main.cpp's Formatter): sections "Positionals:",
-"Options:", "Subcommands:", entries indented two spaces with the description at column 30, or on
+"Options:" (or an option group's title), "Subcommands:", entries indented two spaces with the description at column 30, or on
 the next line (indented 30) when the name is longer. Nothing here knows a command by name: a new
 command appears in both files when they are regenerated. The hand-written parts (exit status,
 environment, files) are below; keep them true (README "Exit codes", "Passphrases").
@@ -64,10 +64,13 @@ def parse_help(path, text):
         if lines[i] == "":
             i += 1
             continue
-        if lines[i] not in SECTIONS:
+        if lines[i] in SECTIONS:
+            section = lists[lines[i]]
+        elif lines[i].endswith(":") and not lines[i].startswith(" ") and i + 1 < len(lines) and lines[i + 1].startswith("  -"):
+            section = cmd.options  # an option group's own title (CLI11 Option::group)
+        else:
             cmd.footer = lines[i:]  # examples and notes: the rest, as it is
             break
-        section = lists[lines[i]]
         i += 1
         while i < len(lines) and lines[i].startswith("  ") and not lines[i].startswith(" " * COLUMN):
             line = lines[i]

@@ -38,8 +38,9 @@ def section_items(text, title):  # the first word of each entry of a section of 
         elif on and not line.startswith(" " * 30):
             items.append(line.split()[0])
     return items
-def options(text):  # "-d,--dir" -> {"-d", "--dir"}
-    return {n for item in section_items(text, "Options:") for n in item.split(",")}
+def options(text):  # "-d,--dir" -> {"-d", "--dir"}, under "Options:" or an option group's title
+    titles = {l for l in text.split("\n") if l.endswith(":") and not l.startswith(" ")}
+    return {n for t in titles for item in section_items(text, t) if item.startswith("-") for n in item.split(",")}
 helps, todo = {}, [()]
 while todo:
     path = todo.pop()
