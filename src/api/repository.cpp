@@ -6,6 +6,7 @@
 #include "api/collection.hpp"
 #include "api/intoto_publish.hpp"
 #include "signy/api/api.hpp"
+#include "signy/api/progress.hpp"
 #include "signy/cnab/archive.hpp"
 #include "signy/cnab/bundle.hpp"
 #include "signy/crypto/notary_keys.hpp"
@@ -436,7 +437,8 @@ Result<SignResult> sign_thick(const Context& ctx, const fs::path& file, std::str
   // Read once, before the locks are taken (a retry signs the same bytes again): the digests, and
   // the archive checks verify will make, so that nothing is signed that verify would refuse.
   auto reader = SIGNY_TRY(FileReader::open(file));
-  auto archive = cnab::read_thick_archive([&reader](std::span<std::uint8_t> buf) { return reader.read(buf); });
+  crypto::Reader read = [&reader](std::span<std::uint8_t> buf) { return reader.read(buf); };
+  auto archive = cnab::read_thick_archive(with_progress(ctx, read, reader.size()));
   if (!archive) return tl::unexpected(archive.error().context(file.string()));
   log::debug("hashed and read " + file.string());
   auto bundle = SIGNY_TRY(cnab::parse_bundle(archive->bundle_json).map_error([&](Error e) { return e.context(file.string() + ": bundle.json"); }));
@@ -778,7 +780,8 @@ Result<VerifyResult> verify_thick_steps(const Context& ctx, const fs::path& file
                                            ref.tag + " is " + std::to_string(target.meta.length));
   reader->limit(static_cast<std::uint64_t>(target.meta.length));
   // One pass: the outer digests and the archive's entries from the same read (cnab-spec 104).
-  auto archive = cnab::read_thick_archive([&reader](std::span<std::uint8_t> buf) { return reader->read(buf); });
+  crypto::Reader read = [&reader](std::span<std::uint8_t> buf) { return reader->read(buf); };
+  auto archive = cnab::read_thick_archive(with_progress(ctx, read, static_cast<std::uint64_t>(target.meta.length)));
   if (!archive) {
     // The archive reader stops at the first bad entry, before the outer digests are complete. A
     // file that is not the signed one is reported as such (a second pass, on this path only);

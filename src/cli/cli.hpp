@@ -61,6 +61,10 @@ Result<api::Context> make_context(const GlobalOptions& g, keystore::PassphraseSo
 // reads <trust dir>/policy.json, else uses the default).
 Result<api::Environment> make_environment(const GlobalOptions& g, keystore::PassphraseSource& pass);
 
+// Context::progress for long hashing: a line on standard error redrawn in place, only when that is
+// a terminal and the output is text (else empty: no progress). Erased at the end of each pass.
+std::function<void(std::uint64_t done, std::uint64_t total)> terminal_progress(const GlobalOptions& g);
+
 // Prints a JSON document on stdout (pretty, with a trailing newline).
 void print_json(const nlohmann::json& j);
 

@@ -38,7 +38,7 @@ void register_bundle(Registry& r) {
   auto in = std::make_shared<std::string>();
   auto out = std::make_shared<std::string>();
   canon->add_option("FILE", *in, "bundle.json")->required();
-  canon->add_option("--out", *out, "Write to this file (atomically) instead of standard output");
+  canon->add_option("--out", *out, "Write to this file (atomically) instead of standard output")->type_name("FILE");
   canon->callback([&r, in, out] {
     r.run = [in, out]() -> Status {
       auto bytes = SIGNY_TRY(read_file_limited(*in, kMaxBundleJson));

@@ -2,9 +2,8 @@
 #include <iostream>
 
 #include "cli/cli.hpp"
-#include "signy/crypto/digest.hpp"
+#include "signy/api/progress.hpp"
 #include "signy/util/encoding.hpp"
-#include "signy/util/file.hpp"
 
 namespace signy::cli {
 
@@ -15,8 +14,9 @@ void register_digest(Registry& r) {
   cmd->add_option("FILE", *file, "File to hash")->required();
   cmd->callback([&r, file] {
     r.run = [&r, file]() -> Status {
-      auto reader = SIGNY_TRY(FileReader::open(*file));
-      auto d = SIGNY_TRY(crypto::digest_stream([&reader](std::span<std::uint8_t> buf) { return reader.read(buf); }));
+      api::Context ctx;  // no trust dir: only the progress line
+      ctx.progress = terminal_progress(r.global);
+      auto d = SIGNY_TRY(api::digest_file(ctx, *file));
       if (r.global.output == OutputFormat::json) {
         print_json({{"length", d.length}, {"sha256", hex_encode(d.sha256)}, {"sha512", hex_encode(d.sha512)}});
       } else {

@@ -19,7 +19,8 @@ void register_key_rotate(Registry& r, CLI::App& key) {
                 "Ask the Notary server to rotate its snapshot or timestamp key (the timestamp key is always the server's)");
   cmd->add_option("--key", o->key_file,
                   "Rotate to this PEM private key (imported into the trust dir) instead of a new one; root keys encrypted, "
-                  "ECDSA or RSA");
+                  "ECDSA or RSA")
+      ->type_name("FILE");
   cmd->footer("\nExample:\n  signy key rotate localhost:5000/org/app targets\n  signy --server https://notary:4443 key rotate "
               "localhost:5000/org/app snapshot -r");
   cmd->callback([&r, o] {

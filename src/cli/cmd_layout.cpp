@@ -20,8 +20,9 @@ void register_layout(Registry& r) {
       "sign", "Sign an in-toto layout with the root keys of GUN's trusted root.json that the trust dir holds, or with --key");
   cmd->add_option("LAYOUT", o->layout, "The layout's signed object, or a whole metablock (its signatures are replaced)")->required();
   cmd->add_option("GUN", o->gun, "Collection whose root keys sign, e.g. localhost:5000/org/app")->required();
-  cmd->add_option("--out", o->out, "Where to write the signed layout (in-toto's format)")->required();
-  cmd->add_option("--key", o->key, "A dedicated layout key in the trust dir by key ID (ecdsa, ed25519 or rsa) instead of the root keys");
+  cmd->add_option("--out", o->out, "Where to write the signed layout (in-toto's format)")->required()->type_name("FILE");
+  cmd->add_option("--key", o->key, "A dedicated layout key in the trust dir by key ID (ecdsa, ed25519 or rsa) instead of the root keys")
+      ->type_name("KEYID");
   cmd->footer("\nExample:\n  signy layout sign layout.json localhost:5000/org/app --out root.layout\n"
               "  signy key export ROOTKEYID --format in-toto >root.pub   # in-toto-verify --layout-keys root.pub -t ecdsa");
   cmd->callback([&r, o] {

@@ -37,11 +37,14 @@ void register_sign(Registry& r) {
   cmd->add_option("REF", o->ref, "Reference, e.g. localhost:5000/org/app:v1 (GUN and tag)")->required();
   cmd->add_option("--root-key", o->root_key,
                   "When the collection is created: import this encrypted PEM root key (ECDSA or RSA; its passphrase "
-                  "from SIGNY_ROOT_PASSPHRASE) instead of the trust dir's root key");
+                  "from SIGNY_ROOT_PASSPHRASE) instead of the trust dir's root key")
+      ->type_name("FILE");
   cmd->add_option("--root-key-id", o->root_key_id,
-                  "When the collection is created: use this root key of the trust dir (needed when it holds several)");
+                  "When the collection is created: use this root key of the trust dir (needed when it holds several)")
+      ->type_name("KEYID");
   cmd->add_option("--targets-key", o->targets_key,
-                  "When the collection is created: reuse this targets key of the trust dir (default: a new key for the GUN)");
+                  "When the collection is created: reuse this targets key of the trust dir (default: a new key for the GUN)")
+      ->type_name("KEYID");
   cmd->add_flag("--local-snapshot", o->local_snapshot,
                 "When the collection is created on a Notary server: keep the snapshot key in the trust dir and sign "
                 "snapshots here (default: the server signs them)");

@@ -25,6 +25,7 @@ Result<api::Context> make_context(const GlobalOptions& g, keystore::PassphraseSo
   // The one reference time for every expiry check of this command.
   ctx.now = std::chrono::time_point_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now());
   ctx.updater.pinning = SIGNY_TRY(api::load_trust_pinning(ctx.trust_dir));
+  ctx.progress = terminal_progress(g);
   // How long a writer waits for another's lock: whole seconds, 0 = do not wait.
   if (const char* v = std::getenv("SIGNY_LOCK_TIMEOUT"); v && *v) {
     std::string_view text(v);

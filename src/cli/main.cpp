@@ -33,7 +33,15 @@ class Formatter : public CLI::Formatter {
   std::string make_option_opts(const CLI::Option* opt) const override {
     if (!opt->get_option_text().empty() || opt->get_type_size() == 0) return CLI::Formatter::make_option_opts(opt);
     std::string type = opt->get_type_name();
-    if (auto colon = type.find(':'); colon != std::string::npos) {
+    // CLI11 appends ":<validator>" to the type; a colon inside brackets is the type's own
+    // (--insecure-registry HOST[:PORT]).
+    std::size_t colon = std::string::npos;
+    for (std::size_t i = 0, depth = 0; i < type.size() && colon == std::string::npos; ++i) {
+      if (type[i] == '[') ++depth;
+      else if (type[i] == ']' && depth > 0) --depth;
+      else if (type[i] == ':' && depth == 0) colon = i;
+    }
+    if (colon != std::string::npos) {
       std::string rest = type.substr(colon + 1);
       type = type.substr(0, colon);
       if (rest.size() > 2 && rest.front() == '{' && rest.back() == '}' && rest.find("->") == std::string::npos) {
