@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -24,6 +25,8 @@ struct GlobalOptions {
   std::string server;  // --server URL (file:///path); default file://<trust dir>/server
   std::string registry_ca_file;                  // --registry-ca
   std::vector<std::string> insecure_registries;  // --insecure-registry HOST[:PORT]
+  // Set by a command that chooses its own exit code on success (the hook's verdict classes).
+  std::optional<int> exit_code;
 
   std::filesystem::path trust_dir_path() const;
 };
@@ -48,6 +51,7 @@ void register_list(Registry& r);
 void register_delete(Registry& r);
 void register_layout(Registry& r);
 void register_intoto(Registry& r);
+void register_hook(Registry& r);
 
 Result<api::Context> make_context(const GlobalOptions& g, keystore::PassphraseSource& pass);
 
