@@ -27,6 +27,9 @@ struct GlobalOptions {
   std::vector<std::string> insecure_registries;  // --insecure-registry HOST[:PORT]
   // Set by a command that chooses its own exit code on success (the hook's verdict classes).
   std::optional<int> exit_code;
+  // Set by a command whose -o json document already carries its failure: main prints the error
+  // on stderr only (one JSON object on stdout).
+  bool json_written = false;
 
   std::filesystem::path trust_dir_path() const;
 };
@@ -52,6 +55,7 @@ void register_delete(Registry& r);
 void register_layout(Registry& r);
 void register_intoto(Registry& r);
 void register_hook(Registry& r);
+void register_policy(Registry& r);
 
 Result<api::Context> make_context(const GlobalOptions& g, keystore::PassphraseSource& pass);
 

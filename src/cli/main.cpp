@@ -195,6 +195,7 @@ int main(int argc, char** argv) {
   cli::register_layout(registry);
   cli::register_intoto(registry);
   cli::register_hook(registry);
+  cli::register_policy(registry);
 
   try {
     app.parse(argc, argv);
@@ -227,6 +228,7 @@ int main(int argc, char** argv) {
   if (!run) return report(Error{Errc::usage, "no command given (see signy --help)"});
   try {
     auto st = run();
+    if (!st && global.json_written) g_json_output = false;  // its document already says why
     if (!st) return report(st.error());
   } catch (const std::bad_alloc&) {
     return report(Error{Errc::internal, "out of memory"});

@@ -68,6 +68,17 @@ struct Document {
 Result<Document> parse(std::string_view json, const std::filesystem::path& source = {});
 // Reads at most kMaxPolicyBytes of a regular file (a FIFO, a device, a larger file is refused).
 Result<Document> load(const std::filesystem::path& file);
+// The document a trust directory gives: load(<trust_dir>/policy.json) when that name exists (as
+// anything: a dangling link or a directory there is an error, never the default), else
+// default_document().
+Result<Document> load_from_trust_dir(const std::filesystem::path& trust_dir);
+
+// The files a document names (trustedRoots.ca) are regular files that can be read (what
+// `signy policy check` adds to parse; verification reads them when it uses them).
+Status check_files(const Document& doc);
+
+// maxMetadataAge as Go's time.Duration.String() writes it: "0s", "45s", "10m0s", "1h30m0s".
+std::string format_age(std::chrono::seconds age);
 
 // The policy a GUN gets: the exact scope, else the longest matching "prefix/*" scope, else "*".
 // `why` explains the choice in one line ("scope localhost:5000/team/* of policy team (longest
