@@ -100,6 +100,10 @@ baseline() {
   done
 }
 baseline
+if [[ -n ${HOOK_BENCH_DEBUG:-} ]]; then  # where the hook's time goes, phase by phase
+  printf '%s' "$request" | "$signy" --log debug -d "$work/trust" --server "$NOTARY_URL" --tlscacert "$NOTARY_CA" hook pre-install 2>&1 >/dev/null |
+    grep -v '^127.0.0.1\|^time=' >&2
+fi
 
 # Wall time of one call of a function or command, in seconds, appended to FILE.
 timed() {  # timed FILE COMMAND...

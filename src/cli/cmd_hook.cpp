@@ -3,10 +3,12 @@
 // parsed; exit 0 only for allow. A watchdog thread answers deny and exits when the deadline passes.
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <iostream>
 #include <mutex>
 #include <thread>
