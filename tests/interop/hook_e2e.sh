@@ -226,4 +226,18 @@ for line in open(sys.argv[2]):
     n += 1
 assert n > 50, n
 PY
-ok "all $(wc -l <verdicts.jsonl) verdicts match the verdict JSON Schema"
+# The request schema says what the parser says: the requests sent above pass, the refused ones fail.
+"$py" - "$SOURCE_DIR/docs/security/hook-request.schema.json" "$(thin_req install "$gun:v1")" "$(thick_req upgrade "$thickgun:v1" b.tgz)" <<'PY' ||
+import json, sys, jsonschema
+schema = json.load(open(sys.argv[1]))
+v = jsonschema.Draft202012Validator(schema)
+for good in sys.argv[2:]:
+    v.validate(json.loads(good))
+for bad in ['{"action":"install"}', '{"action":"install","bundle":{"reference":"r:1"},"skip":true}',
+            '{"version":"2","action":"install","bundle":{"reference":"r:1"}}', '{"action":"rm -rf","bundle":{"reference":"r:1"}}',
+            '{"action":"install","bundle":{"reference":"r\\u001b"}}', '{"action":"install","bundle":{"reference":""}}',
+            '{"action":"install","bundle":{"reference":"r:1","digest":"x"}}']:
+    assert not v.is_valid(json.loads(bad)), bad
+PY
+  die "the request schema disagrees with the parser"
+ok "all $(wc -l <verdicts.jsonl) verdicts match the verdict JSON Schema; the request schema accepts the requests sent and refuses the hostile ones"
