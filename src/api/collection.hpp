@@ -43,8 +43,14 @@ struct TrustedTarget {
   bool trusted_on_first_use = false;
   std::vector<std::string> warnings;
   std::optional<InTotoTargets> in_toto;  // when the target's custom has "in-toto"
+  std::int64_t role_version = 0;          // the version of `role`'s metadata
+  std::vector<std::string> expired;       // tuf::Updater::expired() (ctx.updater.allow_expired)
 };
 // Refreshes the collection and returns target ref.tag (with a pinned digest checked against it).
+// No trust data for the GUN, or no such target: Errc::not_signed. With ctx.max_metadata_age, a
+// trust cache that a refresh confirmed at most that long before ctx.now is verified again from
+// the cache alone (signatures, hashes, expiry; nothing downloaded); else, or when that fails, the
+// collection is refreshed, and a successful refresh records its time (tuf/<gun>/confirmed).
 // before_refresh runs after the collection is opened and before anything is downloaded (to refuse
 // a bad local input first).
 // releases_first: Docker Content Trust's lookup order (docker/cli trust.go GetTargetByName(tag,
@@ -52,6 +58,19 @@ struct TrustedTarget {
 // usual walk from targets.
 Result<TrustedTarget> trusted_target(const Context& ctx, const oci::Reference& ref,
                                      const std::function<Status()>& before_refresh = {}, bool releases_first = false);
+
+// Where verify_thin/verify_thick are (api/verify_bundle.cpp reports a failure as that check's):
+// the request's own inputs (relocation map, thick file), the TUF target, the role check the
+// caller adds, the bundle's bytes, bundle.json, the images.
+enum class VerifyStage { request, tuf, signing_role, bundle_digest, bundle_schema, images };
+struct VerifySteps {
+  VerifyStage stage = VerifyStage::request;
+  // Runs once the target is found, before the bundle's bytes are compared (a policy's roles).
+  std::function<Status(const TrustedTarget&)> on_target;
+};
+Result<VerifyResult> verify_thick_steps(const Context& ctx, const std::filesystem::path& file, std::string_view ref,
+                                        const ImageOptions& images, VerifySteps& steps);
+Result<VerifyResult> verify_thin_steps(const Context& ctx, std::string_view ref, const ImageOptions& images, VerifySteps& steps);
 
 // Refreshes the collection and returns its trusted root (what in-toto layouts signed with the
 // root key are checked against: api/intoto.hpp root_layout_trust).

@@ -631,18 +631,81 @@ std::optional<InTotoTargets> in_toto_targets_of(const tuf::TrustedSet& set, cons
 }
 }  // namespace
 
+namespace {
+// The trust cache as a metadata source (policy maxMetadataAge): every file is the cached one, no
+// root rotation is looked for; the Updater verifies them as it verifies downloads.
+class CacheSource final : public tuf::MetadataSource {
+ public:
+  explicit CacheSource(fs::path dir) : dir_(std::move(dir)) {}
+  Result<std::string> fetch(std::string_view role, std::size_t max_size) override {
+    return read_file_limited(dir_ / (std::string(role) + ".json"), max_size);
+  }
+  Result<std::string> fetch_by_hash(std::string_view role, std::string_view, std::size_t max_size) override {
+    return fetch(role, max_size);  // the Updater checks the length and hashes listed for it
+  }
+  Result<std::string> fetch_by_version(std::string_view role, std::int64_t, std::size_t) override {
+    return fail(Errc::not_found, "no " + std::string(role) + " versions in the trust cache");
+  }
+
+ private:
+  fs::path dir_;
+};
+
+// When a refresh of the collection last succeeded: tuf/<gun>/confirmed holds ctx.now's Unix
+// seconds of that command (beside metadata/, where no role file can be).
+fs::path confirmed_file(const Context& ctx, std::string_view gun) { return ctx.trust_dir / "tuf" / gun / "confirmed"; }
+
+bool confirmed_within(const Context& ctx, std::string_view gun) {
+  if (ctx.max_metadata_age.count() <= 0) return false;
+  auto text = read_file_limited(confirmed_file(ctx, gun), 32);
+  if (!text || text->empty() || text->size() > 20 || text->find_first_not_of("0123456789") != std::string::npos) return false;
+  auto at = std::stoll(*text);
+  auto now = unix_seconds(ctx.now);
+  return at <= now && now - at <= ctx.max_metadata_age.count();  // a time in the future is not trusted
+}
+}  // namespace
+
 Result<TrustedTarget> trusted_target(const Context& ctx, const oci::Reference& ref,
                                      const std::function<Status()>& before_refresh, bool releases_first) {
   auto coll = SIGNY_TRY(open_collection(ctx, ref.gun()));
   if (before_refresh) SIGNY_TRY_VOID(before_refresh());
-  tuf::Updater updater(coll.gun, coll.cache_dir, *coll.remote, ctx.now, ctx.updater);
-  auto st = updater.refresh();
-  if (!st) return tl::unexpected(st.error().context(coll.gun));
-  auto target = releases_first ? updater.find_target(ref.tag, kReleasesRole) : updater.find_target(ref.tag);
-  if (!target) return fail(Errc::untrusted_key, coll.gun + " has no signed target \"" + ref.tag + "\"");
+  std::optional<tuf::Updater> updater;
+  CacheSource cache(coll.cache_dir);
+  if (confirmed_within(ctx, coll.gun)) {
+    updater.emplace(coll.gun, coll.cache_dir, cache, ctx.now, ctx.updater);
+    if (auto st = updater->refresh(); st) {
+      log::debug("the trust cache of " + coll.gun + " was confirmed within " + std::to_string(ctx.max_metadata_age.count()) +
+                 " s: verified from the cache");
+    } else {
+      log::info("the trust cache of " + coll.gun + " does not verify alone (" + st.error().message + "): refreshing");
+      updater.reset();
+    }
+  }
+  if (!updater) {
+    updater.emplace(coll.gun, coll.cache_dir, *coll.remote, ctx.now, ctx.updater);
+    auto st = updater->refresh();
+    if (!st) {
+      if (tuf::is_missing(st.error()) && !fs::exists(coll.cache_dir / "root.json"))
+        return fail(Errc::not_signed, "no trust data for " + coll.gun + " (" + st.error().message + ")");
+      return tl::unexpected(st.error().context(coll.gun));
+    }
+    // Best effort: without the record the next verification refreshes.
+    auto stamp = atomic_write(confirmed_file(ctx, coll.gun), std::to_string(unix_seconds(ctx.now)), 0600);
+    if (!stamp) log::debug("cannot record the refresh of " + coll.gun + ": " + stamp.error().message);
+  }
+  auto target = releases_first ? updater->find_target(ref.tag, kReleasesRole) : updater->find_target(ref.tag);
+  if (!target) return fail(Errc::not_signed, coll.gun + " has no signed target \"" + ref.tag + "\"");
   SIGNY_TRY_VOID(check_pinned_target(ref, target->meta));
-  TrustedTarget out{coll.gun, ref.tag, target->role, target->meta, updater.used_tofu(), updater.warnings(), {}};
-  out.in_toto = in_toto_targets_of(updater.trusted(), *target);
+  const auto* role = updater->trusted().targets(target->role);
+  TrustedTarget out{coll.gun,
+                    ref.tag,
+                    target->role,
+                    target->meta,
+                    updater->used_tofu(),
+                    updater->warnings(),
+                    in_toto_targets_of(updater->trusted(), *target),
+                    role ? role->signed_.version : 0,
+                    updater->expired()};
   return out;
 }
 
@@ -676,17 +739,30 @@ Status compare_with_target(const TrustedTarget& target, const crypto::Digests& d
 }
 
 Result<VerifyResult> verify_thick(const Context& ctx, const fs::path& file, std::string_view ref_text, const ImageOptions& images) {
+  VerifySteps steps;
+  return verify_thick_steps(ctx, file, ref_text, images, steps);
+}
+
+Result<VerifyResult> verify_thick_steps(const Context& ctx, const fs::path& file, std::string_view ref_text,
+                                        const ImageOptions& images, VerifySteps& steps) {
+  steps.stage = VerifyStage::request;
   auto ref = SIGNY_TRY(oci::parse_reference(ref_text));
   if (images.relocation_map)
     return fail(Errc::usage, "--relocation-map applies to thin bundles: a thick bundle's images are in its archive");
   std::optional<FileReader> reader;
   // A FIFO or a device is refused before any download.
+  steps.stage = VerifyStage::tuf;
   auto target = SIGNY_TRY(trusted_target(ctx, ref, [&]() -> Status {
+    steps.stage = VerifyStage::request;
     auto opened = FileReader::open(file);
     if (!opened) return tl::unexpected(opened.error());
     reader.emplace(std::move(*opened));
+    steps.stage = VerifyStage::tuf;
     return {};
   }));
+  steps.stage = VerifyStage::signing_role;
+  if (steps.on_target) SIGNY_TRY_VOID(steps.on_target(target));
+  steps.stage = VerifyStage::bundle_digest;
   // Bounded: a file of another size is refused unread, and the pass stops one byte after the
   // signed length should the file grow meanwhile (issue 7 item 4).
   if (static_cast<std::int64_t>(reader->size()) != target.meta.length)
@@ -705,12 +781,16 @@ Result<VerifyResult> verify_thick(const Context& ctx, const fs::path& file, std:
     auto digests = crypto::digest_stream([&again](std::span<std::uint8_t> buf) { return again->read(buf); });
     if (!digests) return tl::unexpected(archive.error().context(file.string()));
     SIGNY_TRY_VOID(compare_with_target(target, *digests, file.string()));
+    steps.stage = VerifyStage::bundle_schema;  // the signed archive itself is bad
     return tl::unexpected(archive.error().context(file.string() + " (its digests are the signed target's)"));
   }
   SIGNY_TRY_VOID(compare_with_target(target, archive->digests, file.string()));
-  VerifyResult result{target.gun, target.target, target.role, archive->digests, target.trusted_on_first_use, target.warnings, {}, target.in_toto};
+  VerifyResult result{target.gun, target.target, target.role, archive->digests, target.trusted_on_first_use, target.warnings, {}, target.in_toto,
+                      target.role_version, archive->bundle_json, target.expired};
   // bundle.json is trusted from here on: its images must be in the archive's layout.
+  steps.stage = VerifyStage::bundle_schema;
   auto bundle = SIGNY_TRY(cnab::parse_bundle(archive->bundle_json).map_error([&](Error e) { return e.context(file.string() + ": bundle.json"); }));
+  steps.stage = VerifyStage::images;
   SIGNY_TRY_VOID(cnab::check_image_digests(bundle));
   result.images = SIGNY_TRY(cnab::check_thick_images(*archive, cnab::images_of(bundle), images.allow_unpinned, result.warnings)
                                 .map_error([&](Error e) { return e.context(file.string()); }));
@@ -741,6 +821,8 @@ Status delete_collection(const Context& ctx, std::string_view gun, bool remote) 
   if (remote) SIGNY_TRY_VOID(coll.remote->delete_collection());
   fs::remove_all(coll.cache_dir, ec);
   if (ec) return fail(Errc::io_error, "cannot delete the cached metadata of " + coll.gun + ": " + ec.message());
+  fs::remove(confirmed_file(ctx, coll.gun), ec);  // when the cache was last confirmed (maxMetadataAge)
+  if (ec) return fail(Errc::io_error, "cannot delete the refresh record of " + coll.gun + ": " + ec.message());
   // Then the directories of the GUN's path that are left empty, up to tuf/ (best effort).
   const auto top = ctx.trust_dir / "tuf";
   for (auto dir = coll.cache_dir.parent_path(); dir != top && dir.has_relative_path(); dir = dir.parent_path())

@@ -175,27 +175,42 @@ Result<PulledBundle> pull_bundle(oci::Registry& reg, const oci::Reference& ref, 
 }  // namespace
 
 Result<VerifyResult> verify_thin(const Context& ctx, std::string_view ref_view, const ImageOptions& image_options) {
+  VerifySteps steps;
+  return verify_thin_steps(ctx, ref_view, image_options, steps);
+}
+
+Result<VerifyResult> verify_thin_steps(const Context& ctx, std::string_view ref_view, const ImageOptions& image_options,
+                                       VerifySteps& steps) {
+  steps.stage = VerifyStage::request;
   std::string ref_text(ref_view);
   auto ref = SIGNY_TRY(bundle_reference(ref_text));
   auto map = SIGNY_TRY(load_relocation_map(image_options));  // a bad local input first
   Registries registries(ctx.registry);
+  steps.stage = VerifyStage::bundle_digest;
   auto* reg = SIGNY_TRY(registries.get(ref.domain));
   // The registry pull runs beside the TUF refresh (two servers, two connections); its bytes are
   // used only after they equal the trusted target.
   auto pulling = std::async(std::launch::async, [&] { return pull_bundle(*reg, ref, ref_text); });
   auto target = trusted_target(ctx, ref);
   auto pulled = pulling.get();
+  steps.stage = VerifyStage::tuf;
   if (!target) return tl::unexpected(target.error());
+  steps.stage = VerifyStage::signing_role;
+  if (steps.on_target) SIGNY_TRY_VOID(steps.on_target(*target));
+  steps.stage = VerifyStage::bundle_digest;
   if (!pulled) return tl::unexpected(pulled.error());
   const auto& layout = pulled->layout;
   const auto& bytes = pulled->bytes;
   // Raw bytes, never re-serialized (the original signy re-marshalled before hashing).
   auto digests = SIGNY_TRY(digest_bytes(bytes));
   SIGNY_TRY_VOID(compare_with_target(*target, digests, "the bundle config blob of " + ref_text));
-  VerifyResult result{target->gun, target->target, target->role, digests, target->trusted_on_first_use, target->warnings, {}, target->in_toto};
+  VerifyResult result{target->gun, target->target, target->role, digests, target->trusted_on_first_use, target->warnings, {}, target->in_toto,
+                      target->role_version, bytes, target->expired};
   if (result.in_toto) result.in_toto->bundle_bytes = bytes;  // the artifact in-toto verifies
   // bundle.json is trusted from here on.
+  steps.stage = VerifyStage::bundle_schema;
   auto bundle = SIGNY_TRY(cnab::parse_bundle(bytes));
+  steps.stage = VerifyStage::images;
   SIGNY_TRY_VOID(cnab::check_image_digests(bundle));
   // One invocation descriptor exactly, components the bundle names (cnab-to-oci's reading).
   auto from_index = SIGNY_TRY(cnab::relocation_map_from_index(layout, bundle, repo_of(ref)).map_error([&](Error e) {
@@ -254,7 +269,8 @@ Result<ImageVerifyResult> verify_image(const Context& ctx, std::string_view ref_
   if (now.digest != digest)
     return fail(Errc::image_mismatch, std::string(ref_text) + " points to " + now.digest + " in the registry now; the signed manifest is " + digest);
   ImageVerifyResult result;
-  static_cast<VerifyResult&>(result) = VerifyResult{target.gun, target.target, target.role, digests, target.trusted_on_first_use, target.warnings, {}, {}};
+  static_cast<VerifyResult&>(result) = VerifyResult{target.gun, target.target, target.role, digests, target.trusted_on_first_use, target.warnings, {}, {},
+                                                      target.role_version, {}, target.expired};
   result.reference = repo_of(ref) + "@" + digest;
   result.media_type = manifest.descriptor.media_type;
   return result;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "signy/api/api.hpp"
+#include "signy/api/verify_bundle.hpp"
 #include "signy/util/result.hpp"
 
 namespace signy::cli {
@@ -30,6 +31,7 @@ struct GlobalOptions {
   // Set by a command whose -o json document already carries its failure: main prints the error
   // on stderr only (one JSON object on stdout).
   bool json_written = false;
+  std::string policy_file;  // --policy FILE; default <trust dir>/policy.json, else the built-in default
 
   std::filesystem::path trust_dir_path() const;
 };
@@ -58,6 +60,9 @@ void register_hook(Registry& r);
 void register_policy(Registry& r);
 
 Result<api::Context> make_context(const GlobalOptions& g, keystore::PassphraseSource& pass);
+// make_context's context and the policy --policy names (unset without it: api::verify_bundle
+// reads <trust dir>/policy.json, else uses the default).
+Result<api::Environment> make_environment(const GlobalOptions& g, keystore::PassphraseSource& pass);
 
 // Prints a JSON document on stdout (pretty, with a trailing newline).
 void print_json(const nlohmann::json& j);

@@ -112,10 +112,15 @@ api::Report run_pre_install(const GlobalOptions& global, bool from_env, Answer& 
   if (!request) return api::hook_denied(request.error(), request_denial(request.error()));
   answer.set_request(*request);
   keystore::EnvPromptPassphrase pass;  // verification needs no key; never prompts
-  auto ctx = make_context(global, pass);
-  if (!ctx) return api::hook_denied(ctx.error(), request_denial(ctx.error()), &*request);
-  api::Environment env{std::move(*ctx), std::nullopt};
-  return api::run_hook(*request, env);
+  // The trust dir, the flags and --policy: a file that is missing or unreadable is configuration
+  // (bad_request), as a malformed one is.
+  auto env = make_environment(global, pass);
+  if (!env) {
+    auto c = env.error().category();
+    bool config = c == ErrorCategory::usage || c == ErrorCategory::bad_input || c == ErrorCategory::local_io;
+    return api::hook_denied(env.error(), config ? api::Denial::bad_request : api::Denial::infrastructure, &*request);
+  }
+  return api::run_hook(*request, *env);
 }
 
 }  // namespace

@@ -64,34 +64,40 @@ void register_verify(Registry& r) {
       if (!thick && o->args.size() != 1)
         return fail(Errc::usage, "verify of a thin bundle takes only REF (a local archive: --thick --local FILE REF)");
       keystore::EnvPromptPassphrase pass;
-      auto ctx = SIGNY_TRY(make_context(r.global, pass));
-      api::ImageOptions images;
-      if (!o->relocation_map.empty()) images.relocation_map = o->relocation_map;
-      images.allow_unpinned = o->allow_unpinned;
-      const std::string& ref = o->args.back();
       if (!o->in_toto && (!o->in_toto_dir.empty() || o->inspection_timeout > 0 || o->inspection_memory > 0))
         return fail(Errc::usage, "--in-toto-dir, --inspection-timeout and --inspection-memory go with --in-toto");
-      auto res = thick ? SIGNY_TRY(api::verify_thick(ctx, o->args.front(), ref, images)) : SIGNY_TRY(api::verify_thin(ctx, ref, images));
-      for (const auto& w : res.warnings) log::warn(w);
-      std::optional<api::InTotoVerifyResult> chain;
-      if (o->in_toto) {
-        api::InTotoVerifyOptions opts;
-        if (!o->in_toto_dir.empty()) opts.dir = o->in_toto_dir;
-        if (o->inspection_timeout > 0)
-          opts.run.limits.wall = std::chrono::milliseconds(static_cast<std::int64_t>(o->inspection_timeout * 1000));
-        if (o->inspection_memory > 0) opts.run.limits.memory = o->inspection_memory << 20;
-        std::optional<std::filesystem::path> file;
-        if (thick) file = o->args.front();
-        chain = SIGNY_TRY(api::verify_bundle_intoto(ctx, ref, res, file, opts).map_error([&](Error e) {
-          return e.context("in-toto verification of " + res.gun + ":" + res.target);
-        }));
-        for (const auto& w : chain->summary.warnings) log::warn(w);
-      }
+      auto env = SIGNY_TRY(make_environment(r.global, pass));
+      api::BundleRequest req;
+      req.reference = o->args.back();
+      if (thick) req.thick_file = o->args.front();
+      if (!o->relocation_map.empty()) req.images.relocation_map = o->relocation_map;
+      req.images.allow_unpinned = o->allow_unpinned;
+      req.require_in_toto = o->in_toto;
+      if (!o->in_toto_dir.empty()) req.in_toto.dir = o->in_toto_dir;
+      if (o->inspection_timeout > 0)
+        req.in_toto.run.limits.wall = std::chrono::milliseconds(static_cast<std::int64_t>(o->inspection_timeout * 1000));
+      if (o->inspection_memory > 0) req.in_toto.run.limits.memory = o->inspection_memory << 20;
+      // One workflow (api::verify_bundle): the policy decides; a deny is its error, exit code by category.
+      auto rep = api::verify_bundle(req, env);
+      for (const auto& w : rep.warnings) log::warn(w);
+      if (rep.verdict != api::Verdict::allow)
+        return tl::unexpected(rep.error.value_or(Error{Errc::internal, "verification denied without an error: " + rep.reason}));
+      const auto& chain = rep.in_toto;
+      // Allowed without every check passing: level skip, or audit with failures logged.
+      const bool verified = rep.level != policy::Level::skip && !rep.error;
       if (r.global.output == OutputFormat::json) {
-        nlohmann::json j{{"verified", true}, {"gun", res.gun}, {"target", res.target}, {"role", res.role},
-                         {"length", res.digests.length}, {"sha256", hex_encode(res.digests.sha256)},
-                         {"sha512", hex_encode(res.digests.sha512)}, {"trusted_on_first_use", res.trusted_on_first_use},
-                         {"images", images_json(res.images)}};
+        auto checks = nlohmann::json::array();
+        for (const auto& c : rep.checks) {
+          nlohmann::json jc{{"name", c.name}, {"status", std::string(api::check_status_name(c.status))}, {"detail", c.detail}};
+          if (c.error) jc["error"] = std::string(errc_name(*c.error));
+          checks.push_back(std::move(jc));
+        }
+        nlohmann::json j{{"verified", verified}, {"verdict", "allow"}, {"gun", rep.gun}, {"target", rep.target}, {"role", rep.role},
+                         {"role_version", rep.role_version}, {"length", rep.bundle.length}, {"sha256", hex_encode(rep.bundle.sha256)},
+                         {"sha512", hex_encode(rep.bundle.sha512)}, {"trusted_on_first_use", rep.trusted_on_first_use},
+                         {"images", images_json(rep.images)},
+                         {"policy", {{"name", rep.policy_name}, {"scope", rep.policy_scope}, {"level", std::string(policy::level_name(rep.level))}}},
+                         {"checks", checks}, {"warnings", rep.warnings}};
         if (chain)
           j["in_toto"] = {{"verified", true}, {"layout", chain->layout}, {"layout_keys_from", chain->layout_keys_from},
                           {"layout_keys", chain->layout_keys}, {"links", chain->links}, {"storage", chain->storage},
@@ -99,12 +105,16 @@ void register_verify(Registry& r) {
                           {"inspections_run", chain->summary.inspections_run}, {"warnings", chain->summary.warnings}};
         print_json(j);
       } else {
-        std::cout << "Verified " << (thick ? o->args.front() + " against " : std::string()) << res.gun << ":" << res.target
-                  << " (signed by " << res.role << ")\n  length  " << res.digests.length << "\n  sha256  "
-                  << hex_encode(res.digests.sha256) << "\n  sha512  " << hex_encode(res.digests.sha512) << "\n";
-        if (!res.images.empty()) {
+        if (!verified) {
+          std::cout << "Not verified, allowed by policy " << rep.policy_name << ": " << rep.reason << "\n";
+          return {};
+        }
+        std::cout << "Verified " << (thick ? o->args.front() + " against " : std::string()) << rep.gun << ":" << rep.target
+                  << " (signed by " << rep.role << ")\n  length  " << rep.bundle.length << "\n  sha256  "
+                  << hex_encode(rep.bundle.sha256) << "\n  sha512  " << hex_encode(rep.bundle.sha512) << "\n";
+        if (!rep.images.empty()) {
           std::cout << "Images (run these digest-pinned references):\n";
-          print_images_text(res.images);
+          print_images_text(rep.images);
         }
         if (chain)
           std::cout << "in-toto: verified layout " << chain->layout << " (layout key" << (chain->layout_keys.size() == 1 ? " " : "s ")

@@ -31,6 +31,14 @@ Result<api::Context> make_context(const GlobalOptions& g, keystore::PassphraseSo
   return ctx;
 }
 
+Result<api::Environment> make_environment(const GlobalOptions& g, keystore::PassphraseSource& pass) {
+  api::Environment env;
+  env.context = SIGNY_TRY(make_context(g, pass));
+  if (!g.policy_file.empty())
+    env.policy = SIGNY_TRY(policy::load(g.policy_file).map_error([](Error e) { return e.context("--policy"); }));
+  return env;
+}
+
 void print_images_text(const std::vector<cnab::VerifiedImage>& images) {
   // Names come from bundle.json: escaped, so that one line is one image whatever they hold.
   for (const auto& i : images) std::cout << "  " << escape_control(i.name) << "  " << escape_control(i.reference) << "\n";

@@ -174,6 +174,9 @@ int main(int argc, char** argv) {
   app.add_option("--insecure-registry", global.insecure_registries,
                  "Talk plain HTTP to this registry (loopback registries are, unless --registry-ca or certs.d names a CA); repeatable")
       ->type_name("HOST[:PORT]");
+  app.add_option("--policy", global.policy_file,
+                 "Verification policy (default <dir>/policy.json when it exists, else strict for every bundle; docs/security/policy.md)")
+      ->type_name("FILE");
   std::string timeout;
   app.add_option("-t,--timeout", timeout,
                  "Network timeout: seconds, or a Go duration (90s, 1m30s, 250ms, 2h; at most 24h)")

@@ -229,6 +229,7 @@ Status Updater::rotate_root() {
 
 Status Updater::refresh() {
   warnings_.clear();
+  expired_.clear();
   verified_.clear();
   unchanged_.clear();
   tofu_ = false;
@@ -250,10 +251,10 @@ Status Updater::refresh() {
   auto chain = [&]() -> Status {
     auto ts = source_.fetch("timestamp", config_.max_timestamp_size);
     if (!ts) return tl::unexpected(ts.error().context("fetching timestamp"));
-    SIGNY_TRY_VOID(set_->update_timestamp(*ts));
+    SIGNY_TRY_VOID(set_->update_timestamp(*ts, config_.allow_expired));
     ts_bytes = std::move(*ts);
     sn_bytes = SIGNY_TRY(load_pinned("snapshot", set_->timestamp()->signed_.snapshot,
-                                     [&](std::string_view b) { return set_->update_snapshot(b); }));
+                                     [&](std::string_view b) { return set_->update_snapshot(b, config_.allow_expired); }));
     return {};
   };
   auto st = chain();
@@ -273,16 +274,30 @@ Status Updater::refresh() {
     if (!matches(set_->snapshot()->signed_.meta.at("root"), root_bytes_))
       return fail(Errc::hash_mismatch, "the snapshot lists a root that no rotation from the trusted root reaches");
   }
-  SIGNY_TRY_VOID(set_->check_final_root());
+  if (!config_.allow_expired) SIGNY_TRY_VOID(set_->check_final_root());
   verified_["timestamp"] = std::move(ts_bytes);
   verified_["snapshot"] = std::move(sn_bytes);
 
   auto targets = SIGNY_TRY(load_pinned("targets", set_->snapshot()->signed_.meta.at("targets"),
-                                       [&](std::string_view b) { return set_->update_targets(b); }));
+                                       [&](std::string_view b) { return set_->update_targets(b, config_.allow_expired); }));
   log::debug("targets verified: " + std::to_string(targets.size()) + " bytes" + (unchanged_.contains("targets") ? " (cached)" : ""));
   verified_["targets"] = std::move(targets);
   SIGNY_TRY_VOID(walk_delegations());
+  if (config_.allow_expired) note_expired();
   return persist();
+}
+
+void Updater::note_expired() {
+  auto note = [&](std::string_view role, const Common& c) {
+    if (c.expires <= now_) expired_.push_back(std::string(role) + " metadata expired at " + format_rfc3339nano(c.expires));
+  };
+  note("root", set_->root().signed_);
+  if (const auto* t = set_->timestamp()) note("timestamp", t->signed_);
+  if (const auto* s = set_->snapshot()) note("snapshot", s->signed_);
+  if (const auto* t = set_->targets()) note("targets", t->signed_);
+  for (const auto& [role, bytes] : verified_)
+    if (role.starts_with("targets/"))
+      if (const auto* t = set_->targets(role)) note(role, t->signed_);
 }
 
 Status Updater::walk_delegations() {
@@ -311,7 +326,7 @@ Status Updater::walk_delegations() {
     auto meta = set_->snapshot()->signed_.meta.find(item.role);
     if (meta == set_->snapshot()->signed_.meta.end()) continue;  // never published: nothing to fetch
     auto bytes = load_pinned(item.role, meta->second, [&](std::string_view b) {
-      return set_->update_delegated_targets(item.role, item.parent, b);
+      return set_->update_delegated_targets(item.role, item.parent, b, config_.allow_expired);
     });
     if (!bytes) {
       // notary: an expired or under-signed delegation is skipped, its targets invisible.

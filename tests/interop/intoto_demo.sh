@@ -63,7 +63,15 @@ ok "the demo passes signy sign --in-toto and verify --in-toto through notary-ser
 # the same layout and links: TUF accepts it, the untar inspection's MATCH refuses it.
 mkdir other && (cd src && tar czf ../other/bundle.tgz --mtime=2020-01-01 bundle.json artifacts)
 s sign --thick other/bundle.tgz $gun:other --in-toto --layout thick/root.layout --links thick/links >/dev/null || die "sign other"
-s verify --thick --local other/bundle.tgz $gun:other >/dev/null || die "the other bundle's TUF signature"
+# An audit policy runs every check and reports them: TUF and the bytes pass, in-toto fails.
+printf '{"version": "1.0", "policies": [{"name": "a", "scopes": ["*"], "signatureVerification": {"level": "audit"}}]}' >audit.json
+out=$(s --policy audit.json -o json verify --thick --local other/bundle.tgz $gun:other 2>/dev/null) || die "audit verify: $out"
+[[ $(jq -r '[.checks[] | .name + "=" + .status] | join(" ")' <<<"$out") == \
+   "policy=passed tuf=passed signing-role=passed bundle-digest=passed bundle-schema=passed in-toto=warned images=passed" ]] ||
+  die "the other bundle's TUF signature (audit checks): $out"
+[[ $(jq -r '.verified' <<<"$out") == false ]] || die "audit: verified is not false: $out"
+# The default policy verifies in-toto whenever the target lists it, --in-toto or not.
+expect_fail 1 "disallowed artifact 'bundle.tgz'" -- s verify --thick --local other/bundle.tgz $gun:other
 expect_fail 1 "disallowed artifact 'bundle.tgz'" -- s verify --thick --local other/bundle.tgz $gun:other --in-toto
 # A tampered link, published and signed by targets/releases (TUF accepts it): its functionary's
 # signature fails, so the step has no valid link. (The trust dir's one root key is also the second

@@ -275,7 +275,13 @@ PY
   n delegation remove "$g" targets/releases --all-paths </dev/null >/dev/null 2>&1 || die "notary delegation remove paths"
   n delegation add "$g" targets/releases --paths v1 -p </dev/null >/dev/null 2>&1 || die "notary delegation add paths"
   [[ $(n delegation list "$g" 2>/dev/null) == *"targets/releases"*"v1"* ]] || die "paths: $(n delegation list "$g" 2>&1)"
-  "${S[@]}" verify "$g:v1" >/dev/null 2>&1 || die "v1 within the paths does not verify"
+  # TUF accepts v1 (the audit policy's checks), in-toto does not, with --in-toto or without (the
+  # default policy verifies in-toto whenever the target lists it).
+  printf '{"version": "1.0", "policies": [{"name": "a", "scopes": ["*"], "signatureVerification": {"level": "audit"}}]}' >audit.json
+  local checks; checks=$("${S[@]}" --policy audit.json -o json verify "$g:v1" 2>/dev/null) || die "v1 under audit: $checks"
+  [[ $(jq -r '[.checks[] | select(.status == "passed") | .name] | join(" ")' <<<"$checks") == "policy tuf signing-role bundle-digest bundle-schema images" ]] ||
+    die "v1 within the paths does not verify: $checks"
+  expect_fail 1 "in-toto-metadata/$bsha/$link\" listed by the signed target is not a target of targets/releases" -- "${S[@]}" verify "$g:v1"
   expect_fail 1 "in-toto-metadata/$bsha/$link\" listed by the signed target is not a target of targets/releases" -- "${S[@]}" verify --in-toto "$g:v1"
   ok "a link signed by targets/releases outside its delegated paths is not used"
   # A missing stored file: the in-toto artifact's blob deleted from the registry.

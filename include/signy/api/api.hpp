@@ -142,6 +142,11 @@ struct VerifyResult {
   std::vector<cnab::VerifiedImage> images;
   // Set when the bundle target's custom has "in-toto" (signed with --in-toto).
   std::optional<InTotoTargets> in_toto;
+  std::int64_t role_version = 0;  // the version of `role`'s metadata that signed the target
+  std::string bundle_json;        // the verified bundle.json bytes (thin: the config blob; thick: from the archive)
+  // Expired TUF metadata accepted because ctx.updater.allow_expired (policy level permissive or
+  // audit): one line per role, "<role> metadata expired at <time>". Empty otherwise.
+  std::vector<std::string> expired;
 };
 // Refreshes the collection's TUF metadata, finds the target and compares length and every hash of
 // the archive, read once: bundle.json is taken from it while it streams through the digests, and

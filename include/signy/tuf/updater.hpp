@@ -42,6 +42,9 @@ struct UpdaterConfig {
   std::size_t max_root_rotations = 32;
   std::size_t max_delegations = 256;
   TrustPinning pinning;
+  // Expired metadata is accepted and reported by Updater::expired() instead of refused (policy
+  // level permissive or audit; every other check is unchanged). Off: TUF 5.3.10, 5.4.4, 5.5.6, 5.6.5.
+  bool allow_expired = false;
 };
 
 class Updater {
@@ -83,6 +86,9 @@ class Updater {
   bool used_tofu() const { return tofu_; }
   // Warnings met while refreshing (skipped delegations), one line each.
   const std::vector<std::string>& warnings() const { return warnings_; }
+  // With UpdaterConfig::allow_expired: each trusted role whose metadata is expired, one line each
+  // ("<role> metadata expired at <time>"), in the order root, timestamp, snapshot, targets, delegations (by name).
+  const std::vector<std::string>& expired() const { return expired_; }
 
  private:
   Status load_root();
@@ -93,6 +99,7 @@ class Updater {
                                   const std::function<Status(std::string_view)>& apply);
   Status walk_delegations();
   Status persist();
+  void note_expired();
 
   std::string gun_;
   std::filesystem::path cache_dir_;
@@ -103,6 +110,7 @@ class Updater {
   std::string root_bytes_;  // the bytes of the trusted root
   bool tofu_ = false;
   std::vector<std::string> warnings_;
+  std::vector<std::string> expired_;
   std::map<std::string, std::string> verified_;  // role -> verified bytes, written by persist()
   std::set<std::string> unchanged_;              // roles whose cached file was the listed one
 };
