@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -26,10 +27,12 @@ struct GlobalOptions {
   std::string map_file;  // --map FILE: the TAP 4 map.json (default <trust dir>/map.json when it exists)
   std::string registry_ca_file;                  // --registry-ca
   std::vector<std::string> insecure_registries;  // --insecure-registry HOST[:PORT]
-  std::string policy_file;  // --policy FILE; default <trust dir>/policy.json, else the built-in default
+  // Set by a command that chooses its own exit code on success (the hook's verdict classes).
+  std::optional<int> exit_code;
   // Set by a command whose -o json document already carries its failure: main prints the error
   // on stderr only (one JSON object on stdout).
   bool json_written = false;
+  std::string policy_file;  // --policy FILE; default <trust dir>/policy.json, else the built-in default
 
   std::filesystem::path trust_dir_path() const;
 };
@@ -54,6 +57,7 @@ void register_list(Registry& r);
 void register_delete(Registry& r);
 void register_layout(Registry& r);
 void register_intoto(Registry& r);
+void register_hook(Registry& r);
 void register_policy(Registry& r);
 
 Result<api::Context> make_context(const GlobalOptions& g, keystore::PassphraseSource& pass);

@@ -208,6 +208,7 @@ int main(int argc, char** argv) {
   cli::register_delete(registry);
   cli::register_layout(registry);
   cli::register_intoto(registry);
+  cli::register_hook(registry);
   cli::register_policy(registry);
 
   try {
@@ -254,5 +255,5 @@ int main(int argc, char** argv) {
   } catch (const std::exception& e) {
     return report(Error{Errc::internal, std::string("unexpected error (a bug, please report it): ") + e.what()});
   }
-  return 0;
+  return global.exit_code.value_or(0);
 }

@@ -475,6 +475,8 @@ TEST_CASE("pin_every_root checks a cached root against the pins") {
   CHECK(st.error().message.find("pinned root keys") != std::string::npos);
   cfg.pinning.certs["example.com/app"] = {sim.keys["root"][0].id};
   CHECK(Updater("example.com/app", cache.path(), src, sim.now, cfg).refresh());
+}
+
 TEST_CASE("allow_expired accepts expired metadata and names each expired role, off it is refused") {
   Simulator sim("example.com/app");
   sim.add_target("v1", "hello");
