@@ -7,15 +7,17 @@ _signy_tree() {
   subs='' opts='' vals='' pos=''
   case "$1" in
     '')
-      subs='version digest key bundle sign verify image list delete layout intoto'
-      opts='-h --help -d --dir --log --server --tlscacert --registry-ca --insecure-registry -t --timeout -o --output'
+      subs='version digest key bundle sign verify image list delete layout intoto hook policy'
+      opts='-h --help -d --dir --log --server --map --tlscacert --registry-ca --insecure-registry --policy -t --timeout -o --output'
       vals='-d dirs
 --dir dirs
 --log words:error warn info debug
 --server none
+--map files
 --tlscacert files
 --registry-ca files
 --insecure-registry none
+--policy files
 -t none
 --timeout none
 -o words:text json
@@ -180,6 +182,30 @@ _signy_tree() {
 --inspection-processes none
 --inspection-output none'
       pos=''
+      ;;
+    'hook')
+      subs='pre-install'
+      opts='-h --help'
+      vals=''
+      pos=''
+      ;;
+    'hook pre-install')
+      subs=''
+      opts='-h --help --env --deadline'
+      vals='--deadline none'
+      pos=''
+      ;;
+    'policy')
+      subs='check'
+      opts='-h --help'
+      vals=''
+      pos=''
+      ;;
+    'policy check')
+      subs=''
+      opts='-h --help --policy'
+      vals='--policy files'
+      pos='none'
       ;;
   esac
 }
