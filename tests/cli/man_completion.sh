@@ -68,7 +68,8 @@ for path in helps.keys() & sections.keys():
     for o in sorted(in_man - in_help):
         errors.append(f"signy {' '.join(path)}: option {o} of the man page is not in --help")
     for sub in section_items(helps[path], "Subcommands:"):
-        if path and f"\n.TP\n\\fB{sub}\\fR\n" not in sections[path]:
+        listed = sub.replace("-", "\\-")  # troff escapes every '-'
+        if path and f"\n.TP\n\\fB{listed}\\fR\n" not in sections[path]:
             errors.append(f"signy {' '.join(path)}: its command {sub} is not listed in the man page")
 if errors:
     sys.exit("\n".join(errors))
