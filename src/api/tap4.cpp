@@ -13,8 +13,10 @@ namespace signy::api {
 namespace fs = std::filesystem;
 namespace {
 
-// Length and every hash, in the order Hashes keeps them: equal keys are TAP 4's agreement. custom
-// is not compared (TAP 4: "Custom targets metadata is exempted").
+// Length and every hash, in the order Hashes keeps them: equal keys are TAP 4's agreement. Of
+// custom (which TAP 4 exempts) the "in-toto" list is compared too: the agreeing repositories must
+// publish the same supply chain (cnab-spec 301), so that the one whose custom is used cannot drop
+// it (in-toto would not run) or replace it (its own layout and links) on its own.
 std::string agreement_key(const tuf::FileMeta& m) {
   std::string key = std::to_string(m.length);
   m.hashes.for_each([&](std::string_view alg, tuf::Hashes::View d) {
@@ -23,7 +25,17 @@ std::string agreement_key(const tuf::FileMeta& m) {
     key += ':';
     key += hex_encode(d);
   });
+  key += " in-toto:";
+  if (m.custom && m.custom->is_object())
+    if (auto it = m.custom->find("in-toto"); it != m.custom->end()) key += it->dump();
   return key;
+}
+
+// The GUN's registry host compared without case, as policy scopes are (docs/security/policy.md):
+// LOCALHOST:5000/org/app must not escape a mapping written for localhost:5000/org/*.
+std::string host_lowered(std::string s) {
+  for (std::size_t i = 0; i < s.size() && s[i] != '/'; ++i) s[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(s[i])));
+  return s;
 }
 
 std::string short_sha256(const tuf::FileMeta& m) {
@@ -46,7 +58,12 @@ Result<Result<TrustedTarget>> ask_repository(const Context& ctx, const tuf::Mapp
   rc.trust_dir = repository_trust_dir(ctx, repo.name);
   rc.server = repo.urls.front();
   rc.repository_map.reset();
-  rc.updater.pinning = SIGNY_TRY(load_trust_pinning(rc.trust_dir).map_error([&](Error e) { return e.context("repository " + repo.name); }));
+  auto own = SIGNY_TRY(load_trust_pinning(rc.trust_dir).map_error([&](Error e) { return e.context("repository " + repo.name); }));
+  // A policy's trustedRoots (pin_every_root) hold in every repository; else the repository's own
+  // pins. Trust on first use stays off when the trust dir's config.json turned it off.
+  bool no_tofu = own.disable_tofu || ctx.updater.pinning.disable_tofu;
+  if (!ctx.updater.pin_every_root) rc.updater.pinning = std::move(own);
+  rc.updater.pinning.disable_tofu = no_tofu;
   log::info("asking repository " + repo.name + " (" + rc.server + ") for " + ref.gun() + ":" + ref.tag);
   Result<TrustedTarget> t = trusted_target_in_repository(rc, ref, {}, releases_first);
   if (t) t->server = rc.server;
@@ -86,7 +103,7 @@ Result<TrustedTarget> trusted_target_mapped(const Context& ctx, const tuf::Repos
   for (std::size_t i = 0; i < map.mapping.size(); ++i) {
     const auto& m = map.mapping[i];
     bool applies = false;
-    for (const auto& p : m.paths) applies = applies || tuf::map_path_matches(p, name);
+    for (const auto& p : m.paths) applies = applies || tuf::map_path_matches(host_lowered(p), host_lowered(name));
     if (!applies) continue;
     const std::string where = "mapping[" + std::to_string(i) + "] of " + source;
     std::vector<Answer> answers;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <filesystem>
 #include <map>
 #include <set>
 
@@ -78,18 +79,33 @@ Result<MappedRepository> parse_repository(const std::string& name, const Json& u
   return MappedRepository{name, std::move(urls)};
 }
 
-// The URLs used, compared without a trailing '/' and the scheme and host case-insensitively.
-bool same_url(std::string_view a, std::string_view b) {
-  auto norm = [](std::string_view u) {
-    while (u.size() > 1 && u.back() == '/') u.remove_suffix(1);
-    std::string out(u);
-    auto host_end = out.find('/', out.find("://") + 3);
-    if (out.rfind("file://", 0) == 0) host_end = 7;
-    for (std::size_t i = 0; i < std::min(host_end, out.size()); ++i) out[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(out[i])));
-    return out;
-  };
-  return norm(a) == norm(b);
+// The URLs used, compared after normalising what spells one repository in several ways: the
+// scheme and host without case, a default port (:443 for https, :80 for http), repeated and
+// trailing '/', "." and ".." segments, and for file:// the path with its symbolic links resolved.
+// Other aliases (an IP address and a name for it) are the map author's to avoid (docs/security/tap4.md).
+std::string normalized_url(std::string_view u) {
+  auto scheme_end = u.find("://");
+  if (scheme_end == std::string_view::npos) return std::string(u);
+  std::string scheme(u.substr(0, scheme_end));
+  for (auto& c : scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  auto rest = u.substr(scheme_end + 3);
+  auto slash = rest.find('/');
+  std::string host(rest.substr(0, slash));
+  std::string path(slash == std::string_view::npos ? "/" : rest.substr(slash));
+  for (auto& c : host) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (scheme == "https" && host.ends_with(":443")) host.resize(host.size() - 4);
+  if (scheme == "http" && host.ends_with(":80")) host.resize(host.size() - 3);
+  std::filesystem::path p = std::filesystem::path(path).lexically_normal();
+  if (scheme == "file") {
+    std::error_code ec;
+    auto resolved = std::filesystem::weakly_canonical(p, ec);
+    if (!ec) p = resolved;
+  }
+  std::string out = p.generic_string();
+  while (out.size() > 1 && out.back() == '/') out.pop_back();
+  return scheme + "://" + host + out;
 }
+bool same_url(std::string_view a, std::string_view b) { return normalized_url(a) == normalized_url(b); }
 
 Result<Mapping> parse_mapping(const Json& m, const std::string& where, const std::map<std::string, std::string>& first_url) {
   if (!m.is_object()) return fail(Errc::malformed_json, where + " is not an object");

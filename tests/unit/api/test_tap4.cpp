@@ -219,7 +219,7 @@ TEST_CASE("TAP 4: the role and custom are the first agreeing repository's, in th
   World w;
   for (auto& [n, r] : w.repos) {
     auto meta = testsim::meta_of(good());
-    meta.custom = cjson::Json{{"in-toto", {"from-" + n}}};
+    meta.custom = cjson::Json{{"in-toto", {"in-toto-metadata/root.layout"}}, {"note", "from-" + n}};
     r.sim.targets.targets["v1"] = meta;
     r.publish(w.ctx);
   }
@@ -227,12 +227,64 @@ TEST_CASE("TAP 4: the role and custom are the first agreeing repository's, in th
   auto r = w.verify();
   REQUIRE(r);
   REQUIRE(r->in_toto);
-  CHECK(r->in_toto->listed == cjson::Json{"from-b"});
+  CHECK(r->in_toto->server == w.repos["b"].url);
   w.write_map(R"([{"paths": ["*"], "repositories": ["c", "a", "b"], "threshold": 2}])");
   r = w.verify();
   REQUIRE(r);
   REQUIRE(r->in_toto);
-  CHECK(r->in_toto->listed == cjson::Json{"from-c"});
+  CHECK(r->in_toto->server == w.repos["c"].url);
+}
+
+// Found by review: the first agreeing repository alone decided whether in-toto ran (its custom
+// was used whole), so it could drop or replace the supply chain the others publish.
+TEST_CASE("TAP 4: agreeing repositories must list the same in-toto metadata") {
+  World w;
+  for (auto& [n, r] : w.repos) {
+    auto meta = testsim::meta_of(good());
+    if (n != "a") meta.custom = cjson::Json{{"in-toto", {"in-toto-metadata/root.layout"}}};
+    r.sim.targets.targets["v1"] = meta;
+    r.publish(w.ctx);
+  }
+  // a lists the same bytes without in-toto: it does not agree with b and c.
+  w.write_map(R"([{"paths": ["*"], "repositories": ["a", "b"], "threshold": 2}])");
+  refused(w.verify(), Errc::threshold_not_met, {"needs 2 of 2"});
+  w.write_map(R"([{"paths": ["*"], "repositories": ["a", "b", "c"], "threshold": 2}])");
+  auto r = w.verify();
+  REQUIRE(r);
+  REQUIRE(r->in_toto);  // b and c agree, with their in-toto list; a is named as disagreeing
+  CHECK(has_warning(*r, "which disagrees"));
+}
+
+// Found by review: a mapping's paths were matched with the host's case, so LOCALHOST:5000/... fell
+// through a strict mapping to a weaker one; policy scopes compare hosts without case.
+TEST_CASE("TAP 4: the registry host of a target is matched without case") {
+  World w;
+  w.publish_all();
+  w.write_map(R"([{"paths": ["example.com/org/*"], "repositories": ["a", "b"], "threshold": 2, "terminating": true},
+                  {"paths": ["*"], "repositories": ["a"], "threshold": 1}])");
+  auto r = api::verify_thick(w.ctx, w.bundle, "EXAMPLE.COM/org/app:v1");
+  REQUIRE(!r);
+  INFO(r.error().message);
+  CHECK(r.error().message.find("mapping[0]") != std::string::npos);
+}
+
+// Found by review: a policy's trustedRoots (pin_every_root) were replaced by each repository's
+// own config.json, so a map turned the policy's pins into trust on first use.
+TEST_CASE("TAP 4: a policy's root pins hold in every repository of the map") {
+  World w;
+  w.publish_all({"c"});
+  w.write_map(R"([{"paths": ["*"], "repositories": ["a", "b"], "threshold": 2}])");
+  w.ctx.updater.pin_every_root = true;
+  w.ctx.updater.pinning.certs[kGun] = {w.repos["a"].sim.keys["root"].front().id};
+  refused(w.verify(), Errc::threshold_not_met, {"b: ", "pinned root keys"});
+  w.ctx.updater.pinning.certs[kGun].push_back(w.repos["b"].sim.keys["root"].front().id);
+  REQUIRE(w.verify());
+  // The trust dir's disable_tofu holds for every repository too.
+  World v;
+  v.publish_all({"c"});
+  v.write_map(R"([{"paths": ["*"], "repositories": ["a", "b"], "threshold": 1}])");
+  v.ctx.updater.pinning.disable_tofu = true;
+  refused(v.verify(), Errc::untrusted_key, {"trust on first use is disabled"});
 }
 
 TEST_CASE("TAP 4: each repository's root pins are its own config.json") {

@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include "signy/tuf/repository_map.hpp"
+#include "testsupport.hpp"
 
 using namespace signy;
 using tuf::map_path_matches;
@@ -131,6 +132,18 @@ TEST_CASE("map.json: each mapping's rules, with the mapping and key named") {
   refused(twice("https://n.example:4443", "https://N.Example:4443/"), Errc::unsupported_value, "\"a\" and \"b\" are the same repository");
   refused(twice("file:///srv/m", "file:///srv/m/"), Errc::unsupported_value, "are the same repository");
   CHECK(parse_repository_map(twice("file:///srv/m", "file:///srv/M")));  // paths are case-sensitive
+  // Other spellings of one repository (found by review: "//" counted one repository twice).
+  refused(twice("file:///srv/m", "file:///srv//m"), Errc::unsupported_value, "are the same repository");
+  refused(twice("file:///srv/m", "file:///srv/x/../m/."), Errc::unsupported_value, "are the same repository");
+  refused(twice("https://n.example", "https://n.example:443/"), Errc::unsupported_value, "are the same repository");
+  refused(twice("http://127.0.0.1:80/a", "http://127.0.0.1/a"), Errc::unsupported_value, "are the same repository");
+  {
+    TempDir d;
+    std::filesystem::create_directory(d.path() / "real");
+    std::filesystem::create_directory_symlink(d.path() / "real", d.path() / "alias");
+    refused(twice("file://" + (d.path() / "real").string(), "file://" + (d.path() / "alias").string()), Errc::unsupported_value,
+            "are the same repository");
+  }
   // The second mapping is named in its own errors.
   refused(with_mapping(R"({"paths":["*"],"repositories":["a"]}, {"paths":["*"],"repositories":["z"]})"), Errc::unsupported_value,
           "mapping[1] \"repositories\": unknown repository \"z\"");
