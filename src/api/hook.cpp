@@ -206,7 +206,12 @@ cjson::Json hook_verdict(const Report& report) {
     checks.push_back(std::move(cj));
   }
   j["checks"] = std::move(checks);
-  if (allow) {
+  // The bytes and images are named only when the bundle's digest check passed: an allow of level
+  // skip, or of audit past a failed check, verified no bytes and names none (bundle null).
+  bool verified = false;
+  for (const auto& c : report.checks)
+    if (c.name == "bundle-digest") verified = c.status == CheckStatus::passed;
+  if (allow && verified) {
     j["bundle"] = {{"gun", report.gun},
                    {"target", report.target},
                    {"digest", "sha256:" + hex_encode(report.bundle.sha256)},
@@ -228,6 +233,11 @@ cjson::Json hook_verdict(const Report& report) {
     // A deny names no bytes and no images: nothing in it may be run.
     j["bundle"] = nullptr;
     j["images"] = Json::array();
+    if (allow) {
+      j["role"] = report.role;
+      j["roleVersion"] = report.role_version;
+      j["inToto"] = nullptr;
+    }
   }
   j["warnings"] = report.warnings;
   return j;

@@ -44,6 +44,7 @@ api::Report allowed() {
   r.bundle.sha256.fill(0xab);
   r.images.push_back({"invocationImages[0]", "localhost:5000/org/inst:1", "localhost:5000/org/inst@sha256:" + std::string(64, '1')});
   r.checks.push_back({"tuf", api::CheckStatus::passed, "targets version 3", std::nullopt});
+  r.checks.push_back({"bundle-digest", api::CheckStatus::passed, "600 bytes", std::nullopt});
   return r;
 }
 
@@ -154,6 +155,20 @@ TEST_CASE("hook verdict: an allow names the verified bytes and the digest-pinned
   CHECK(j["images"][0]["reference"] == "localhost:5000/org/inst@sha256:" + std::string(64, '1'));
   CHECK(j["checks"][0]["status"] == "passed");
   CHECK(api::hook_exit_code(allowed()) == 0);
+}
+
+// Found by review: an allow of policy level skip, or audit past a failed digest check, carried a
+// zero "sha256:000..." digest and length 0 as if those bytes had been verified.
+TEST_CASE("hook verdict: an allow whose bundle bytes were not verified names no bytes and no images") {
+  auto r = allowed();
+  for (auto& c : r.checks)
+    if (c.name == "bundle-digest") c.status = api::CheckStatus::skipped;
+  auto j = api::hook_verdict(r);
+  CHECK(j["verdict"] == "allow");
+  CHECK(j["bundle"].is_null());
+  CHECK(j["images"].empty());
+  CHECK(j["inToto"].is_null());
+  CHECK(api::hook_exit_code(r) == 0);
 }
 
 TEST_CASE("hook verdict: a deny names no bytes and no images, and its class decides the exit code") {
