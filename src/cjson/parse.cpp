@@ -281,6 +281,10 @@ Status check_size(std::string_view text, const ParseLimits& limits) {
 
 Result<Json> parse_strict(std::string_view text, const ParseLimits& limits) {
   SIGNY_TRY_VOID(check_size(text, limits));
+  // nlohmann stops at a NUL byte (what follows it would go unread) and skips a UTF-8 byte order
+  // mark; RFC 8259 text has neither, and Python's json and Go's encoding/json refuse both.
+  if (text.find('\0') != std::string_view::npos) return fail(Errc::malformed_json, "invalid JSON: a NUL byte");
+  if (text.starts_with("\xEF\xBB\xBF")) return fail(Errc::malformed_json, "invalid JSON: a byte order mark");
   // Plain JSON through the fast path (in-toto links of 10,000 artifacts: about twice as fast);
   // anything it does not judge is parsed again, from the start, by nlohmann.
   std::optional<StrictSax> sax;

@@ -28,6 +28,14 @@ TEST_CASE("parse_strict refuses malformed, truncated and trailing data") {
     REQUIRE(!r);
     CHECK(r.error().code == Errc::malformed_json);
   }
+  // Found by review: nlohmann ends the input at a NUL byte, so trailing data behind one was
+  // accepted; and it skips a UTF-8 byte order mark, which Python's json and Go's encoding/json refuse.
+  using namespace std::string_view_literals;
+  for (auto bad : {R"({"a":1})" "\0" R"({"b":2})"sv, "{\"a\":1}\0"sv, "\xEF\xBB\xBF{\"a\":1}"sv, "[1,\0 2]"sv}) {
+    auto r = parse_strict(bad);
+    REQUIRE(!r);
+    CHECK(r.error().code == Errc::malformed_json);
+  }
 }
 
 TEST_CASE("parse_strict enforces size and depth limits") {
