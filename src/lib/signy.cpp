@@ -219,6 +219,8 @@ VerifyReport verify(const VerifyRequest& request, const Options& options) noexce
     return deny(request, signy::Error{Errc::internal, "out of memory"});
   } catch (const std::exception& e) {
     return deny(request, signy::Error{Errc::internal, std::string("internal error: ") + e.what()});
+  } catch (...) {  // e.g. thrown by the caller's passphrase callback: noexcept must not terminate
+    return deny(request, signy::Error{Errc::internal, "internal error: an exception of unknown type"});
   }
 }
 
@@ -236,6 +238,10 @@ SignResult sign(const SignRequest& request, const Options& options) noexcept {
   } catch (const std::exception& e) {
     SignResult out;
     out.error = lib::Error{"internal", "internal", 6, std::string("internal error: ") + e.what()};
+    return out;
+  } catch (...) {
+    SignResult out;
+    out.error = lib::Error{"internal", "internal", 6, "internal error: an exception of unknown type"};
     return out;
   }
 }
