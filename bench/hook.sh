@@ -7,6 +7,8 @@
 # refresh; it still pulls and hashes the bundle's index, config and every image manifest.
 # Prints medians over alternating runs and the CPU.
 # Usage: bench/hook.sh [build dir] [runs]
+#        MAX_METADATA_AGE=0s bench/hook.sh   (the hook refreshes the TUF metadata from notary-server
+#                                             every time, as notary lookup does)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
@@ -80,7 +82,7 @@ gun=${ref%:v1}
 # The runtime's trust dir: a policy allowing the trust cache for 10 minutes (the root is trusted
 # on first use by the warm-up).
 mkdir -p "$work/trust"
-printf '{"version":"1.0","policies":[{"name":"bench","scopes":["*"],"signatureVerification":{"level":"strict"},"maxMetadataAge":"10m"}]}' \
+printf '{"version":"1.0","policies":[{"name":"bench","scopes":["*"],"signatureVerification":{"level":"strict"},"maxMetadataAge":"%s"}]}' "${MAX_METADATA_AGE:-10m}" \
   >"$work/trust/policy.json"
 request=$(printf '{"version":"1","action":"install","bundle":{"reference":"%s"},"runtime":"bench"}' "$ref")
 hook() { printf '%s' "$request" | "$signy" -d "$work/trust" --server "$NOTARY_URL" --tlscacert "$NOTARY_CA" hook pre-install; }
