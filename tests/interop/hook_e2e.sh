@@ -151,13 +151,23 @@ tuf_attack "badsig timestamp" 1 verification threshold_not_met
 tuf_attack "replay timestamp ts-old.json" 1 verification rollback
 rm -f v/tuf/"$thickgun"/metadata/targets.json  # so that the tampered copy is fetched
 tuf_attack "flip targets" 1 verification hash_mismatch
+rm -f v/tuf/"$thickgun"/metadata/snapshot.json
+tuf_attack "flip snapshot" 1 verification hash_mismatch
+tuf_attack "nosig snapshot" 1 verification length_mismatch
+tuf_attack "nosig timestamp" 1 verification threshold_not_met
+tuf_attack "endless timestamp" 1 verification too_large
+# Freeze: the server's timestamp is valid for 14 days; 15 days on, the same metadata is refused.
+for a in "${actions[@]}"; do
+  deny 1 verification expired "$(thick_req "$a" "$thickgun:v3" b.tgz)" \
+    env ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" faketime '+15 days' "${H[@]}"
+done
 printf x >>tampered.tgz && cat b.tgz tampered.tgz >t.tgz
 for a in "${actions[@]}"; do
   deny 1 verification length_mismatch "$(thick_req "$a" "$thickgun:v3" t.tgz)"
   deny 3 not_signed not_signed "$(thick_req "$a" "$thickgun:nosuchtag" b.tgz)"
 done
 allow "$(thick_req install "$thickgun:v3" b.tgz)"
-ok "TUF/Notary attacks (bad signature, rollback, tampered targets, tampered bundle) and an unsigned tag are denied for every action"
+ok "TUF/Notary attacks (bad or no signature on timestamp and snapshot, rollback, freeze, tampered snapshot and targets, endless data, tampered bundle) and an unsigned tag are denied for every action"
 
 # OCI (issue 8): the registry re-points the invocation image's tag; the bundle index is swapped.
 registry_harness_push "$work/l2" b src/inv:1 >/dev/null || die "swap the tag"
