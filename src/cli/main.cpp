@@ -60,17 +60,6 @@ class Formatter : public CLI::Formatter {
 bool g_json_output = false;
 
 // The -o json "category" of an error: the exit code's meaning (README, "Exit codes").
-std::string_view category_name(ErrorCategory category) {
-  switch (category) {
-    case ErrorCategory::verification: return "verification";
-    case ErrorCategory::usage: return "usage";
-    case ErrorCategory::bad_input: return "bad_input";
-    case ErrorCategory::network: return "network";
-    case ErrorCategory::local_io: return "local_io";
-    case ErrorCategory::internal: break;
-  }
-  return "internal";
-}
 
 int report(const Error& e) {
   std::string message = escape_control(e.message);

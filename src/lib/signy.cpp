@@ -15,18 +15,6 @@
 namespace signy::lib {
 namespace {
 
-std::string_view category_name(ErrorCategory category) {
-  switch (category) {
-    case ErrorCategory::verification: return "verification";
-    case ErrorCategory::usage: return "usage";
-    case ErrorCategory::bad_input: return "bad_input";
-    case ErrorCategory::network: return "network";
-    case ErrorCategory::local_io: return "local_io";
-    case ErrorCategory::internal: break;
-  }
-  return "internal";
-}
-
 lib::Error to_public(const signy::Error& e) {
   return {std::string(errc_name(e.code)), std::string(category_name(e.category())), exit_code(e.category()), e.message};
 }

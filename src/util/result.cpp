@@ -61,6 +61,18 @@ ErrorCategory category_of(Errc code) noexcept {
   return ErrorCategory::internal;
 }
 
+std::string_view category_name(ErrorCategory category) noexcept {
+  switch (category) {
+    case ErrorCategory::verification: return "verification";
+    case ErrorCategory::usage: return "usage";
+    case ErrorCategory::bad_input: return "bad_input";
+    case ErrorCategory::network: return "network";
+    case ErrorCategory::local_io: return "local_io";
+    case ErrorCategory::internal: break;
+  }
+  return "internal";
+}
+
 std::string_view errc_name(Errc code) noexcept {
   switch (code) {
     case Errc::bad_signature: return "bad_signature";

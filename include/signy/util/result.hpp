@@ -74,6 +74,8 @@ enum class Errc {
 
 ErrorCategory category_of(Errc code) noexcept;
 std::string_view errc_name(Errc code) noexcept;
+// "verification", "usage", "bad_input", "network", "local_io", "internal" (README Exit codes).
+std::string_view category_name(ErrorCategory category) noexcept;
 int exit_code(ErrorCategory category) noexcept;
 
 struct Error {
