@@ -50,12 +50,17 @@ struct TrustedTarget {
   // are used), and the URL of that first one. Empty without a map.
   std::vector<std::string> repositories;
   std::string server;
+  // maxMetadataAge: set when the trust cache alone was verified (nothing downloaded), to how many
+  // seconds before ctx.now a refresh last confirmed it.
+  std::optional<std::int64_t> cache_confirmed_ago;
 };
 // Refreshes the collection and returns target ref.tag (with a pinned digest checked against it).
 // No trust data for the GUN, or no such target: Errc::not_signed. With ctx.max_metadata_age, a
 // trust cache that a refresh confirmed at most that long before ctx.now is verified again from
 // the cache alone (signatures, hashes, expiry; nothing downloaded); else, or when that fails, the
-// collection is refreshed, and a successful refresh records its time (tuf/<gun>/confirmed).
+// collection is refreshed, and a successful refresh records its time and the sha256 of the
+// timestamp.json it verified (tuf/<gun>/metadata/.confirmed); the cache is used only while its
+// timestamp.json is that one.
 // With a TAP 4 map (repository_map_of), as the map's repositories agree (trusted_target_mapped).
 // before_refresh runs after the collection is opened and before anything is downloaded (to refuse
 // a bad local input first).

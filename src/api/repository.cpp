@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <charconv>
 #include <optional>
 #include <random>
 #include <thread>
@@ -9,6 +10,7 @@
 #include "signy/api/progress.hpp"
 #include "signy/cnab/archive.hpp"
 #include "signy/cnab/bundle.hpp"
+#include "signy/crypto/digest.hpp"
 #include "signy/crypto/notary_keys.hpp"
 #include "signy/notary/file_store.hpp"
 #include "signy/notary/remote.hpp"
@@ -635,12 +637,17 @@ std::optional<InTotoTargets> in_toto_targets_of(const tuf::TrustedSet& set, cons
 
 namespace {
 // The trust cache as a metadata source (policy maxMetadataAge): every file is the cached one, no
-// root rotation is looked for; the Updater verifies them as it verifies downloads.
+// root rotation is looked for; the Updater verifies them as it verifies downloads. timestamp.json
+// must be the one the recorded refresh verified (its sha256): an older set of cached files put
+// back beside the record is not used (a rollback).
 class CacheSource final : public tuf::MetadataSource {
  public:
-  explicit CacheSource(fs::path dir) : dir_(std::move(dir)) {}
+  CacheSource(fs::path dir, std::string timestamp_sha256) : dir_(std::move(dir)), timestamp_sha256_(std::move(timestamp_sha256)) {}
   Result<std::string> fetch(std::string_view role, std::size_t max_size) override {
-    return read_file_limited(dir_ / (std::string(role) + ".json"), max_size);
+    auto bytes = SIGNY_TRY(read_file_limited(dir_ / (std::string(role) + ".json"), max_size));
+    if (role == "timestamp" && hex_encode(crypto::sha256(as_bytes(bytes))) != timestamp_sha256_)
+      return fail(Errc::hash_mismatch, "the cached timestamp.json is not the one the last refresh verified");
+    return bytes;
   }
   Result<std::string> fetch_by_hash(std::string_view role, std::string_view, std::size_t max_size) override {
     return fetch(role, max_size);  // the Updater checks the length and hashes listed for it
@@ -651,19 +658,39 @@ class CacheSource final : public tuf::MetadataSource {
 
  private:
   fs::path dir_;
+  std::string timestamp_sha256_;
 };
 
-// When a refresh of the collection last succeeded: tuf/<gun>/confirmed holds ctx.now's Unix
-// seconds of that command (beside metadata/, where no role file can be).
-fs::path confirmed_file(const Context& ctx, std::string_view gun) { return ctx.trust_dir / "tuf" / gun / "confirmed"; }
+// When a refresh of the collection last succeeded: metadata/.confirmed holds "<Unix seconds of
+// that command's ctx.now> <sha256 hex of the timestamp.json it verified>". Inside metadata/ so
+// that delete removes it and no GUN's namespace holds it (tuf/<gun>/confirmed would be the GUN
+// <gun>/confirmed's); a role name has no '.', so no role file is named so.
+fs::path confirmed_file(const fs::path& cache_dir) { return cache_dir / ".confirmed"; }
 
-bool confirmed_within(const Context& ctx, std::string_view gun) {
-  if (ctx.max_metadata_age.count() <= 0) return false;
-  auto text = read_file_limited(confirmed_file(ctx, gun), 32);
-  if (!text || text->empty() || text->size() > 20 || text->find_first_not_of("0123456789") != std::string::npos) return false;
-  auto at = std::stoll(*text);
-  auto now = unix_seconds(ctx.now);
-  return at <= now && now - at <= ctx.max_metadata_age.count();  // a time in the future is not trusted
+struct Confirmed {
+  std::int64_t at = 0;
+  std::string timestamp_sha256;
+};
+
+// The record, when it is well formed and at most ctx.max_metadata_age before ctx.now; anything
+// else (missing, malformed, out of range, in the future) is not confirmed: refresh.
+std::optional<Confirmed> confirmed_within(const Context& ctx, const fs::path& cache_dir) {
+  if (ctx.max_metadata_age.count() <= 0) return std::nullopt;
+  auto text = read_file_limited(confirmed_file(cache_dir), 128);
+  if (!text) return std::nullopt;
+  const auto space = text->find(' ');
+  if (space == std::string::npos || space == 0) return std::nullopt;
+  Confirmed c;
+  const char* first = text->data();
+  const char* last = text->data() + space;
+  auto [end, ec] = std::from_chars(first, last, c.at);
+  if (ec != std::errc{} || end != last || *first == '-' || *first == '+') return std::nullopt;
+  c.timestamp_sha256 = text->substr(space + 1);
+  if (c.timestamp_sha256.size() != 64 || c.timestamp_sha256.find_first_not_of("0123456789abcdef") != std::string::npos)
+    return std::nullopt;
+  const auto now = unix_seconds(ctx.now);
+  if (c.at > now || now - c.at > ctx.max_metadata_age.count()) return std::nullopt;  // a time in the future is not trusted
+  return c;
 }
 }  // namespace
 
@@ -678,12 +705,15 @@ Result<TrustedTarget> trusted_target_in_repository(const Context& ctx, const oci
   auto coll = SIGNY_TRY(open_collection(ctx, ref.gun()));
   if (before_refresh) SIGNY_TRY_VOID(before_refresh());
   std::optional<tuf::Updater> updater;
-  CacheSource cache(coll.cache_dir);
-  if (confirmed_within(ctx, coll.gun)) {
+  const auto confirmed = confirmed_within(ctx, coll.cache_dir);
+  CacheSource cache(coll.cache_dir, confirmed ? confirmed->timestamp_sha256 : std::string());
+  std::optional<std::int64_t> confirmed_ago;
+  if (confirmed) {
     updater.emplace(coll.gun, coll.cache_dir, cache, ctx.now, ctx.updater);
     if (auto st = updater->refresh(); st) {
-      log::debug("the trust cache of " + coll.gun + " was confirmed within " + std::to_string(ctx.max_metadata_age.count()) +
-                 " s: verified from the cache");
+      confirmed_ago = unix_seconds(ctx.now) - confirmed->at;
+      log::debug("the trust cache of " + coll.gun + " was confirmed " + std::to_string(*confirmed_ago) +
+                 " s ago: verified from the cache");
     } else {
       log::info("the trust cache of " + coll.gun + " does not verify alone (" + st.error().message + "): refreshing");
       updater.reset();
@@ -697,9 +727,14 @@ Result<TrustedTarget> trusted_target_in_repository(const Context& ctx, const oci
         return fail(Errc::not_signed, "no trust data for " + coll.gun + " (" + st.error().message + ")");
       return tl::unexpected(st.error().context(coll.gun));
     }
-    // Best effort: without the record the next verification refreshes.
-    auto stamp = atomic_write(confirmed_file(ctx, coll.gun), std::to_string(unix_seconds(ctx.now)), 0600);
-    if (!stamp) log::debug("cannot record the refresh of " + coll.gun + ": " + stamp.error().message);
+    // Best effort: without the record the next verification refreshes. The timestamp.json the
+    // refresh verified is the cached one now (persisted, or unchanged).
+    auto record = [&]() -> Status {
+      auto timestamp = SIGNY_TRY(read_file_limited(coll.cache_dir / "timestamp.json", 100u << 20));
+      return atomic_write(confirmed_file(coll.cache_dir),
+                          std::to_string(unix_seconds(ctx.now)) + " " + hex_encode(crypto::sha256(as_bytes(timestamp))), 0600);
+    };
+    if (auto stamp = record(); !stamp) log::debug("cannot record the refresh of " + coll.gun + ": " + stamp.error().message);
   }
   auto target = releases_first ? updater->find_target(ref.tag, kReleasesRole) : updater->find_target(ref.tag);
   if (!target) return fail(Errc::not_signed, coll.gun + " has no signed target \"" + ref.tag + "\"");
@@ -715,7 +750,8 @@ Result<TrustedTarget> trusted_target_in_repository(const Context& ctx, const oci
                     role ? role->signed_.version : 0,
                     updater->expired(),
                     {},
-                    {}};
+                    {},
+                    confirmed_ago};
   return out;
 }
 
@@ -832,8 +868,7 @@ Status delete_collection(const Context& ctx, std::string_view gun, bool remote) 
   if (remote) SIGNY_TRY_VOID(coll.remote->delete_collection());
   fs::remove_all(coll.cache_dir, ec);
   if (ec) return fail(Errc::io_error, "cannot delete the cached metadata of " + coll.gun + ": " + ec.message());
-  fs::remove(confirmed_file(ctx, coll.gun), ec);  // when the cache was last confirmed (maxMetadataAge)
-  if (ec) return fail(Errc::io_error, "cannot delete the refresh record of " + coll.gun + ": " + ec.message());
+  // metadata/.confirmed (maxMetadataAge) went with it.
   // Then the directories of the GUN's path that are left empty, up to tuf/ (best effort).
   const auto top = ctx.trust_dir / "tuf";
   for (auto dir = coll.cache_dir.parent_path(); dir != top && dir.has_relative_path(); dir = dir.parent_path())

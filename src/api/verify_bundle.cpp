@@ -154,7 +154,9 @@ void verify(const BundleRequest& request, const Environment& env, Report& r) {
   Context ctx = env.context;
   ctx.updater.allow_expired = pol.level != policy::Level::strict;
   apply_trusted_roots(pol, r.gun, ctx.updater);
-  if (pol.max_metadata_age.count() > 0) ctx.max_metadata_age = pol.max_metadata_age;
+  // A policy (given, or the policy file's) decides, 0 included (always refresh); the built-in
+  // default policy has no maxMetadataAge and leaves the caller's Context value.
+  if (from_file) ctx.max_metadata_age = pol.max_metadata_age;
 
   ImageOptions images = request.images;
   bool images_refused = false;
@@ -173,7 +175,11 @@ void verify(const BundleRequest& request, const Environment& env, Report& r) {
   VerifySteps steps;
   steps.on_target = [&](const TrustedTarget& t) -> Status {
     std::string tuf_detail = t.gun + ":" + t.target + " signed by " + t.role + " (version " + std::to_string(t.role_version) + ")" +
-                             (t.trusted_on_first_use ? ", root trusted on first use" : "");
+                             (t.trusted_on_first_use ? ", root trusted on first use" : "") +
+                             (t.cache_confirmed_ago ? ", from the trust cache confirmed " + std::to_string(*t.cache_confirmed_ago) +
+                                                          " s ago (maxMetadataAge " + std::to_string(ctx.max_metadata_age.count()) +
+                                                          " s, nothing downloaded)"
+                                                    : "");
     if (!t.expired.empty())
       run.warn("tuf", tuf_detail + "; expired metadata accepted by level " + std::string(policy::level_name(pol.level)) + ": " +
                           join(t.expired, "; "),
@@ -288,6 +294,12 @@ Report verify_bundle(const BundleRequest& request, const Environment& environmen
   } catch (const std::exception& e) {
     // Fail closed: nothing may leave this function as anything but a deny.
     Error err{Errc::internal, std::string("verification stopped: ") + e.what()};
+    r.verdict = Verdict::deny;
+    r.denial = Denial::infrastructure;
+    r.error = err;
+    r.reason = err.message;
+  } catch (...) {
+    Error err{Errc::internal, "verification stopped: an unknown exception"};
     r.verdict = Verdict::deny;
     r.denial = Denial::infrastructure;
     r.error = err;

@@ -123,6 +123,9 @@ std::string gun_problem(std::string_view name, bool host_only = false) {
            std::string(parts.size() == 1 ? "library/" : "") + escape_control(name.substr(0, 80)) + ")";
   if (!valid_domain(host)) return "invalid registry host " + quote(host);
   if (lower(host) == "index.docker.io") return "write docker.io for index.docker.io (references are normalised to it)";
+  // docker.io/NAME is normalised to docker.io/library/NAME (oci::parse_reference): never matched.
+  if (lower(host) == "docker.io" && parts.size() == 2 && !host_only)
+    return "write docker.io/library/" + escape_control(parts[1].substr(0, 80)) + " (Docker Hub's official images are normalised to it)";
   if (parts.size() == 1 && !host_only) return "a registry host, not a repository: write HOST/REPOSITORY or HOST/*";
   for (std::size_t i = 1; i < parts.size(); ++i)
     if (!valid_path_component(parts[i]))
@@ -273,6 +276,11 @@ Result<Policy> parse_policy(const Json& v, Reader& r, const fs::path& source) {
     if (p.scopes.front() == "*")
       return r.bad(Errc::unsupported_value, "signatureVerification.level",
                    "skip is not allowed on scope \"*\" (skip only for explicit scopes, never global)");
+    // Nor on a prefix, which may be a whole registry ("localhost:5000/*"): each GUN named.
+    for (const auto& scope : p.scopes)
+      if (kind_of(scope) == ScopeKind::prefix)
+        return r.bad(Errc::unsupported_value, "signatureVerification.level",
+                     "skip is not allowed on the prefix scope " + quote(scope) + " (skip only for explicit scopes: name each GUN)");
     for (auto key : {"trustedRoots", "requireInToto", "requireImageDigests", "signingRoles", "maxMetadataAge"})
       if (v.contains(key)) return r.bad(Errc::unsupported_value, key, "has no effect with level skip (remove it)");
   }
@@ -281,7 +289,10 @@ Result<Policy> parse_policy(const Json& v, Reader& r, const fs::path& source) {
     if (!tr->is_object()) return r.type("trustedRoots", "an object", *tr);
     Reader inner{r.where + ": trustedRoots"};
     SIGNY_TRY_VOID(inner.keys(*tr, {"keys", "ca"}));
-    if (tr->empty()) return inner.bad(Errc::unsupported_value, {}, "give \"keys\", \"ca\" or both (or leave it out)");
+    if (tr->empty()) return inner.bad(Errc::unsupported_value, {}, "give \"keys\" or \"ca\" (or leave it out)");
+    // With keys the pins are the keys alone (tuf::PinningConfig): a CA beside them would be ignored.
+    if (tr->contains("keys") && tr->contains("ca"))
+      return inner.bad(Errc::unsupported_value, {}, "give \"keys\" or \"ca\", not both (with keys the CA would be ignored)");
     if (auto k = tr->find("keys"); k != tr->end()) {
       auto ids = SIGNY_TRY(inner.strings(*k, "keys"));
       std::set<std::string> seen;

@@ -19,7 +19,7 @@ cat >policy.json <<'EOF'
    "requireInToto": true, "signingRoles": ["targets/releases"], "maxMetadataAge": "10m"},
   {"name": "team", "scopes": ["localhost:5000/team/*"], "signatureVerification": {"level": "permissive"}},
   {"name": "sub", "scopes": ["localhost:5000/team/sub/*"], "signatureVerification": {"level": "audit"}},
-  {"name": "dev", "scopes": ["localhost:5000/dev/*"], "signatureVerification": {"level": "skip"}}]}
+  {"name": "dev", "scopes": ["localhost:5000/dev/y"], "signatureVerification": {"level": "skip"}}]}
 EOF
 out=$(s policy check --policy policy.json localhost:5000/org/app:v1 localhost:5000/team/tool:v2 \
       localhost:5000/team/sub/x@sha256:$(printf '%064d' 0) localhost:5000/dev/y)
@@ -30,12 +30,12 @@ want="Policy file policy.json: valid (version 1.0, 4 policies)
     in-toto when signed with it, image digests required, any signing role, metadata always refreshed
   sub (audit): localhost:5000/team/sub/*
     in-toto when signed with it, image digests required, any signing role, metadata always refreshed
-  dev (skip): localhost:5000/dev/*
+  dev (skip): localhost:5000/dev/y
     verifies nothing
 localhost:5000/org/app:v1: policy prod (strict), scope localhost:5000/org/app of policy prod (exact)
 localhost:5000/team/tool:v2: policy team (permissive), scope localhost:5000/team/* of policy team (longest prefix)
 localhost:5000/team/sub/x@sha256:$(printf '%064d' 0): policy sub (audit), scope localhost:5000/team/sub/* of policy sub (longest prefix)
-localhost:5000/dev/y: policy dev (skip), scope localhost:5000/dev/* of policy dev (longest prefix)"
+localhost:5000/dev/y: policy dev (skip), scope localhost:5000/dev/y of policy dev (exact)"
 [[ $out == "$want" ]] || die "policy check output differs:$(diff <(echo "$want") <(echo "$out"))"
 ok "each REF gets the exact scope, else the longest prefix, and the output says which and why"
 
@@ -96,6 +96,12 @@ bad 'policies[0] "p": unknown key "registryScopes" (Notation'"'"'s registryScope
     '{"name": "p", "registryScopes": ["*"], "signatureVerification": {"level": "strict"}}'
 bad 'policies[0] "p": scopes[0]: "alpine" is not a GUN, a GUN prefix HOST[/PATH]/* or *: no registry host (a reference without one is Docker Hub'"'"'s: write docker.io/library/alpine)' \
     '{"name": "p", "scopes": ["alpine"], "signatureVerification": {"level": "strict"}}'
+bad 'policies[0] "p": scopes[0]: "docker.io/nginx" is not a GUN, a GUN prefix HOST[/PATH]/* or *: write docker.io/library/nginx' \
+    '{"name": "p", "scopes": ["docker.io/nginx"], "signatureVerification": {"level": "strict"}}'
+bad 'policies[0] "p": signatureVerification.level: skip is not allowed on the prefix scope "localhost:5000/*" (skip only for explicit scopes: name each GUN)' \
+    '{"name": "p", "scopes": ["localhost:5000/*"], "signatureVerification": {"level": "skip"}}'
+bad 'policies[0] "p": trustedRoots: give "keys" or "ca", not both (with keys the CA would be ignored)' \
+    '{"name": "p", "scopes": ["*"], "signatureVerification": {"level": "strict"}, "trustedRoots": {"keys": ["'"$(printf 'a%.0s' {1..64})"'"], "ca": "ca.pem"}}'
 bad 'policies[1] "b": scopes[0]: "*" is already the scope of policy "a"' \
     '{"name": "a", "scopes": ["*"], "signatureVerification": {"level": "strict"}}, {"name": "b", "scopes": ["*"], "signatureVerification": {"level": "audit"}}'
 bad 'policies[0] "p": signatureVerification: level: "lax" is not strict, permissive, audit or skip' \

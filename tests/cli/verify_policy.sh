@@ -86,3 +86,14 @@ rc=0; s verify --thick --local bundle.tgz $ref:v1 >/dev/null 2>&1 || rc=$?
 [[ $rc != 0 ]] || die "without maxMetadataAge the repository was not read"
 mv server.away trust/server
 ok "maxMetadataAge verifies a recently confirmed trust cache without the repository"
+
+# The refresh record lives in the collection's metadata/ (no GUN's namespace): the GUN
+# $ref/confirmed can be signed and verified beside it, and delete removes the record with the cache.
+s --policy p-age.json verify --thick --local bundle.tgz $ref:v1 >/dev/null || die "age: refresh"
+[[ -f trust/tuf/$ref/metadata/.confirmed && ! -e trust/tuf/$ref/confirmed ]] || die "the refresh record is not in metadata/"
+s sign --thick bundle.tgz $ref/confirmed:v1 >/dev/null || die "sign of the GUN $ref/confirmed"
+s --policy p-age.json verify --thick --local bundle.tgz $ref/confirmed:v1 >/dev/null || die "verify of the GUN $ref/confirmed"
+s delete $ref >/dev/null || die "delete"
+[[ ! -e trust/tuf/$ref/metadata ]] || die "delete left the metadata (or the record)"
+s --policy p-age.json verify --thick --local bundle.tgz $ref/confirmed:v1 >/dev/null || die "the GUN $ref/confirmed after delete of $ref"
+ok "the maxMetadataAge record is in metadata/: the GUN <gun>/confirmed signs, delete removes the record"

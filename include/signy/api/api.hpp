@@ -31,7 +31,8 @@ struct Context {
   // must agree on a target. Unset: <trust dir>/map.json when it exists, else the one server.
   std::optional<std::filesystem::path> repository_map;
   // TUF metadata the repository confirmed at most this long ago is used from the trust cache
-  // (re-verified, no download); 0: always refresh (policy maxMetadataAge).
+  // (re-verified, no download); 0: always refresh. verify_bundle uses the maxMetadataAge of the
+  // policy a policy document selects instead (0 included); with the built-in default, this value.
   std::chrono::seconds max_metadata_age{0};
   // Long hashing reports progress here (bytes done, bytes in all); unset: silent. The CLI sets it
   // only on a terminal and never with -o json.

@@ -23,7 +23,8 @@
 //
 // Levels (what a failed check does): strict denies on any failure; permissive denies on integrity
 // and authenticity failures but only warns on expired metadata; audit runs every check and
-// allows, logging each failure as a warning; skip verifies nothing and allows (explicit scopes only).
+// allows, logging each failure as a warning; skip verifies nothing and allows (exact scopes only:
+// never "*" nor a prefix).
 // maxMetadataAge: the longest a verification may rely on TUF metadata that the repository last
 // confirmed that long ago; metadata confirmed more recently is used from the trust cache without
 // a download (still verified: signatures, expiry), older is refreshed. 0: always refresh.

@@ -27,6 +27,7 @@ struct Repo {
   testsim::Simulator sim{kGun};
   api::Environment env;
   api::BundleRequest req;
+  bool root_published = false;
 
   Repo() {
     env.context.trust_dir = dir.path() / "trust";
@@ -41,10 +42,11 @@ struct Repo {
     sim.timestamp.version += 1;
     sim.publish();
     auto remote = notary::open_remote(env.context.server, kGun, env.context.http).value();
-    std::map<std::string, std::string> files{{"root", sim.root_bytes},
-                                             {"targets", sim.targets_bytes},
+    std::map<std::string, std::string> files{{"targets", sim.targets_bytes},
                                              {"snapshot", sim.snapshot_bytes},
                                              {"timestamp", sim.timestamp_bytes}};
+    if (!root_published) files["root"] = sim.root_bytes;  // the same root version: published once
+    root_published = true;
     for (const auto& [role, bytes] : sim.delegated_bytes) files[role] = bytes;
     REQUIRE(remote->publish(files));
   }
@@ -375,8 +377,18 @@ TEST_CASE("verify_bundle: maxMetadataAge uses a recently confirmed trust cache w
   repo.publish();
   repo.policy(policy_with("strict", R"("maxMetadataAge": "10m")"));
   REQUIRE(repo.run().verdict == api::Verdict::allow);  // refreshes and records the time
-  auto confirmed = repo.env.context.trust_dir / "tuf" / kGun / "confirmed";
+  const auto metadata = repo.env.context.trust_dir / "tuf" / kGun / "metadata";
+  // Inside metadata/ (deleted with it), under a name no role file can take; not tuf/<gun>/confirmed,
+  // which is the namespace of the GUN <gun>/confirmed.
+  auto confirmed = metadata / ".confirmed";
   REQUIRE(std::filesystem::exists(confirmed));
+  CHECK(!std::filesystem::exists(repo.env.context.trust_dir / "tuf" / kGun / "confirmed"));
+  auto record = [&](std::chrono::system_clock::time_point at) {
+    auto text = read_file_limited(confirmed, 1024).value();
+    auto space = text.find(' ');
+    REQUIRE(space != std::string::npos);
+    return std::to_string(std::chrono::duration_cast<std::chrono::seconds>(at.time_since_epoch()).count()) + text.substr(space);
+  };
   std::filesystem::remove_all(repo.dir.path() / "server");  // nothing can be downloaded now
   SECTION("within the age: the cache alone, verified") {
     repo.env.context.now += 9min;
@@ -384,6 +396,14 @@ TEST_CASE("verify_bundle: maxMetadataAge uses a recently confirmed trust cache w
     INFO(r.reason);
     CHECK(r.verdict == api::Verdict::allow);
     CHECK(!r.trusted_on_first_use);
+    INFO(check(r, "tuf").detail);
+    CHECK(check(r, "tuf").detail.find("from the trust cache confirmed 540 s ago") != std::string::npos);
+  }
+  SECTION("a policy's age 0 overrides the library's Context.max_metadata_age") {
+    repo.env.context.max_metadata_age = std::chrono::seconds(3600);
+    repo.env.context.now += 1min;
+    repo.policy(policy_with("strict"));
+    CHECK(repo.run().verdict == api::Verdict::deny);  // refreshed: the server is gone
   }
   SECTION("older: refreshed (and the server is gone)") {
     repo.env.context.now += 11min;
@@ -397,8 +417,21 @@ TEST_CASE("verify_bundle: maxMetadataAge uses a recently confirmed trust cache w
     CHECK(r.verdict == api::Verdict::deny);
   }
   SECTION("a recorded time in the future is not trusted") {
+    REQUIRE(atomic_write(confirmed, record(repo.env.context.now + 1h), 0600));
+    CHECK(repo.run().verdict == api::Verdict::deny);
+  }
+  SECTION("a recorded time that does not fit an integer is not confirmed: refreshed, no exception") {
+    REQUIRE(atomic_write(confirmed, "99999999999999999999" + record(repo.env.context.now).substr(record(repo.env.context.now).find(' ')), 0600));
+    auto r = repo.run();
+    CHECK(r.verdict == api::Verdict::deny);
+    CHECK(check(r, "tuf").status == api::CheckStatus::failed);  // the refresh failed (server gone), not an exception
+    REQUIRE(r.error);
+    CHECK(r.error->code != Errc::internal);
+  }
+  SECTION("a record of another timestamp.json is not confirmed") {
     REQUIRE(atomic_write(confirmed, std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
-                                                        (repo.env.context.now + 1h).time_since_epoch()).count()), 0600));
+                                                        repo.env.context.now.time_since_epoch()).count()) +
+                                        " " + std::string(64, '0'), 0600));
     CHECK(repo.run().verdict == api::Verdict::deny);
   }
   SECTION("a cache that does not verify alone is refreshed") {
@@ -410,11 +443,36 @@ TEST_CASE("verify_bundle: maxMetadataAge uses a recently confirmed trust cache w
   }
   SECTION("expired cached metadata is not used") {
     repo.env.context.now = repo.sim.timestamp.expires + 1s;
-    REQUIRE(atomic_write(confirmed, std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
-                                                        repo.env.context.now.time_since_epoch()).count()), 0600));
+    REQUIRE(atomic_write(confirmed, record(repo.env.context.now), 0600));
     auto r = repo.run();
     CHECK(r.verdict == api::Verdict::deny);
   }
+}
+
+TEST_CASE("verify_bundle: maxMetadataAge does not use an older set of cache files put back (rollback)") {
+  Repo repo;
+  repo.sim.add_target("v1", good());
+  repo.publish();
+  repo.policy(policy_with("strict", R"("maxMetadataAge": "10m")"));
+  REQUIRE(repo.run().verdict == api::Verdict::allow);
+  const auto metadata = repo.env.context.trust_dir / "tuf" / kGun / "metadata";
+  std::map<std::string, std::string> old;
+  for (const auto* role : {"root", "targets", "snapshot", "timestamp"})
+    old[role] = read_file_limited(metadata / (std::string(role) + ".json"), 1 << 20).value();
+  // A new version without v1, confirmed by a refresh (the policy of age 0 always refreshes).
+  repo.sim.targets.targets.erase("v1");
+  repo.publish();
+  repo.env.context.now += 1min;
+  repo.policy(policy_with("strict"));
+  REQUIRE(repo.run().verdict == api::Verdict::deny);
+  repo.policy(policy_with("strict", R"("maxMetadataAge": "10m")"));
+  REQUIRE(repo.run().verdict == api::Verdict::deny);  // confirmed: v1 is gone
+  // The old files put back beside the new record: not the timestamp.json the refresh verified.
+  for (const auto& [role, bytes] : old) REQUIRE(atomic_write(metadata / (role + ".json"), bytes, 0600));
+  std::filesystem::remove_all(repo.dir.path() / "server");
+  auto r = repo.run();
+  CHECK(r.verdict == api::Verdict::deny);
+  CHECK(check(r, "tuf").status == api::CheckStatus::failed);
 }
 
 TEST_CASE("verify_bundle: check and denial names") {

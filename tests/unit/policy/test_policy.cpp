@@ -42,11 +42,11 @@ TEST_CASE("a full policy document is read into every field") {
   auto doc = parse(R"({"version": "1.0", "policies": [
     {"name": "prod", "scopes": ["localhost:5000/org/app", "localhost:5000/team/*"],
      "signatureVerification": {"level": "permissive"},
-     "trustedRoots": {"keys": ["ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef0123456789"], "ca": "ca.pem"},
+     "trustedRoots": {"keys": ["ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef0123456789"]},
      "requireInToto": true, "requireImageDigests": false, "signingRoles": ["targets/releases", "targets"],
      "maxMetadataAge": "1m30s"},
     {"name": "rest", "scopes": ["*"], "signatureVerification": {"level": "audit"}},
-    {"name": "dev", "scopes": ["localhost:5000/dev/*"], "signatureVerification": {"level": "skip"}}]})",
+    {"name": "dev", "scopes": ["localhost:5000/dev/app"], "signatureVerification": {"level": "skip"}}]})",
                    "/etc/signy/policy.json");
   REQUIRE(doc);
   CHECK(doc->version == "1.0");
@@ -57,7 +57,7 @@ TEST_CASE("a full policy document is read into every field") {
   CHECK(p.scopes == std::vector<std::string>{"localhost:5000/org/app", "localhost:5000/team/*"});
   CHECK(p.level == Level::permissive);
   CHECK(p.root_keys == std::vector<std::string>{"abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789"});
-  CHECK(p.root_ca == std::filesystem::path("/etc/signy/ca.pem"));  // relative to the policy file
+  CHECK(!p.root_ca);  // keys or ca, not both (a relative ca: below)
   CHECK(p.require_in_toto);
   CHECK_FALSE(p.require_image_digests);
   CHECK(p.signing_roles == std::vector<std::string>{"targets/releases", "targets"});
@@ -209,6 +209,8 @@ TEST_CASE("scopes: GUNs, prefixes and '*' as oci references name them") {
            {"[::1/app", "invalid registry host"},
            {"[zz]:5000/app", "invalid registry host"},
            {"index.docker.io/library/alpine", "write docker.io"},
+           {"docker.io/nginx", "write docker.io/library/nginx"},
+           {"DOCKER.IO/nginx", "write docker.io/library/nginx"},
            {"localhost:5000/team*", "'*' is allowed only alone or as the last component"},
            {"localhost:5000/*/app", "'*' is allowed only alone or as the last component"},
            {"*/app", "'*' is allowed only alone or as the last component"},
@@ -248,7 +250,11 @@ TEST_CASE("scopes: '*' alone and once, no scope twice in the document") {
 TEST_CASE("skip: never global, nothing beside it") {
   refused(one(R"("name": "p", "scopes": ["*"], "signatureVerification": {"level": "skip"})"), Errc::unsupported_value,
           {"policies[0] \"p\"", "skip is not allowed on scope \"*\""});
-  CHECK(parse(one(R"("name": "p", "scopes": ["localhost:5000/dev/*"], "signatureVerification": {"level": "skip"})")));
+  // Explicit scopes only: a prefix may be a whole registry ("localhost:5000/*").
+  for (std::string prefix : {"localhost:5000/*", "localhost:5000/dev/*"})
+    refused(one(R"("name": "p", "scopes": ["localhost:5000/a", ")" + prefix + R"("], "signatureVerification": {"level": "skip"})"),
+            Errc::unsupported_value, {"policies[0] \"p\"", "skip is not allowed on the prefix scope \"" + prefix + "\""});
+  CHECK(parse(one(R"("name": "p", "scopes": ["localhost:5000/dev/app", "localhost:5000/b"], "signatureVerification": {"level": "skip"})")));
   const std::string skip = R"("name": "p", "scopes": ["localhost:5000/a"], "signatureVerification": {"level": "skip"})";
   for (std::string extra : {R"("trustedRoots": {"ca": "x"})", R"("requireInToto": false)", R"("requireImageDigests": true)",
                             R"("signingRoles": ["targets"])", R"("maxMetadataAge": "1m")"}) {
@@ -257,10 +263,15 @@ TEST_CASE("skip: never global, nothing beside it") {
   }
 }
 
+TEST_CASE("trustedRoots: keys and ca together are refused (the CA would be ignored)") {
+  refused(one(kBase + R"(, "trustedRoots": {"keys": [")" + std::string(64, 'a') + R"("], "ca": "ca.pem"})"), Errc::unsupported_value,
+          {"policies[0]", "trustedRoots", "\"keys\" or \"ca\", not both"});
+}
+
 TEST_CASE("trustedRoots: keys are 64 hex digits, once each - ca a file name") {
   const std::string id(64, 'a');
   refused(one(kBase + R"(, "trustedRoots": [])"), Errc::malformed_json, {"trustedRoots", "expected an object"});
-  refused(one(kBase + R"(, "trustedRoots": {})"), Errc::unsupported_value, {"trustedRoots", "give \"keys\", \"ca\" or both"});
+  refused(one(kBase + R"(, "trustedRoots": {})"), Errc::unsupported_value, {"trustedRoots", "give \"keys\" or \"ca\" (or leave it out)"});
   refused(one(kBase + R"(, "trustedRoots": {"certs": []})"), Errc::malformed_json, {"trustedRoots", "unknown key \"certs\""});
   refused(one(kBase + R"(, "trustedRoots": {"keys": []})"), Errc::unsupported_value, {"trustedRoots: keys", "empty list"});
   refused(one(kBase + R"(, "trustedRoots": {"keys": ")" + id + R"("})"), Errc::malformed_json, {"keys", "expected an array"});
