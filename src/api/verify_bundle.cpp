@@ -157,6 +157,16 @@ void verify(const BundleRequest& request, const Environment& env, Report& r) {
   // A policy (given, or the policy file's) decides, 0 included (always refresh); the built-in
   // default policy has no maxMetadataAge and leaves the caller's Context value.
   if (from_file) ctx.max_metadata_age = pol.max_metadata_age;
+  // A TAP 4 map is configuration, as the policy file is: one that cannot be used denies as a bad
+  // request before anything is downloaded (trusted_target reads it again: a small file).
+  if (auto map = repository_map_of(ctx); !map) {
+    auto e = map.error();
+    auto& c = run.check("tuf");
+    c.status = CheckStatus::failed;
+    c.detail = e.message;
+    c.error = e.code;
+    return run.deny(e, Denial::bad_request);
+  }
 
   ImageOptions images = request.images;
   bool images_refused = false;
@@ -215,6 +225,8 @@ void verify(const BundleRequest& request, const Environment& env, Report& r) {
   r.bundle = res->digests;
   r.bundle_json = res->bundle_json;
   r.trusted_on_first_use = res->trusted_on_first_use;
+  if (r.trusted_on_first_use)
+    r.warnings.push_back("the root of " + r.gun + " was trusted on first use: pin it (trustedRoots, or <trust dir>/config.json)");
   r.images = res->images;
   for (const auto& w : res->warnings) r.warnings.push_back(w);
   run.pass("bundle-digest", std::to_string(res->digests.length) + " bytes, sha256 " + hex_encode(res->digests.sha256) +

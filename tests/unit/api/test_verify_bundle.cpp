@@ -341,6 +341,23 @@ TEST_CASE("verify_bundle: policy problems deny before anything is read") {
     CHECK(r.denial == api::Denial::bad_request);
     CHECK(check(r, "policy").status == api::CheckStatus::failed);
   }
+  // Found by review: a TAP 4 map that cannot be used is configuration, like the policy file (it
+  // was exit 1 verification for a malformed map.json, exit 4 infrastructure for a missing --map).
+  SECTION("a malformed map.json in the trust dir") {
+    std::filesystem::create_directories(repo.env.context.trust_dir);
+    REQUIRE(atomic_write(repo.env.context.trust_dir / "map.json", "{\"repositories\": {}}", 0600));
+    auto r = repo.run();
+    CHECK(r.verdict == api::Verdict::deny);
+    CHECK(r.denial == api::Denial::bad_request);
+    CHECK(check(r, "tuf").status == api::CheckStatus::failed);
+  }
+  SECTION("a --map file that does not exist") {
+    repo.env.context.repository_map = repo.dir.path() / "missing-map.json";
+    auto r = repo.run();
+    CHECK(r.verdict == api::Verdict::deny);
+    CHECK(r.denial == api::Denial::bad_request);
+    CHECK(check(r, "tuf").status == api::CheckStatus::failed);
+  }
   SECTION("a thick file that cannot be read") {
     repo.req.thick_file = repo.dir.path() / "missing.tgz";
     auto r = repo.run();
@@ -350,7 +367,7 @@ TEST_CASE("verify_bundle: policy problems deny before anything is read") {
   }
 }
 
-TEST_CASE("verify_bundle: trustedRoots pins the root on first use") {
+TEST_CASE("verify_bundle: trustedRoots pins the root, on first use and when it is cached") {
   Repo repo;
   repo.sim.add_target("v1", good());
   repo.publish();
@@ -368,6 +385,21 @@ TEST_CASE("verify_bundle: trustedRoots pins the root on first use") {
     INFO(r.reason);
     CHECK(r.verdict == api::Verdict::allow);
     CHECK(!r.trusted_on_first_use);
+  }
+  // Found by review: once a root was cached (trusted on first use by an earlier run), a policy
+  // pinning other keys still allowed the bundle.
+  SECTION("another key, the root cached by an earlier verification") {
+    auto first = repo.run();
+    REQUIRE(first.verdict == api::Verdict::allow);
+    CHECK(first.trusted_on_first_use);
+    bool said = false;  // trust on first use is a warning of the report, not only a check's detail
+    for (const auto& w : first.warnings) said = said || w.find("first use") != std::string::npos;
+    CHECK(said);
+    repo.policy(policy_with("strict", R"("trustedRoots": {"keys": [")" + std::string(64, 'a') + "\"]}"));
+    auto r = repo.run();
+    CHECK(r.verdict == api::Verdict::deny);
+    REQUIRE(r.error);
+    CHECK(r.error->code == Errc::untrusted_key);
   }
 }
 
