@@ -9,47 +9,6 @@ namespace {
 bool is_lower_alnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
 bool is_alnum(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; }
 
-// path-component := alpha-numeric [separator alpha-numeric]*, separator := [_.] | __ | [-]*
-bool valid_path_component(std::string_view c) {
-  if (c.empty() || !is_lower_alnum(c.front()) || !is_lower_alnum(c.back())) return false;
-  for (std::size_t i = 0; i < c.size();) {
-    if (is_lower_alnum(c[i])) {
-      ++i;
-      continue;
-    }
-    std::size_t j = i;
-    while (j < c.size() && !is_lower_alnum(c[j])) ++j;
-    std::string_view sep = c.substr(i, j - i);
-    bool ok = sep == "." || sep == "_" || sep == "__" || sep.find_first_not_of('-') == std::string_view::npos;
-    if (!ok) return false;
-    i = j;
-  }
-  return true;
-}
-
-// domain := domain-component ['.' domain-component]* [':' port], also bracketed IPv6.
-bool valid_domain(std::string_view d) {
-  if (d.empty()) return false;
-  std::string_view host = d;
-  if (auto colon = d.rfind(':'); colon != std::string_view::npos && d.find(']') == std::string_view::npos) {
-    std::string_view port = d.substr(colon + 1);
-    if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string_view::npos) return false;
-    host = d.substr(0, colon);
-  }
-  if (host.size() > 2 && host.front() == '[' ) return host.back() == ']';  // IPv6 literal, kept as given
-  std::size_t start = 0;
-  while (start <= host.size()) {
-    auto dot = host.find('.', start);
-    std::string_view comp = host.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start);
-    if (comp.empty() || !is_alnum(comp.front()) || !is_alnum(comp.back())) return false;
-    for (char c : comp)
-      if (!is_alnum(c) && c != '-') return false;
-    if (dot == std::string_view::npos) break;
-    start = dot + 1;
-  }
-  return true;
-}
-
 bool valid_tag(std::string_view t) {
   if (t.empty() || t.size() > 128) return false;
   auto word = [](char c) { return is_alnum(c) || c == '_'; };
@@ -70,6 +29,50 @@ bool valid_digest(std::string_view d) {
 }
 
 }  // namespace
+
+// distribution/reference: path-component := [a-z0-9]+ ((\.|_|__|-+) [a-z0-9]+)*
+bool valid_path_component(std::string_view c) {
+  if (c.empty() || !is_lower_alnum(c.front()) || !is_lower_alnum(c.back())) return false;
+  for (std::size_t i = 0; i < c.size();) {
+    if (is_lower_alnum(c[i])) {
+      ++i;
+      continue;
+    }
+    std::size_t j = i;
+    while (j < c.size() && !is_lower_alnum(c[j])) ++j;
+    std::string_view sep = c.substr(i, j - i);
+    if (!(sep == "." || sep == "_" || sep == "__" || sep.find_first_not_of('-') == std::string_view::npos)) return false;
+    i = j;
+  }
+  return true;
+}
+
+// distribution/reference: domain := component ('.' component)* (':' port)?, or [IPv6](:port)?.
+bool valid_domain(std::string_view d) {
+  std::string_view host = d;
+  auto close = d.rfind(']');
+  auto colon = d.rfind(':');
+  if (colon != std::string_view::npos && (close == std::string_view::npos || colon > close)) {
+    std::string_view port = d.substr(colon + 1);
+    if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string_view::npos) return false;
+    if (std::stoul(std::string(port)) > 65535) return false;
+    host = d.substr(0, colon);
+  }
+  if (host.empty()) return false;
+  if (host.front() == '[')
+    return host.size() > 2 && host.back() == ']' &&
+           host.substr(1, host.size() - 2).find_first_not_of("0123456789abcdefABCDEF:.") == std::string_view::npos;
+  std::size_t start = 0;
+  for (;;) {
+    auto dot = host.find('.', start);
+    std::string_view comp = host.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start);
+    if (comp.empty() || !is_alnum(comp.front()) || !is_alnum(comp.back())) return false;
+    for (char c : comp)
+      if (!is_alnum(c) && c != '-') return false;
+    if (dot == std::string_view::npos) return true;
+    start = dot + 1;
+  }
+}
 
 std::string_view Reference::digest_algorithm() const {
   if (!digest) return {};

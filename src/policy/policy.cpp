@@ -9,6 +9,7 @@
 #include <set>
 
 #include "signy/cjson/cjson.hpp"
+#include "signy/oci/reference.hpp"
 #include "signy/util/file.hpp"
 #include "signy/util/text.hpp"
 
@@ -48,52 +49,7 @@ std::string_view type_of(const Json& v) {
   }
 }
 
-bool is_lower_alnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
-bool is_alnum(char c) { return is_lower_alnum(c) || (c >= 'A' && c <= 'Z'); }
-
-// distribution/reference: path-component := [a-z0-9]+ ((\.|_|__|-+) [a-z0-9]+)*
-bool valid_path_component(std::string_view c) {
-  if (c.empty() || !is_lower_alnum(c.front()) || !is_lower_alnum(c.back())) return false;
-  for (std::size_t i = 0; i < c.size();) {
-    if (is_lower_alnum(c[i])) {
-      ++i;
-      continue;
-    }
-    std::size_t j = i;
-    while (j < c.size() && !is_lower_alnum(c[j])) ++j;
-    std::string_view sep = c.substr(i, j - i);
-    if (!(sep == "." || sep == "_" || sep == "__" || sep.find_first_not_of('-') == std::string_view::npos)) return false;
-    i = j;
-  }
-  return true;
-}
-
-// distribution/reference: domain := component ('.' component)* (':' port)?, or [IPv6](:port)?.
-bool valid_domain(std::string_view d) {
-  std::string_view host = d;
-  auto close = d.rfind(']');
-  auto colon = d.rfind(':');
-  if (colon != std::string_view::npos && (close == std::string_view::npos || colon > close)) {
-    std::string_view port = d.substr(colon + 1);
-    if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string_view::npos) return false;
-    if (std::stoul(std::string(port)) > 65535) return false;
-    host = d.substr(0, colon);
-  }
-  if (host.empty()) return false;
-  if (host.front() == '[')
-    return host.size() > 2 && host.back() == ']' &&
-           host.substr(1, host.size() - 2).find_first_not_of("0123456789abcdefABCDEF:.") == std::string_view::npos;
-  std::size_t start = 0;
-  for (;;) {
-    auto dot = host.find('.', start);
-    std::string_view comp = host.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start);
-    if (comp.empty() || !is_alnum(comp.front()) || !is_alnum(comp.back())) return false;
-    for (char c : comp)
-      if (!is_alnum(c) && c != '-') return false;
-    if (dot == std::string_view::npos) return true;
-    start = dot + 1;
-  }
-}
+bool is_alnum(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); }
 
 // What docker (and oci::parse_reference) take as a registry host rather than a first path component.
 bool names_registry(std::string_view first) {
@@ -121,14 +77,14 @@ std::string gun_problem(std::string_view name, bool host_only = false) {
   if (!names_registry(host))
     return "no registry host (a reference without one is Docker Hub's: write docker.io/" +
            std::string(parts.size() == 1 ? "library/" : "") + escape_control(name.substr(0, 80)) + ")";
-  if (!valid_domain(host)) return "invalid registry host " + quote(host);
+  if (!oci::valid_domain(host)) return "invalid registry host " + quote(host);
   if (lower(host) == "index.docker.io") return "write docker.io for index.docker.io (references are normalised to it)";
   // docker.io/NAME is normalised to docker.io/library/NAME (oci::parse_reference): never matched.
   if (lower(host) == "docker.io" && parts.size() == 2 && !host_only)
     return "write docker.io/library/" + escape_control(parts[1].substr(0, 80)) + " (Docker Hub's official images are normalised to it)";
   if (parts.size() == 1 && !host_only) return "a registry host, not a repository: write HOST/REPOSITORY or HOST/*";
   for (std::size_t i = 1; i < parts.size(); ++i)
-    if (!valid_path_component(parts[i]))
+    if (!oci::valid_path_component(parts[i]))
       return "repository path component " + quote(parts[i]) + " must be lowercase letters and digits with separators (. _ __ -)";
   return {};
 }

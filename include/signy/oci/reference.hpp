@@ -33,4 +33,10 @@ Result<Reference> parse_reference(std::string_view text);
 // As a GUN or a reference it is a mistake: a collection needs a repository path.
 bool is_bare_registry_host(std::string_view name);
 
+// The distribution/reference grammar's pieces (policy scopes are checked with them too):
+// path-component := [a-z0-9]+ ((\.|_|__|-+) [a-z0-9]+)*; domain := component ('.' component)*
+// (':' port)? with a port up to 65535, or a bracketed IPv6 address with an optional port.
+bool valid_path_component(std::string_view c);
+bool valid_domain(std::string_view d);
+
 }  // namespace signy::oci
