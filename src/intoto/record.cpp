@@ -6,18 +6,17 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <mutex>
 #include <set>
-#include <thread>
 #include <utility>
 #include <vector>
 
 #include "signy/crypto/digest.hpp"
 #include "signy/util/encoding.hpp"
 #include "signy/util/file.hpp"
+#include "signy/util/parallel.hpp"
 #include "signy/util/text.hpp"
 
 namespace signy::intoto {
@@ -221,31 +220,21 @@ Result<ArtifactMap> record_artifacts(const std::filesystem::path& base, const Re
   SIGNY_TRY_VOID(w.walk(std::move(top), ""));
 
   std::vector<std::string> digests(w.files.size());
-  std::atomic<std::size_t> next{0};
   std::mutex mu;
   std::optional<Error> first_error;
-  auto work = [&] {
-    std::vector<std::uint8_t> buf(64 * 1024);
-    for (;;) {
-      std::size_t i = next.fetch_add(1, std::memory_order_relaxed);
-      if (i >= w.files.size()) return;
-      auto h = hash_file(root.get(), w.file_dir[i] < 0 ? -1 : w.dirs[static_cast<std::size_t>(w.file_dir[i])].get(),
-                         w.files[i], buf);
-      if (!h) {
-        std::lock_guard lock(mu);
-        if (!first_error) first_error = h.error();
-        next.store(w.files.size());
-        return;
-      }
-      digests[i] = std::move(*h);
+  // A thread costs more than a few small files.
+  parallel_for(w.files.size(), w.files.size() < 64 ? 1 : options.threads, [&](std::size_t i) {
+    thread_local std::vector<std::uint8_t> buf(64 * 1024);
+    auto h = hash_file(root.get(), w.file_dir[i] < 0 ? -1 : w.dirs[static_cast<std::size_t>(w.file_dir[i])].get(),
+                       w.files[i], buf);
+    if (!h) {
+      std::lock_guard lock(mu);
+      if (!first_error) first_error = h.error();
+      return false;
     }
-  };
-  unsigned threads = std::max(1u, options.threads);
-  if (w.files.size() < 64) threads = 1;  // a thread costs more than a few small files
-  std::vector<std::thread> pool;
-  for (unsigned t = 1; t < threads; ++t) pool.emplace_back(work);
-  work();
-  for (auto& t : pool) t.join();
+    digests[i] = std::move(*h);
+    return true;
+  });
   if (first_error) {
     first_error->message = "recording " + escape_control(base.string()) + ": " + escape_control(first_error->message);
     return tl::unexpected(std::move(*first_error));

@@ -8,7 +8,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <cerrno>
@@ -20,6 +19,7 @@
 #include <vector>
 
 #include "signy/util/file.hpp"
+#include "signy/util/parallel.hpp"
 #include "signy/util/text.hpp"
 #include "sys/pipes.hpp"
 
@@ -159,31 +159,18 @@ Status copy_tree(const std::filesystem::path& from, const std::filesystem::path&
   Copier c{src.fd, dst.fd, what, {}};
   SIGNY_TRY_VOID(c.walk(src.fd, "", 0));
 
-  std::atomic<std::size_t> next{0};
   std::mutex mu;
   std::optional<Error> first;
-  auto work = [&] {
-    for (;;) {
-      std::size_t i = next.fetch_add(1, std::memory_order_relaxed);
-      if (i >= c.files.size()) return;
-      const Job& j = c.files[i];
-      // Only real directories lead there (links were recreated, not followed).
-      auto s = copy_one(open_beneath(src.fd, j.rel.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY, RESOLVE_NO_SYMLINKS),
-                        dst.fd, j.rel.c_str(), j.mode);
-      if (!s) {
-        std::lock_guard lock(mu);
-        if (!first) first = Error{s.error().code, "copying " + escape_control(what) + ": " + escape_control(j.rel) + ": " + s.error().message};
-        next.store(c.files.size());
-        return;
-      }
-    }
-  };
-  threads = std::max(1u, threads);
-  if (c.files.size() < 64) threads = 1;
-  std::vector<std::thread> pool;
-  for (unsigned t = 1; t < threads; ++t) pool.emplace_back(work);
-  work();
-  for (auto& t : pool) t.join();
+  parallel_for(c.files.size(), c.files.size() < 64 ? 1 : threads, [&](std::size_t i) {
+    const Job& j = c.files[i];
+    // Only real directories lead there (links were recreated, not followed).
+    auto s = copy_one(open_beneath(src.fd, j.rel.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY, RESOLVE_NO_SYMLINKS),
+                      dst.fd, j.rel.c_str(), j.mode);
+    if (s) return true;
+    std::lock_guard lock(mu);
+    if (!first) first = Error{s.error().code, "copying " + escape_control(what) + ": " + escape_control(j.rel) + ": " + s.error().message};
+    return false;
+  });
   if (first) return tl::unexpected(std::move(*first));
   return {};
 }

@@ -1,0 +1,30 @@
+#include "signy/util/parallel.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <thread>
+#include <vector>
+
+namespace signy {
+
+void parallel_for(std::size_t n, unsigned threads, const std::function<bool(std::size_t)>& body) {
+  std::atomic<std::size_t> next{0};
+  auto work = [&] {
+    for (;;) {
+      const std::size_t i = next.fetch_add(1, std::memory_order_relaxed);
+      if (i >= n) return;
+      if (!body(i)) {
+        next.store(n, std::memory_order_relaxed);
+        return;
+      }
+    }
+  };
+  const std::size_t extra = n < 2 ? 0 : std::min<std::size_t>(std::max(1u, threads), n) - 1;
+  std::vector<std::thread> pool;
+  pool.reserve(extra);
+  for (std::size_t t = 0; t < extra; ++t) pool.emplace_back(work);
+  work();
+  for (auto& t : pool) t.join();
+}
+
+}  // namespace signy
