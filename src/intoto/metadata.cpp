@@ -225,16 +225,18 @@ Result<Layout> parse_layout_signed(const Json& j, const ParseOptions& opts) {
 Result<ArtifactMap> artifacts(const Members& m, const char* key) {
   ArtifactMap out;
   const auto* obj = SIGNY_TRY(m.object(key));
+  // The object's members come sorted (a std::map), as the map wants them: each goes at the end.
+  // Messages are built only for an error (a link holds 10,000 artifacts and more).
+  auto where = [&](const std::string& path) { return m.ctx() + " " + key + " " + quote(path); };
   for (const auto& [path, hashes] : obj->items()) {
-    std::string where = m.ctx() + " " + key + " " + quote(path);
-    if (!hashes.is_object()) return bad(where + " is not a hash object");
+    if (!hashes.is_object()) return bad(where(path) + " is not a hash object");
     HashDict h;
     for (const auto& [alg, digest] : hashes.items()) {
       if (!digest.is_string() || !is_hex(digest.get_ref<const std::string&>()))
-        return bad(where + " " + quote(alg) + " is not a hex digest");
-      h.emplace(alg, digest.get<std::string>());
+        return bad(where(path) + " " + quote(alg) + " is not a hex digest");
+      h.emplace_hint(h.end(), alg, digest.get_ref<const std::string&>());
     }
-    out.emplace(path, std::move(h));
+    out.emplace_hint(out.end(), path, std::move(h));
   }
   return out;
 }
