@@ -1,7 +1,6 @@
 #include "signy/intoto/rule_engine.hpp"
 
 #include <algorithm>
-#include <set>
 #include <vector>
 
 #include "signy/util/text.hpp"
@@ -233,16 +232,41 @@ std::string shown(std::string_view s) {
   return "'" + escape_control(cut) + "'";
 }
 
-// Views of the item's artifact paths (the link outlives the check): no path is copied.
-// The queue holds the item's own path strings (the link outlives the check): no path is copied,
-// and each one is still a std::string for the artifact maps' lookups.
-struct PathLess {
-  using is_transparent = void;
-  bool operator()(const std::string* a, const std::string* b) const { return *a < *b; }
-  bool operator()(const std::string* a, std::string_view b) const { return *a < b; }
-  bool operator()(std::string_view a, const std::string* b) const { return a < *b; }
+// The artifact queue: the item's own path strings in sorted order (the link outlives the check:
+// no path is copied, and each is still a std::string for the artifact maps' lookups). A rule's
+// consumed paths leave together: one pass, no tree node freed per artifact.
+class Queue {
+ public:
+  explicit Queue(const ArtifactMap& artifacts) {
+    paths_.reserve(artifacts.size());
+    for (const auto& [path, hashes] : artifacts) paths_.push_back(&path);  // sorted already
+  }
+  auto begin() const { return paths_.begin(); }
+  auto end() const { return paths_.end(); }
+  bool contains(std::string_view path) const {
+    auto it = lower_bound(path);
+    return it != paths_.end() && **it == path;
+  }
+  // By name: a MATCH consumes the artifact its rebuilt source path names, which may be another
+  // queued path than the one matched, or one consumed already.
+  void erase(const std::vector<const std::string*>& consumed) {
+    if (consumed.empty()) return;
+    std::vector<bool> gone(paths_.size());
+    for (const std::string* c : consumed)
+      if (auto it = lower_bound(*c); it != paths_.end() && **it == *c) gone[static_cast<std::size_t>(it - paths_.begin())] = true;
+    std::size_t out = 0;
+    for (std::size_t i = 0; i < paths_.size(); ++i)
+      if (!gone[i]) paths_[out++] = paths_[i];
+    paths_.resize(out);
+  }
+
+ private:
+  std::vector<const std::string*>::const_iterator lower_bound(std::string_view path) const {
+    return std::lower_bound(paths_.begin(), paths_.end(), path,
+                            [](const std::string* a, std::string_view b) { return *a < b; });
+  }
+  std::vector<const std::string*> paths_;
 };
-using Queue = std::set<const std::string*, PathLess>;
 
 }  // namespace
 
@@ -259,8 +283,7 @@ Status verify_item_rules(std::string_view source_name, ArtifactKind source_type,
   const ArtifactMap& products = src->second.products;
   const ArtifactMap& artifacts = source_type == ArtifactKind::materials ? materials : products;
 
-  Queue queue;
-  for (const auto& [path, hashes] : artifacts) queue.insert(queue.end(), &path);  // already sorted
+  Queue queue(artifacts);
 
   for (const auto& rule : rules) {
     const std::string where = item + " rule " + shown(rule_text(rule.words));
@@ -341,7 +364,7 @@ Status verify_item_rules(std::string_view source_name, ArtifactKind source_type,
                                              " is not in the queue (absent or consumed by an earlier rule)");
         break;
     }
-    for (const auto& c : consumed) queue.erase(c);
+    queue.erase(consumed);
   }
   return {};  // the implicit final ALLOW
 }
