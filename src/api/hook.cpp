@@ -6,6 +6,7 @@
 #include <exception>
 #include <new>
 
+#include "signy/sys/sandbox.hpp"
 #include "signy/util/encoding.hpp"
 #include "signy/util/text.hpp"
 
@@ -254,5 +255,7 @@ int hook_exit_code(const Report& report) noexcept {
   }
   return 4;
 }
+
+void hook_abandon() noexcept { sys::kill_running(); }
 
 }  // namespace signy::api

@@ -18,6 +18,7 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <mutex>
 #include <thread>
 
 #include "sys/pipes.hpp"
@@ -198,6 +199,25 @@ class Tree {
   std::vector<pid_t> before_;
   pid_t self_;
   std::uint64_t start_ = 0;
+};
+
+// The tree of the run under way, for kill_running on another thread: published once the tree
+// exists, withdrawn before its leader is reaped (after that its pid may name another process).
+std::mutex running_mutex;
+const Tree* running = nullptr;
+class Running {
+ public:
+  explicit Running(const Tree& tree) {
+    std::lock_guard lock(running_mutex);
+    running = &tree;
+  }
+  void end() {
+    std::lock_guard lock(running_mutex);
+    running = nullptr;
+  }
+  ~Running() { end(); }
+  Running(const Running&) = delete;
+  Running& operator=(const Running&) = delete;
 };
 
 // PR_SET_CHILD_SUBREAPER for the duration of a run, then as it was.
@@ -399,6 +419,7 @@ Result<BoundedResult> run_bounded(const std::vector<std::string>& argv, const Li
   ::fcntl(out.read.fd, F_SETFL, O_NONBLOCK);
   ::fcntl(err.read.fd, F_SETFL, O_NONBLOCK);
   const Tree tree(pid, std::move(before));
+  Running published(tree);
   // Readable when the leader ends, so that its end is seen at once rather than at the next look.
   Fd leader_fd{static_cast<int>(::syscall(SYS_pidfd_open, pid, 0))};
   BoundedResult result;
@@ -460,6 +481,7 @@ Result<BoundedResult> run_bounded(const std::vector<std::string>& argv, const Li
       if (::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == pid) {
         leader_done = true;
         tree.kill_all();
+        published.end();
         status = detail::reap(pid, &usage);
       }
     }
@@ -467,6 +489,7 @@ Result<BoundedResult> run_bounded(const std::vector<std::string>& argv, const Li
   // Every descendant is killed and every orphan reaped before the leader is reaped.
   if (!leader_done) {
     tree.kill_all();
+    published.end();
     status = detail::reap(pid, &usage);
   }
   result.wall = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
@@ -484,6 +507,14 @@ Result<BoundedResult> run_bounded(const std::vector<std::string>& argv, const Li
     }
   }
   return result;
+}
+
+void kill_running() noexcept {
+  try {
+    std::lock_guard lock(running_mutex);
+    if (running) running->kill_all();
+  } catch (...) {  // reading /proc allocates: nothing more can be done on the way out
+  }
 }
 
 namespace {

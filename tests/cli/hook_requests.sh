@@ -64,3 +64,29 @@ denied 4 infrastructure network
 awk "BEGIN{exit !($EPOCHREALTIME - $t0 < 3)}" || die "the watchdog did not end the hook at its deadline"
 expect_fail 2 "--deadline" -- "$SIGNY" -d t hook pre-install --deadline 0s
 ok "a deadline that passes denies at once (infrastructure, 4); a zero deadline is a usage error"
+
+# The deadline passes while an in-toto inspection runs: the inspection and everything it started
+# are killed before the hook exits, not left running with no supervisor (its wall-clock limit is
+# the supervisor's). The layout (root-signed, no steps) has one inspection that sleeps, with a
+# child in a session of its own; the marker finds them.
+export SIGNY_RELEASES_PASSPHRASE=releases-pass-1
+marker="97.$$$RANDOM"
+python3 - "$marker" <<'PY'
+import json, sys
+m = sys.argv[1]
+json.dump({"_type": "layout", "expires": "2100-01-01T00:00:00Z", "readme": "", "keys": {}, "steps": [],
+           "inspect": [{"_type": "inspection", "name": "hang", "expected_materials": [], "expected_products": [],
+                        "run": ["sh", "-c", f"setsid sleep {m} </dev/null >/dev/null 2>&1 & sleep {m}"]}]},
+          open("hang.json", "w"))
+PY
+mkdir -p nolinks
+"$SIGNY" -d t layout sign hang.json $gun --out hang.layout >/dev/null 2>&1 || die "layout sign"
+"$SIGNY" -d t sign --thick b.tgz $gun:hang --in-toto --layout hang.layout --links nolinks >/dev/null 2>err || die "sign --in-toto: $(cat err)"
+hook --deadline 2s <<<"$(req install $gun:hang b.tgz)"
+denied 4 infrastructure network
+sleep 0.5
+if left=$(pgrep -af "sleep $marker"); then
+  pkill -KILL -f "sleep $marker"
+  die "the inspection outlived the hook: $left"
+fi
+ok "a deadline that passes during an in-toto inspection kills the inspection and what it started before the hook exits"

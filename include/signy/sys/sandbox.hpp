@@ -73,6 +73,13 @@ struct BoundedResult {
 Result<BoundedResult> run_bounded(const std::vector<std::string>& argv, const Limits& limits,
                                   const std::filesystem::path& work_dir);
 
+// For a process that must end while run_bounded runs on another thread (the hook's deadline):
+// SIGKILL to every process of the run's tree, as a tripped limit does, now, without waiting for the
+// run to return. The caller then exits; what was killed is reaped by whoever inherits it. Without
+// it the command would outlive signy, with no supervisor left to enforce the wall-clock limit.
+// Nothing when no run is under way.
+void kill_running() noexcept;
+
 // A private temporary directory (mode 0700, under $TMPDIR or /tmp) removed with its contents when
 // the object goes away; removal never follows a symbolic link and restores write permission on
 // directories the command made unwritable.

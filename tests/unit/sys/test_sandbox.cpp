@@ -334,3 +334,43 @@ TEST_CASE("sandbox: other children of the process are not taken for the inspecti
   int st = 0;
   CHECK(::waitpid(mine, &st, 0) == mine);
 }
+
+TEST_CASE("sandbox: kill_running, from another thread, kills the run's whole tree now (the hook's deadline)") {
+  sys::kill_running();  // no run under way: nothing
+  auto dir = sys::PrivateDir::create().value();
+  auto l = quick();
+  l.wall = 20s;
+  std::optional<Result<sys::BoundedResult>> r;
+  std::thread run([&] {
+    r = sys::run_bounded({"sh", "-c", "setsid sh -c 'echo $$ >escaped; exec sleep 30' </dev/null >/dev/null 2>&1 & "
+                                      "sleep 30 & echo $! >child; wait"},
+                         l, dir.path());
+  });
+  const auto t0 = std::chrono::steady_clock::now();
+  while (!(fs::exists(dir.path() / "escaped") && fs::file_size(dir.path() / "escaped") > 0 &&
+           fs::exists(dir.path() / "child") && fs::file_size(dir.path() / "child") > 0) &&
+         std::chrono::steady_clock::now() - t0 < 10s)
+    std::this_thread::sleep_for(5ms);
+  const pid_t escaped = read_pid(dir.path() / "escaped"), child = read_pid(dir.path() / "child");
+  REQUIRE(escaped > 1);
+  REQUIRE(child > 1);
+  sys::kill_running();
+  // Killed now: not left to the wall clock (20 s). (The run, still supervising, reaps them.)
+  for (pid_t p : {escaped, child}) {
+    bool dead = false;
+    for (int i = 0; i < 200 && !dead; ++i) {
+      std::ifstream stat("/proc/" + std::to_string(p) + "/stat");
+      std::string line;
+      dead = !std::getline(stat, line) || line.substr(line.rfind(')') + 2, 1) == "Z";
+      if (!dead) std::this_thread::sleep_for(5ms);
+    }
+    CHECK(dead);
+  }
+  run.join();
+  REQUIRE(r);
+  REQUIRE(*r);
+  CHECK((*r)->signal == SIGKILL);
+  CHECK((*r)->wall < 5s);
+  CHECK(our_children().empty());
+  sys::kill_running();  // the run is over: nothing again
+}
