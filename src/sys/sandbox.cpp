@@ -275,6 +275,7 @@ struct Child {
   std::vector<char*> argv, envp;
   struct rlimit cpu, as, fsize, nofile, nproc;
   bool set_nproc = false;
+  pid_t parent = 0;  // the supervising process
 };
 
 // Between fork and exec: async-signal-safe calls only (signy may have threads). Any failure is
@@ -298,6 +299,11 @@ struct Child {
   sigemptyset(&none);
   ::sigprocmask(SIG_SETMASK, &none, nullptr);
   if (e == 0 && ::setsid() < 0) e = errno;
+  // Should signy die, even by SIGKILL, the command dies with it instead of running on with no
+  // supervisor (its wall-clock limit is the supervisor's); checked against a parent that died
+  // before the request took effect.
+  if (e == 0 && ::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) e = errno;
+  if (e == 0 && ::getppid() != c.parent) e = ESRCH;
   if (e == 0 && (::setrlimit(RLIMIT_CPU, &c.cpu) != 0 || ::setrlimit(RLIMIT_AS, &c.as) != 0 ||
                  ::setrlimit(RLIMIT_FSIZE, &c.fsize) != 0 || ::setrlimit(RLIMIT_NOFILE, &c.nofile) != 0 ||
                  (c.set_nproc && ::setrlimit(RLIMIT_NPROC, &c.nproc) != 0)))
@@ -394,6 +400,7 @@ Result<BoundedResult> run_bounded(const std::vector<std::string>& argv, const Li
   Subreaper subreaper;
   if (!subreaper.active())
     return fail(Errc::io_error, "cannot run " + argv[0] + ": PR_SET_CHILD_SUBREAPER: " + errno_text());
+  c.parent = ::getpid();
   auto start = Clock::now();
   pid_t pid = ::fork();
   if (pid < 0) return fail(Errc::io_error, "cannot run " + argv[0] + ": fork: " + errno_text());

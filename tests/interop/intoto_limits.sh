@@ -68,3 +68,20 @@ stopped "an endless write" "file size limit (4 MiB) reached" 10 "signy-marker-wr
   '["sh", "-c", "exec tee signy-marker-write </dev/zero >/dev/null"]'
 stopped "endless output" "output limit (64 KiB) reached" 10 "signy-marker-yes" --inspection-output 64 -- \
   '["sh", "-c", "yes signy-marker-yes"]'
+
+# signy killed during an inspection (SIGKILL: no handler runs): the command dies with it rather
+# than run on with no supervisor (PR_SET_PDEATHSIG).
+layout '["sleep", "97.4242"]'
+(cd chain && exec "$SIGNY" intoto verify -l root.layout -k ../owner.pub --inspection-timeout 60 2>/dev/null) &
+verifier=$!
+for _ in $(seq 200); do pgrep -f "sleep 97.4242" >/dev/null && break; sleep 0.05; done
+pgrep -f "sleep 97.4242" >/dev/null || die "the inspection did not start"
+kill -KILL $verifier
+wait $verifier 2>/dev/null || true
+for _ in $(seq 40); do pgrep -f "sleep 97.4242" >/dev/null || break; sleep 0.05; done
+if left=$(pgrep -af "sleep 97.4242"); then
+  pkill -KILL -f "sleep 97.4242"
+  die "the inspection outlived signy: $left"
+fi
+rm -rf "$TMPDIR"/*  # the private directory of the killed run: nobody was left to remove it
+ok "signy killed during an inspection: the inspection dies with it"

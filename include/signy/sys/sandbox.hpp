@@ -3,7 +3,7 @@
 // private working directory the caller prepared (PrivateDir), with a scrubbed environment
 // (PATH=/usr/local/bin:/usr/bin:/bin, HOME=<work dir>, LANG=C, nothing inherited), standard
 // input /dev/null, no other inherited descriptor, all signals at their defaults, as the leader of
-// a new session and process group. For the run the calling process is a child subreaper
+// a new session and process group, killed should signy die (PR_SET_PDEATHSIG SIGKILL). For the run the calling process is a child subreaper
 // (PR_SET_CHILD_SUBREAPER, reset afterwards): every process the command starts stays below us,
 // even one that calls setsid or whose parent exits (an orphan comes back to us, not to init), and
 // the supervisor finds them by walking that tree (/proc/PID/task/TID/children), never the whole
