@@ -187,6 +187,7 @@ void verify(const BundleRequest& request, const Environment& env, Report& r) {
   // 2-5, 7: TUF, signing role, bundle bytes, bundle.json, images (verify_thin / verify_thick).
   VerifySteps steps;
   steps.on_target = [&](const TrustedTarget& t) -> Status {
+    r.repositories = t.repositories;  // TAP 4: those that agreed
     std::string tuf_detail = t.gun + ":" + t.target + " signed by " + t.role + " (version " + std::to_string(t.role_version) + ")" +
                              (t.trusted_on_first_use ? ", root trusted on first use" : "") +
                              (t.cache_confirmed_ago ? ", from the trust cache confirmed " + std::to_string(*t.cache_confirmed_ago) +

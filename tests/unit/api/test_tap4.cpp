@@ -400,6 +400,7 @@ TEST_CASE("TAP 4: verify_bundle reads the map once (--map or <trust dir>/map.jso
   auto r = api::verify_bundle(req, env);
   INFO(r.reason);
   CHECK(r.verdict == api::Verdict::allow);
+  CHECK(r.repositories == std::vector<std::string>{"a", "b"});
   CHECK(opens.count() == 1);
 }
 
