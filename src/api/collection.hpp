@@ -3,6 +3,7 @@
 #pragma once
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -89,8 +90,9 @@ Result<TrustedTarget> trusted_target_in_repository(const Context& ctx, const oci
                                                    const std::function<Status()>& before_refresh = {}, bool releases_first = false);
 
 // TAP 4 (api/tap4.cpp; tuf/repository_map.hpp; docs/security/tap4.md): the map that applies,
-// ctx.repository_map (which must load) or <trust dir>/map.json when it exists; none: one server.
-Result<std::optional<tuf::RepositoryMap>> repository_map_of(const Context& ctx);
+// ctx.loaded_repository_map when set (nothing is read), else ctx.repository_map (which must load)
+// or <trust dir>/map.json when it exists; null: no map, the one server.
+Result<std::shared_ptr<const tuf::RepositoryMap>> repository_map_of(const Context& ctx);
 // Repository NAME's own trust dir: <trust dir>/repositories/NAME (its cache and config.json pins).
 std::filesystem::path repository_trust_dir(const Context& ctx, std::string_view name);
 // The first matching mapping's repositories are each asked (trusted_target_in_repository); the

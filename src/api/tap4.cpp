@@ -58,6 +58,7 @@ Result<Result<TrustedTarget>> ask_repository(const Context& ctx, const tuf::Mapp
   rc.trust_dir = repository_trust_dir(ctx, repo.name);
   rc.server = repo.urls.front();
   rc.repository_map.reset();
+  rc.loaded_repository_map = std::shared_ptr<const tuf::RepositoryMap>{};  // this one repository, no map
   auto own = SIGNY_TRY(load_trust_pinning(rc.trust_dir).map_error([&](Error e) { return e.context("repository " + repo.name); }));
   // A policy's trustedRoots (pin_every_root) hold in every repository; else the repository's own
   // pins. Trust on first use stays off when the trust dir's config.json turned it off.
@@ -81,13 +82,17 @@ std::string describe(const Answer& a) {
 
 fs::path repository_trust_dir(const Context& ctx, std::string_view name) { return ctx.trust_dir / "repositories" / name; }
 
-Result<std::optional<tuf::RepositoryMap>> repository_map_of(const Context& ctx) {
-  if (ctx.repository_map) return SIGNY_TRY(tuf::load_repository_map(*ctx.repository_map));
+Result<std::shared_ptr<const tuf::RepositoryMap>> repository_map_of(const Context& ctx) {
+  if (ctx.loaded_repository_map) return *ctx.loaded_repository_map;
+  auto load = [](const fs::path& file) -> Result<std::shared_ptr<const tuf::RepositoryMap>> {
+    return std::make_shared<const tuf::RepositoryMap>(SIGNY_TRY(tuf::load_repository_map(file)));
+  };
+  if (ctx.repository_map) return load(*ctx.repository_map);
   auto implicit = ctx.trust_dir / "map.json";
   std::error_code ec;
   auto st = fs::symlink_status(implicit, ec);
-  if (ec || st.type() == fs::file_type::not_found) return std::optional<tuf::RepositoryMap>{};
-  return SIGNY_TRY(tuf::load_repository_map(implicit));
+  if (ec || st.type() == fs::file_type::not_found) return std::shared_ptr<const tuf::RepositoryMap>{};
+  return load(implicit);
 }
 
 Result<TrustedTarget> trusted_target_mapped(const Context& ctx, const tuf::RepositoryMap& map, const oci::Reference& ref,

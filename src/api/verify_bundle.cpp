@@ -158,8 +158,10 @@ void verify(const BundleRequest& request, const Environment& env, Report& r) {
   // default policy has no maxMetadataAge and leaves the caller's Context value.
   if (from_file) ctx.max_metadata_age = pol.max_metadata_age;
   // A TAP 4 map is configuration, as the policy file is: one that cannot be used denies as a bad
-  // request before anything is downloaded (trusted_target reads it again: a small file).
-  if (auto map = repository_map_of(ctx); !map) {
+  // request before anything is downloaded. The map read here is the one trusted_target uses
+  // (ctx.loaded_repository_map): the file is read once.
+  auto map = repository_map_of(ctx);
+  if (!map) {
     auto e = map.error();
     auto& c = run.check("tuf");
     c.status = CheckStatus::failed;
@@ -167,6 +169,7 @@ void verify(const BundleRequest& request, const Environment& env, Report& r) {
     c.error = e.code;
     return run.deny(e, Denial::bad_request);
   }
+  ctx.loaded_repository_map = std::move(*map);
 
   ImageOptions images = request.images;
   bool images_refused = false;
@@ -184,6 +187,7 @@ void verify(const BundleRequest& request, const Environment& env, Report& r) {
   // 2-5, 7: TUF, signing role, bundle bytes, bundle.json, images (verify_thin / verify_thick).
   VerifySteps steps;
   steps.on_target = [&](const TrustedTarget& t) -> Status {
+    r.repositories = t.repositories;  // TAP 4: those that agreed
     std::string tuf_detail = t.gun + ":" + t.target + " signed by " + t.role + " (version " + std::to_string(t.role_version) + ")" +
                              (t.trusted_on_first_use ? ", root trusted on first use" : "") +
                              (t.cache_confirmed_ago ? ", from the trust cache confirmed " + std::to_string(*t.cache_confirmed_ago) +

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -13,6 +14,7 @@
 #include "signy/keystore/keystore.hpp"
 #include "signy/net/http.hpp"
 #include "signy/oci/registry.hpp"
+#include "signy/tuf/repository_map.hpp"
 #include "signy/tuf/updater.hpp"
 #include "signy/util/lock.hpp"
 
@@ -30,6 +32,10 @@ struct Context {
   // TAP 4 (cnab-spec 303; tuf/repository_map.hpp): the map.json that names which repositories
   // must agree on a target. Unset: <trust dir>/map.json when it exists, else the one server.
   std::optional<std::filesystem::path> repository_map;
+  // That map once read (verify_bundle reads it before any download, so that a bad map denies as
+  // a bad request); every later step uses it and nothing reads the file again. Unset: not read
+  // yet (repository_map_of reads it); set to null: no map, the one server.
+  std::optional<std::shared_ptr<const tuf::RepositoryMap>> loaded_repository_map;
   // TUF metadata the repository confirmed at most this long ago is used from the trust cache
   // (re-verified, no download); 0: always refresh. verify_bundle uses the maxMetadataAge of the
   // policy a policy document selects instead (0 included); with the built-in default, this value.

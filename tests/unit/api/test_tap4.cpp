@@ -1,9 +1,14 @@
 // TAP 4 through api::verify_thick: three file:// repositories, each published from its own TUF
 // simulator (its own root keys), and a map that names which of them must agree on a target.
+#include <sys/inotify.h>
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 
 #include "signy/api/api.hpp"
+#include "signy/api/verify_bundle.hpp"
 #include "signy/notary/remote.hpp"
+#include "signy/tuf/repository_map.hpp"
 #include "signy/util/file.hpp"
 #include "testsupport.hpp"
 #include "unit/tuf/simulator.hpp"
@@ -100,6 +105,37 @@ bool has_warning(const api::VerifyResult& r, const std::string& part) {
     if (w.find(part) != std::string::npos) return true;
   return false;
 }
+
+// How many times one file is opened from now on (inotify IN_OPEN). IN_CLOSE_NOWRITE is watched
+// too so that two opens in a row are not merged into one event (inotify(7): identical
+// consecutive events are coalesced).
+class Opens {
+ public:
+  explicit Opens(const std::filesystem::path& file) : fd_(inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) {
+    REQUIRE(fd_ >= 0);
+    REQUIRE(inotify_add_watch(fd_, file.c_str(), IN_OPEN | IN_CLOSE_NOWRITE) >= 0);
+  }
+  ~Opens() { ::close(fd_); }
+  Opens(const Opens&) = delete;
+  Opens& operator=(const Opens&) = delete;
+  int count() {
+    alignas(inotify_event) char buf[4096];
+    for (;;) {
+      auto got = ::read(fd_, buf, sizeof buf);
+      if (got <= 0) break;
+      for (const char* p = buf; p < buf + got;) {
+        const auto* e = reinterpret_cast<const inotify_event*>(p);
+        if (e->mask & IN_OPEN) ++opens_;
+        p += sizeof(inotify_event) + e->len;
+      }
+    }
+    return opens_;
+  }
+
+ private:
+  int fd_;
+  int opens_ = 0;
+};
 
 }  // namespace
 
@@ -338,4 +374,54 @@ TEST_CASE("TAP 4: a digest pinned in the reference is checked against the agreed
   auto r = api::verify_thick(w.ctx, w.bundle, kGun + ":v1@sha256:" + other);
   REQUIRE(!r);
   CHECK(r.error().code == Errc::hash_mismatch);
+}
+
+// verify_bundle checks the map before anything is downloaded (a bad one denies as bad_request)
+// and the TUF step uses the map it parsed then: one read, so a map.json replaced meanwhile
+// cannot decide the verdict.
+TEST_CASE("TAP 4: verify_bundle reads the map once (--map or <trust dir>/map.json)") {
+  World w;
+  w.publish_all({"c"});
+  auto p = w.write_map(R"([{"paths": ["example.com/org/*"], "repositories": ["a", "b"], "threshold": 2, "terminating": true}])");
+  api::Environment env;
+  api::BundleRequest req;
+  req.reference = kGun + ":v1";
+  req.thick_file = w.bundle;
+  SECTION("--map") {}
+  SECTION("<trust dir>/map.json") {
+    REQUIRE(make_private_dirs(w.ctx.trust_dir));
+    std::filesystem::copy_file(p, w.ctx.trust_dir / "map.json");
+    std::filesystem::remove(p);
+    p = w.ctx.trust_dir / "map.json";
+    w.ctx.repository_map.reset();
+  }
+  env.context = w.ctx;
+  Opens opens(p);
+  auto r = api::verify_bundle(req, env);
+  INFO(r.reason);
+  CHECK(r.verdict == api::Verdict::allow);
+  CHECK(r.repositories == std::vector<std::string>{"a", "b"});
+  CHECK(opens.count() == 1);
+}
+
+// The contract verify_bundle relies on: a map loaded into the Context is the one trusted_target
+// uses; the file is not read again, whatever it holds by then.
+TEST_CASE("TAP 4: a map loaded into the Context is used as it is, whatever the file holds now") {
+  World w;
+  w.publish_all({"c"});
+  auto p = w.write_map(R"([{"paths": ["*"], "repositories": ["a", "b"], "threshold": 2, "terminating": true}])");
+  auto loaded = tuf::load_repository_map(p);
+  REQUIRE(loaded);
+  w.ctx.loaded_repository_map = std::make_shared<const tuf::RepositoryMap>(std::move(*loaded));
+  // Replaced by a map that cannot be met (c lists nothing), then by one that does not parse.
+  w.write_map(R"([{"paths": ["*"], "repositories": ["a", "c"], "threshold": 2, "terminating": true}])");
+  REQUIRE(w.verify());
+  REQUIRE(atomic_write(p, "{", 0644));
+  REQUIRE(w.verify());
+  // Loaded as no map: the one server (nobody published there), the map file is not read.
+  w.ctx.loaded_repository_map = std::shared_ptr<const tuf::RepositoryMap>{};
+  auto r = w.verify();
+  REQUIRE(!r);
+  INFO(r.error().message);
+  CHECK(r.error().message.find("map") == std::string::npos);
 }
