@@ -30,17 +30,29 @@ make_thick() {
     cp "$FIXTURES/cnab/thick/good.tgz" "$out"
     return
   fi
-  python3 - "$FIXTURES/cnab/thick/good.tgz" "$out" "$seed" <<'PY'
+  thick_plus "$out" "$seed" <<'PY'
+data = (args[0] + "\n").encode()
+m = tarfile.TarInfo("artifacts/seed.txt")
+m.size, m.mtime, m.mode = len(data), 1767225600, 0o644
+dst.addfile(m, io.BytesIO(data))
+PY
+}
+# thick_plus OUT [ARG...] <<'PY' ... PY: a thick bundle OUT holding the entries of
+# fixtures/cnab/thick/good.tgz, then what the Python code on stdin adds to the tar file `dst`
+# (PAX format; `args` holds the ARGs; io and tarfile imported). The gzip stream is stored (level 0,
+# mtime 0): the same additions give the same bytes on every run.
+thick_plus() {
+  local out=$1 code
+  shift
+  code=$(cat)
+  python3 - "$FIXTURES/cnab/thick/good.tgz" "$out" "$code" "$@" <<'PY'
 import gzip, io, sys, tarfile
-good, out, seed = sys.argv[1:]
+good, out, code, *args = sys.argv[1:]
 buf = io.BytesIO()
 with tarfile.open(good, "r:gz") as src, tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as dst:
     for m in src.getmembers():
         dst.addfile(m, src.extractfile(m) if m.isfile() else None)
-    data = (seed + "\n").encode()
-    m = tarfile.TarInfo("artifacts/seed.txt")
-    m.size, m.mtime, m.mode = len(data), 1767225600, 0o644
-    dst.addfile(m, io.BytesIO(data))
+    exec(code, {"dst": dst, "args": args, "io": io, "tarfile": tarfile})
 with open(out, "wb") as f:
     f.write(gzip.compress(buf.getvalue(), compresslevel=0, mtime=0))
 PY
