@@ -44,16 +44,8 @@ grep -q "hashing" pty.out && die "progress for a 1 MiB file: $(cat -A pty.out)"
 ok "no progress with -o json, nor for a small file"
 
 # A thick bundle of 12 MiB (fixtures/cnab/thick/good.tgz's entries plus artifacts/big.bin), stored.
-python3 - "$FIXTURES/cnab/thick/good.tgz" bundle.tgz big.bin <<'PY'
-import gzip, io, sys, tarfile
-good, out, big = sys.argv[1:]
-buf = io.BytesIO()
-with tarfile.open(good, "r:gz") as src, tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as dst:
-    for m in src.getmembers():
-        dst.addfile(m, src.extractfile(m) if m.isfile() else None)
-    dst.add(big, "artifacts/big.bin")
-with open(out, "wb") as f:
-    f.write(gzip.compress(buf.getvalue(), compresslevel=0, mtime=0))
+thick_plus bundle.tgz big.bin <<'PY'
+dst.add(args[0], "artifacts/big.bin")
 PY
 ref=localhost:5000/demo/big
 on_pty pty.out "\"$SIGNY\" -d trust sign --thick bundle.tgz $ref:v1" || die "sign --thick on a terminal failed: $(cat -A pty.out)"
@@ -70,24 +62,17 @@ ok "sign --thick and verify --thick show progress on a terminal, not with -o jso
 
 # A pass that fails half-way (a symbolic link after big.bin, 4 MiB before the end: the archive
 # reader stops there): the line is erased before the error, which starts its own line.
-python3 - "$FIXTURES/cnab/thick/good.tgz" bad.tgz big.bin <<'PY'
-import gzip, io, sys, tarfile
-good, out, big = sys.argv[1:]
-buf = io.BytesIO()
-with tarfile.open(good, "r:gz") as src, tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as dst:
-    for m in src.getmembers():
-        dst.addfile(m, src.extractfile(m) if m.isfile() else None)
-    dst.add(big, "artifacts/big.bin")
-    link = tarfile.TarInfo("artifacts/link")
-    link.type, link.linkname = tarfile.SYMTYPE, "/etc/passwd"
-    dst.addfile(link)
-    with open(big, "rb") as f:
-        rest = f.read(4 << 20)
-    more = tarfile.TarInfo("artifacts/more.bin")
-    more.size = len(rest)
-    dst.addfile(more, io.BytesIO(rest))
-with open(out, "wb") as f:
-    f.write(gzip.compress(buf.getvalue(), compresslevel=0, mtime=0))
+thick_plus bad.tgz big.bin <<'PY'
+big = args[0]
+dst.add(big, "artifacts/big.bin")
+link = tarfile.TarInfo("artifacts/link")
+link.type, link.linkname = tarfile.SYMTYPE, "/etc/passwd"
+dst.addfile(link)
+with open(big, "rb") as f:
+    rest = f.read(4 << 20)
+more = tarfile.TarInfo("artifacts/more.bin")
+more.size = len(rest)
+dst.addfile(more, io.BytesIO(rest))
 PY
 rc=0
 on_pty pty.out "\"$SIGNY\" -d trust sign --thick bad.tgz $ref:v2" || rc=$?

@@ -14,20 +14,16 @@ require umoci
 require in-toto-run
 require in-toto-sign
 require jq
-source "${SOURCE_DIR:?}/scripts/notary-harness.sh"
-source "${SOURCE_DIR:?}/scripts/registry-harness.sh"
-proxy_pid=
-trap 'rc=$?; kill $proxy_pid 2>/dev/null; notary_harness_stop; registry_harness_stop $rc; rm -rf "$work"; exit $rc' EXIT
 py=/usr/bin/python3
 export SIGNY_ROOT_PASSPHRASE=root-pass-1 SIGNY_TARGETS_PASSPHRASE=targets-pass-1 SIGNY_SNAPSHOT_PASSPHRASE=snap-pass-1
 export SIGNY_RELEASES_PASSPHRASE=releases-pass-1
 
-registry_harness_start "$work/registry" plain >/dev/null || die "registry did not start"
-notary_harness_start "$work/server" local >/dev/null
+start_servers
 echo pass >attack
 pport=$(notary_harness_free_port)
 "$py" "$SOURCE_DIR/tests/interop/tamper_proxy.py" "$pport" "$NOTARY_URL" "$NOTARY_CA" attack >/dev/null 2>&1 &
 proxy_pid=$!
+exit_pids+=("$proxy_pid")
 for _ in $(seq 50); do (echo >/dev/tcp/127.0.0.1/"$pport") 2>/dev/null && break; sleep 0.1; done
 pub() { "$SIGNY" -d pub --server "$NOTARY_URL" --tlscacert "$NOTARY_CA" "$@"; }
 # The runtime's side: its own trust dir, the server through the proxy.
@@ -38,38 +34,10 @@ registry_harness_image "$work/l2" b 2 >/dev/null 2>&1 || die "umoci"
 read -r _ d1 s1 t1 < <(registry_harness_push "$work/l1" a src/inv:1) || die "push inv"
 read -r _ d2 _ _ < <(registry_harness_push "$work/l2" b src/other:1) || die "push other"
 gun=$OCIREG/org/app thickgun=$OCIREG/org/thick
-"$py" - "$OCIREG/src/inv:1" "$d1" "$s1" "$t1" <<'PY'
-import json, sys
-ref, d, s, t = sys.argv[1:]
-b = {"schemaVersion": "v1.0.0", "name": "app", "version": "0.1.0",
-     "invocationImages": [{"imageType": "oci", "image": ref, "contentDigest": d, "size": int(s), "mediaType": t}]}
-open("bundle.json", "w").write(json.dumps(b, sort_keys=True, separators=(",", ":")))
-PY
+one_image_bundle bundle.json app "$OCIREG/src/inv:1" "$d1" "$s1" "$t1"
 
 # in-toto: step "package" makes the bundle, inspection "check" must find exactly that product.
-in-toto-keygen -t ed25519 owner >/dev/null 2>&1 </dev/null || die "keygen"
-in-toto-keygen -t ed25519 packager >/dev/null 2>&1 </dev/null || die "keygen"
-"$py" - packager.pub <<'PY'
-import json, sys
-from in_toto.models.layout import Layout, Step, Inspection
-from in_toto.models.metadata import Metablock
-import securesystemslib.keys as k
-pub = json.load(open(sys.argv[1]))
-pub["keyid"] = kid = k._get_keyid(pub["keytype"], pub["scheme"], pub["keyval"])
-step = Step(name="package", expected_materials=[], expected_products=[["CREATE", "*"], ["DISALLOW", "*"]],
-            pubkeys=[kid], expected_command=["true"], threshold=1)
-insp = Inspection(name="check", run=["true"],
-                  expected_materials=[["MATCH", "*", "WITH", "PRODUCTS", "FROM", "package"], ["DISALLOW", "*"]],
-                  expected_products=[["ALLOW", "*"]])
-Metablock(signed=Layout(expires="2036-01-01T00:00:00Z", steps=[step], inspect=[insp], keys={kid: pub})).dump("root.layout")
-PY
-in-toto-sign -f root.layout -k owner -t ed25519 >/dev/null || die "in-toto-sign layout"
-chain() {  # chain ARTIFACT LINKDIR: the packager's link for ARTIFACT
-  local tmp; tmp=$(mktemp -d "$work/run.XXXX")
-  cp "$1" "$tmp/"
-  (cd "$tmp" && in-toto-run -n package -k "$work/packager" -t ed25519 -p "$(basename "$1")" -- true >/dev/null 2>&1) || die "in-toto-run"
-  rm -rf "$2" && mkdir -p "$2" && mv "$tmp"/package.*.link "$2/"
-}
+package_layout
 chain bundle.json links
 pub sign bundle.json "$gun:v1" --in-toto --layout root.layout --links links --layout-key owner.pub >/dev/null 2>&1 || die "sign thin"
 make_thick b.tgz hook

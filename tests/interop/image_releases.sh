@@ -11,11 +11,7 @@ require docker-registry
 require skopeo
 require umoci
 require openssl
-source "${SOURCE_DIR:?}/scripts/notary-harness.sh"
-source "${SOURCE_DIR:?}/scripts/registry-harness.sh"
-trap 'rc=$?; notary_harness_stop; registry_harness_stop $rc; rm -rf "$work"; exit $rc' EXIT
-notary_harness_start "$work/server" local >/dev/null
-registry_harness_start "$work/registry" plain >/dev/null || die "registry did not start"
+start_servers
 export SIGNY_ROOT_PASSPHRASE=root-pass-1 SIGNY_TARGETS_PASSPHRASE=targets-pass-1 SIGNY_RELEASES_PASSPHRASE=releases-pass-1
 export NOTARY_ROOT_PASSPHRASE=root-pass-1 NOTARY_TARGETS_PASSPHRASE=targets-pass-1
 s() { "$SIGNY" -d "$1" --server "$NOTARY_URL" --tlscacert "$NOTARY_CA" "${@:2}"; }

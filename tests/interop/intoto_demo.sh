@@ -10,11 +10,7 @@ require in-toto-verify
 require in-toto-run
 require in-toto-keygen
 : "${SIGNY_TESTTOOL:?}"
-source "${SOURCE_DIR:?}/scripts/notary-harness.sh"
-source "${SOURCE_DIR:?}/scripts/registry-harness.sh"
-trap 'rc=$?; notary_harness_stop; registry_harness_stop $rc; rm -rf "$work"; exit $rc' EXIT
-notary_harness_start "$work/server" local >/dev/null
-registry_harness_start "$work/registry" plain >/dev/null || die "registry did not start"
+start_servers
 export SIGNY_ROOT_PASSPHRASE=root-pass-1 SIGNY_TARGETS_PASSPHRASE=targets-pass-1 SIGNY_SNAPSHOT_PASSPHRASE=snap-pass-1
 export SIGNY_RELEASES_PASSPHRASE=releases-pass-1
 s() { "$SIGNY" -d t --server "$NOTARY_URL" --tlscacert "$NOTARY_CA" "$@"; }

@@ -16,62 +16,22 @@ require notary
 require docker-registry
 require skopeo
 require umoci
-source "${SOURCE_DIR:?}/scripts/notary-harness.sh"
-source "${SOURCE_DIR:?}/scripts/registry-harness.sh"
-trap 'rc=$?; notary_harness_stop; registry_harness_stop $rc; rm -rf "$work"; exit $rc' EXIT
 py=/usr/bin/python3
 export SIGNY_ROOT_PASSPHRASE=root-pass-1 SIGNY_TARGETS_PASSPHRASE=targets-pass-1 SIGNY_SNAPSHOT_PASSPHRASE=snap-pass-1
 export SIGNY_RELEASES_PASSPHRASE=releases-pass-1
 export NOTARY_ROOT_PASSPHRASE=root-pass-1 NOTARY_TARGETS_PASSPHRASE=targets-pass-1 NOTARY_SNAPSHOT_PASSPHRASE=snap-pass-1
 export NOTARY_DELEGATION_PASSPHRASE=releases-pass-1
 
-registry_harness_start "$work/registry" plain >/dev/null || die "registry did not start"
-notary_harness_start "$work/server" local >/dev/null
+start_servers
 registry_harness_image "$work/l1" a 1 >/dev/null 2>&1 || die "umoci"
 read -r _ d1 s1 t1 < <(registry_harness_push "$work/l1" a src/inv:1) || die "push inv"
 # A canonical thin bundle.json naming one image (RFC 8785; ASCII only). NAME gives other bytes.
-bundle() {
-  "$py" - "$1" "$OCIREG/src/inv:1" "$d1" "$s1" "$t1" "$2" <<'PY'
-import json, sys
-out, ref, d, s, t, name = sys.argv[1:]
-b = {"schemaVersion": "v1.0.0", "name": name, "version": "0.1.0",
-     "invocationImages": [{"imageType": "oci", "image": ref, "contentDigest": d, "size": int(s), "mediaType": t}]}
-open(out, "w").write(json.dumps(b, sort_keys=True, separators=(",", ":")))
-PY
-}
+bundle() { one_image_bundle "$1" "$2" "$OCIREG/src/inv:1" "$d1" "$s1" "$t1"; }
 
-# Keys: the layout owner's (the dedicated layout key) and the packager's, both made by in-toto.
-in-toto-keygen -t ed25519 owner >/dev/null 2>&1 </dev/null || die "keygen"
-in-toto-keygen -t ed25519 packager >/dev/null 2>&1 </dev/null || die "keygen"
+# Keys: the layout owner's (the dedicated layout key) and the packager's, both made by in-toto,
+# the layout (package_layout), and another key that does not sign it.
+package_layout
 in-toto-keygen -t ed25519 other >/dev/null 2>&1 </dev/null || die "keygen"
-# The layout: step "package" (its product is the bundle), inspection "check" whose materials (the
-# inspection's private directory: the bundle alone) must be exactly that product.
-"$py" - packager.pub <<'PY'
-import json, sys
-from in_toto.models.layout import Layout, Step, Inspection
-from in_toto.models.metadata import Metablock
-pub = json.load(open(sys.argv[1]))
-from securesystemslib.keys import format_keyval_to_metadata
-from securesystemslib.formats import KEY_SCHEMA
-import securesystemslib.keys as k
-kid = k._get_keyid(pub["keytype"], pub["scheme"], pub["keyval"])
-pub["keyid"] = kid
-step = Step(name="package", expected_materials=[], expected_products=[["CREATE", "*"], ["DISALLOW", "*"]],
-            pubkeys=[kid], expected_command=["true"], threshold=1)
-insp = Inspection(name="check", run=["true"],
-                  expected_materials=[["MATCH", "*", "WITH", "PRODUCTS", "FROM", "package"], ["DISALLOW", "*"]],
-                  expected_products=[["ALLOW", "*"]])
-Metablock(signed=Layout(expires="2036-01-01T00:00:00Z", steps=[step], inspect=[insp], keys={kid: pub})).dump("root.layout")
-PY
-in-toto-sign -f root.layout -k owner -t ed25519 >/dev/null || die "in-toto-sign layout"
-# chain ARTIFACT LINKDIR: the packager's link for ARTIFACT (its product, by its base name).
-chain() {
-  local art=$1 dir=$2 tmp
-  tmp=$(mktemp -d "$work/run.XXXX")
-  cp "$art" "$tmp/"
-  (cd "$tmp" && in-toto-run -n package -k "$work/packager" -t ed25519 -p "$(basename "$art")" -- true >/dev/null 2>&1) || die "in-toto-run"
-  rm -rf "$dir" && mkdir -p "$dir" && mv "$tmp"/package.*.link "$dir/"
-}
 
 # run_suite LABEL SIGNY...: every check with one server (file:// or notary-server).
 run_suite() {

@@ -12,24 +12,16 @@ require notary
 require docker-registry
 require skopeo
 require umoci
-source "${SOURCE_DIR:?}/scripts/notary-harness.sh"
-source "${SOURCE_DIR:?}/scripts/registry-harness.sh"
-trap 'rc=$?; notary_harness_stop; registry_harness_stop $rc; rm -rf "$work"; exit $rc' EXIT
-notary_harness_start "$work/server" local >/dev/null
-registry_harness_start "$work/registry" plain >/dev/null || die "registry did not start"
+start_servers
 export SIGNY_ROOT_PASSPHRASE=root-pass-1 SIGNY_TARGETS_PASSPHRASE=targets-pass-1 SIGNY_SNAPSHOT_PASSPHRASE=snap-pass-1
 export NOTARY_ROOT_PASSPHRASE=root-pass-1 NOTARY_TARGETS_PASSPHRASE=targets-pass-1 NOTARY_SNAPSHOT_PASSPHRASE=snap-pass-1
 s() { "$SIGNY" -d "$1" --server "$NOTARY_URL" --tlscacert "$NOTARY_CA" "${@:2}"; }
 n() { notary -d "$1" -s "$NOTARY_URL" --tlscacert "$NOTARY_CA" "${@:2}"; }
 
-registry_harness_image "$work/l1" a 1 >/dev/null 2>&1 || die "umoci"
-registry_harness_image "$work/l2" b 2 >/dev/null 2>&1 || die "umoci"
-read -r _ d1 s1 t1 < <(registry_harness_push "$work/l1" a cnab/app:inv) || die "push"
-read -r _ d2 s2 t2 < <(registry_harness_push "$work/l2" b cnab/app:web v2s2) || die "push"
+push_app_images cnab/app
 
 # A thin bundle pushed the way cnab-to-oci pushes it, by curl (oci-formats 2.3-2.5).
-printf '{"description":"","images":{"web":{"contentDigest":"%s","description":"web","image":"%s/cnab/app:web","imageType":"docker","mediaType":"%s","size":%d}},"invocationImages":[{"contentDigest":"%s","image":"%s/cnab/app:inv","imageType":"oci","mediaType":"%s","size":%d}],"name":"app","schemaVersion":"v1.0.0","version":"0.1.0"}' \
-  "$d2" "$OCIREG" "$t2" "$s2" "$d1" "$OCIREG" "$t1" "$s1" >bundle.json
+app_bundle cnab/app >bundle.json
 registry_harness_put_blob cnab/app bundle.json >/dev/null
 registry_harness_cnab_config_manifest bundle.json >cm.json
 cm=sha256:$(sha256sum cm.json | cut -d' ' -f1)

@@ -9,21 +9,13 @@ require docker-registry
 require skopeo
 require umoci
 require jq
-source "${SOURCE_DIR:?}/scripts/notary-harness.sh"
-source "${SOURCE_DIR:?}/scripts/registry-harness.sh"
-trap 'rc=$?; notary_harness_stop; registry_harness_stop $rc; rm -rf "$work"; exit $rc' EXIT
-notary_harness_start "$work/server" local >/dev/null
-registry_harness_start "$work/registry" plain >/dev/null || die "registry did not start"
+start_servers
 export SIGNY_ROOT_PASSPHRASE=root-pass-1 SIGNY_TARGETS_PASSPHRASE=targets-pass-1 SIGNY_SNAPSHOT_PASSPHRASE=snap-pass-1
 s() { "$SIGNY" -d trust --server "$NOTARY_URL" --tlscacert "$NOTARY_CA" "$@"; }
 checks() { jq -r '[.checks[] | .name + "=" + .status] | join(" ")'; }
 
-registry_harness_image "$work/l1" a 1 >/dev/null 2>&1 || die "umoci"
-registry_harness_image "$work/l2" b 2 >/dev/null 2>&1 || die "umoci"
-read -r _ d1 s1 t1 < <(registry_harness_push "$work/l1" a src/app:inv) || die "push"
-read -r _ d2 s2 t2 < <(registry_harness_push "$work/l2" b src/app:web v2s2) || die "push"
-printf '{"description":"","images":{"web":{"contentDigest":"%s","description":"web","image":"%s/src/app:web","imageType":"docker","mediaType":"%s","size":%d}},"invocationImages":[{"contentDigest":"%s","image":"%s/src/app:inv","imageType":"oci","mediaType":"%s","size":%d}],"name":"app","schemaVersion":"v1.0.0","version":"0.1.0"}' \
-  "$d2" "$OCIREG" "$t2" "$s2" "$d1" "$OCIREG" "$t1" "$s1" >bundle.json
+push_app_images src/app
+app_bundle src/app >bundle.json
 gun=$OCIREG/org/app
 s sign bundle.json "$gun:v1" >/dev/null 2>sign.err || die "sign: $(cat sign.err)"
 

@@ -6,9 +6,8 @@
 #include <vector>
 
 #include "signy/api/progress.hpp"
-#include "signy/notary/remote.hpp"
 #include "testsupport.hpp"
-#include "unit/tuf/simulator.hpp"
+#include "unit/api/file_repo.hpp"
 
 using namespace signy;
 
@@ -67,25 +66,13 @@ TEST_CASE("digest_file of an empty file reports nothing, and a missing file fail
 
 TEST_CASE("verify_thick reports the progress of its one pass over the bundle") {
   const std::string gun = "example.com/app";
-  const std::string bundle = fixture("cnab/thick/good.tgz");
-  TempDir dir;
-  testsim::Simulator sim{gun};
-  sim.add_target("v1", bundle);
-  sim.targets.version += 1;
-  sim.snapshot.version += 1;
-  sim.timestamp.version += 1;
-  sim.publish();
+  const std::string& bundle = testsim::good_bundle();
+  testsim::FileRepo repo{gun};
+  repo.sim.add_target("v1", bundle);
   api::Context ctx;
-  ctx.trust_dir = dir.path() / "trust";
-  ctx.server = "file://" + (dir.path() / "server").string();
-  ctx.now = sim.now;
-  auto remote = notary::open_remote(ctx.server, gun, ctx.http).value();
-  REQUIRE(remote->publish({{"root", sim.root_bytes},
-                           {"targets", sim.targets_bytes},
-                           {"snapshot", sim.snapshot_bytes},
-                           {"timestamp", sim.timestamp_bytes}}));
-  auto file = dir.path() / "bundle.tgz";
-  REQUIRE(atomic_write(file, bundle, 0644));
+  repo.use(ctx);
+  repo.publish(ctx);
+  auto file = repo.write("bundle.tgz", bundle);
   Reports reports;
   ctx.progress = [&reports](std::uint64_t done, std::uint64_t total) { reports.emplace_back(done, total); };
   auto r = api::verify_thick(ctx, file, gun + ":v1");

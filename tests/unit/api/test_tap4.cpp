@@ -10,35 +10,20 @@
 #include "signy/notary/remote.hpp"
 #include "signy/tuf/repository_map.hpp"
 #include "signy/util/file.hpp"
-#include "testsupport.hpp"
-#include "unit/tuf/simulator.hpp"
+#include "unit/api/file_repo.hpp"
 
 using namespace signy;
 
 namespace {
 
 const std::string kGun = "example.com/org/app";
-const std::string& good() {
-  static const std::string b = fixture("cnab/thick/good.tgz");
-  return b;
-}
+const std::string& good() { return testsim::good_bundle(); }
 
 struct Repository {
   testsim::Simulator sim{kGun};
   std::string url;
-  void publish(const api::Context& ctx) {
-    sim.targets.version += 1;
-    sim.snapshot.version += 1;
-    sim.timestamp.version += 1;
-    sim.publish();
-    auto remote = notary::open_remote(url, kGun, ctx.http).value();
-    std::map<std::string, std::string> files{
-        {"targets", sim.targets_bytes}, {"snapshot", sim.snapshot_bytes}, {"timestamp", sim.timestamp_bytes}};
-    if (!published) files["root"] = sim.root_bytes;  // the same root version is not published twice
-    REQUIRE(remote->publish(files));
-    published = true;
-  }
-  bool published = false;
+  std::string published_root;
+  void publish(const api::Context& ctx) { testsim::publish_to(sim, url, kGun, ctx.http, published_root); }
 };
 
 struct World {

@@ -4,9 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include "signy/api/api.hpp"
-#include "signy/notary/remote.hpp"
-#include "testsupport.hpp"
-#include "unit/tuf/simulator.hpp"
+#include "unit/api/file_repo.hpp"
 
 using namespace signy;
 
@@ -14,38 +12,13 @@ namespace {
 
 const std::string kGun = "example.com/app";
 // A valid 2-image thick bundle: only the digests decide between acceptance and refusal below.
-const std::string& good() {
-  static const std::string b = fixture("cnab/thick/good.tgz");
-  return b;
-}
+const std::string& good() { return testsim::good_bundle(); }
 
-struct Repo {
-  TempDir dir;
-  testsim::Simulator sim{kGun};
+struct Repo : testsim::FileRepo {
   api::Context ctx;
 
-  Repo() {
-    ctx.trust_dir = dir.path() / "trust";
-    ctx.server = "file://" + (dir.path() / "server").string();
-    ctx.now = sim.now;
-  }
-  // Publishes the simulator's current files (root, targets, snapshot, timestamp).
-  void publish() {
-    sim.targets.version += 1;
-    sim.snapshot.version += 1;
-    sim.timestamp.version += 1;
-    sim.publish();
-    auto remote = notary::open_remote(ctx.server, kGun, ctx.http).value();
-    REQUIRE(remote->publish({{"root", sim.root_bytes},
-                             {"targets", sim.targets_bytes},
-                             {"snapshot", sim.snapshot_bytes},
-                             {"timestamp", sim.timestamp_bytes}}));
-  }
-  std::filesystem::path write(const std::string& name, const std::string& content) {
-    auto p = dir.path() / name;
-    REQUIRE(atomic_write(p, content, 0644));
-    return p;
-  }
+  Repo() : FileRepo(kGun) { use(ctx); }
+  void publish() { FileRepo::publish(ctx); }
 };
 
 Errc code_of(const Result<api::VerifyResult>& r) {

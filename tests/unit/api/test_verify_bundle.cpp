@@ -4,10 +4,8 @@
 #include <catch2/catch.hpp>
 
 #include "signy/api/verify_bundle.hpp"
-#include "signy/notary/remote.hpp"
 #include "signy/util/encoding.hpp"
-#include "testsupport.hpp"
-#include "unit/tuf/simulator.hpp"
+#include "unit/api/file_repo.hpp"
 
 using namespace signy;
 using namespace std::chrono_literals;
@@ -17,44 +15,18 @@ namespace {
 const std::string kGun = "example.com/app";
 const std::string kRef = kGun + ":v1";
 
-const std::string& good() {
-  static const std::string b = fixture("cnab/thick/good.tgz");
-  return b;
-}
+const std::string& good() { return testsim::good_bundle(); }
 
-struct Repo {
-  TempDir dir;
-  testsim::Simulator sim{kGun};
+struct Repo : testsim::FileRepo {
   api::Environment env;
   api::BundleRequest req;
-  bool root_published = false;
 
-  Repo() {
-    env.context.trust_dir = dir.path() / "trust";
-    env.context.server = "file://" + (dir.path() / "server").string();
-    env.context.now = sim.now;
+  Repo() : FileRepo(kGun) {
+    use(env.context);
     req.reference = kRef;
     req.thick_file = write("bundle.tgz", good());
   }
-  void publish() {
-    sim.targets.version += 1;
-    sim.snapshot.version += 1;
-    sim.timestamp.version += 1;
-    sim.publish();
-    auto remote = notary::open_remote(env.context.server, kGun, env.context.http).value();
-    std::map<std::string, std::string> files{{"targets", sim.targets_bytes},
-                                             {"snapshot", sim.snapshot_bytes},
-                                             {"timestamp", sim.timestamp_bytes}};
-    if (!root_published) files["root"] = sim.root_bytes;  // the same root version: published once
-    root_published = true;
-    for (const auto& [role, bytes] : sim.delegated_bytes) files[role] = bytes;
-    REQUIRE(remote->publish(files));
-  }
-  std::filesystem::path write(const std::string& name, const std::string& content) {
-    auto p = dir.path() / name;
-    REQUIRE(atomic_write(p, content, 0644));
-    return p;
-  }
+  void publish() { FileRepo::publish(env.context); }
   void policy(const std::string& json) {
     auto doc = policy::parse(json);
     REQUIRE(doc);
