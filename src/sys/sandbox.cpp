@@ -188,6 +188,23 @@ class Tree {
     }
   }
 
+  // For kill_running, on another thread than the supervisor's: SIGKILL to the tree, looking again
+  // for what forked meanwhile, for at most `budget`; nothing is reaped (the supervisor reaps, or
+  // whoever inherits them when the process exits), so no pid is freed under the supervisor's feet.
+  void kill_now(std::chrono::milliseconds budget) const {
+    const auto until = Clock::now() + budget;
+    do {
+      bool pending = false;
+      for (const auto& p : members())
+        if (!p.zombie) {
+          ::kill(p.pid, SIGKILL);
+          pending = true;
+        }
+      if (!pending) return;
+      std::this_thread::sleep_for(std::chrono::microseconds(500));
+    } while (Clock::now() < until);
+  }
+
   // Orphans that ended during the run: reaped now so that they are not counted.
   void reap_orphans(const std::vector<ProcInfo>& found) const {
     for (const auto& p : found)
@@ -405,6 +422,10 @@ Result<BoundedResult> run_bounded(const std::vector<std::string>& argv, const Li
   pid_t pid = ::fork();
   if (pid < 0) return fail(Errc::io_error, "cannot run " + argv[0] + ": fork: " + errno_text());
   if (pid == 0) exec_child(c, dir.c_str(), devnull.fd, out.write.fd, err.write.fd, report.write.fd);
+  // Published at once (its start time is the fork's): kill_running reaches the command from its
+  // first instruction on.
+  const Tree tree(pid, std::move(before));
+  Running published(tree);
   out.write.close();
   err.write.close();
   report.write.close();
@@ -416,6 +437,7 @@ Result<BoundedResult> run_bounded(const std::vector<std::string>& argv, const Li
   while ((got = ::read(report.read.fd, child_report, sizeof child_report)) < 0 && errno == EINTR) {
   }
   if (got == static_cast<ssize_t>(sizeof child_report)) {
+    published.end();
     detail::reap(pid);
     std::string where = child_report[0] == 1   ? "entering " + dir
                         : child_report[0] == 2 ? std::string("starting it")
@@ -425,8 +447,6 @@ Result<BoundedResult> run_bounded(const std::vector<std::string>& argv, const Li
 
   ::fcntl(out.read.fd, F_SETFL, O_NONBLOCK);
   ::fcntl(err.read.fd, F_SETFL, O_NONBLOCK);
-  const Tree tree(pid, std::move(before));
-  Running published(tree);
   // Readable when the leader ends, so that its end is seen at once rather than at the next look.
   Fd leader_fd{static_cast<int>(::syscall(SYS_pidfd_open, pid, 0))};
   BoundedResult result;
@@ -519,7 +539,7 @@ Result<BoundedResult> run_bounded(const std::vector<std::string>& argv, const Li
 void kill_running() noexcept {
   try {
     std::lock_guard lock(running_mutex);
-    if (running) running->kill_all();
+    if (running) running->kill_now(std::chrono::milliseconds(100));
   } catch (...) {  // reading /proc allocates: nothing more can be done on the way out
   }
 }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -22,7 +23,13 @@ void parallel_for(std::size_t n, unsigned threads, const std::function<bool(std:
   const std::size_t extra = n < 2 ? 0 : std::min<std::size_t>(std::max(1u, threads), n) - 1;
   std::vector<std::thread> pool;
   pool.reserve(extra);
-  for (std::size_t t = 0; t < extra; ++t) pool.emplace_back(work);
+  for (std::size_t t = 0; t < extra; ++t) {
+    try {
+      pool.emplace_back(work);
+    } catch (const std::system_error&) {  // no thread to be had (RLIMIT_NPROC): fewer do it all
+      break;
+    }
+  }
   work();
   for (auto& t : pool) t.join();
 }

@@ -71,19 +71,20 @@ ok "a deadline that passes denies at once (infrastructure, 4); a zero deadline i
 # child in a session of its own; the marker finds them.
 export SIGNY_RELEASES_PASSPHRASE=releases-pass-1
 marker="97.$$$RANDOM"
-python3 - "$marker" <<'PY'
+python3 - "$marker" "$PWD/hang.started" <<'PY'
 import json, sys
-m = sys.argv[1]
+m, started = sys.argv[1], sys.argv[2]
 json.dump({"_type": "layout", "expires": "2100-01-01T00:00:00Z", "readme": "", "keys": {}, "steps": [],
            "inspect": [{"_type": "inspection", "name": "hang", "expected_materials": [], "expected_products": [],
-                        "run": ["sh", "-c", f"setsid sleep {m} </dev/null >/dev/null 2>&1 & sleep {m}"]}]},
+                        "run": ["sh", "-c", f"echo >{started}; setsid sleep {m} </dev/null >/dev/null 2>&1 & sleep {m}"]}]},
           open("hang.json", "w"))
 PY
 mkdir -p nolinks
 "$SIGNY" -d t layout sign hang.json $gun --out hang.layout >/dev/null 2>&1 || die "layout sign"
 "$SIGNY" -d t sign --thick b.tgz $gun:hang --in-toto --layout hang.layout --links nolinks >/dev/null 2>err || die "sign --in-toto: $(cat err)"
-hook --deadline 2s <<<"$(req install $gun:hang b.tgz)"
+hook --deadline 4s <<<"$(req install $gun:hang b.tgz)"
 denied 4 infrastructure network
+[[ -e hang.started ]] || die "the inspection had not started by the deadline: nothing was tested"
 sleep 0.5
 if left=$(pgrep -af "sleep $marker"); then
   pkill -KILL -f "sleep $marker"

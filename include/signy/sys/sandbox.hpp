@@ -74,8 +74,9 @@ Result<BoundedResult> run_bounded(const std::vector<std::string>& argv, const Li
                                   const std::filesystem::path& work_dir);
 
 // For a process that must end while run_bounded runs on another thread (the hook's deadline):
-// SIGKILL to every process of the run's tree, as a tripped limit does, now, without waiting for the
-// run to return. The caller then exits; what was killed is reaped by whoever inherits it. Without
+// SIGKILL to every process of the run's tree (the command is reached from its fork on), looking
+// again for what forked meanwhile for at most 100 ms, without waiting for the run to return and
+// without reaping (the supervisor does, or whoever inherits them once the caller exits). Without
 // it the command would outlive signy, with no supervisor left to enforce the wall-clock limit.
 // Nothing when no run is under way.
 void kill_running() noexcept;
