@@ -6,7 +6,6 @@
 #include <exception>
 #include <new>
 
-#include "signy/sys/sandbox.hpp"
 #include "signy/util/encoding.hpp"
 #include "signy/util/text.hpp"
 
@@ -255,7 +254,5 @@ int hook_exit_code(const Report& report) noexcept {
   }
   return 4;
 }
-
-void hook_abandon() noexcept { sys::kill_running(); }
 
 }  // namespace signy::api

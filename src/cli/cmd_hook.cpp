@@ -15,6 +15,7 @@
 
 #include "cli/cli.hpp"
 #include "signy/api/hook.hpp"
+#include "signy/api/intoto.hpp"
 #include "signy/util/log.hpp"
 #include "signy/util/text.hpp"
 
@@ -43,7 +44,7 @@ class Answer {
       auto report = api::hook_denied(Error{Errc::network, "the hook's deadline (" + deadline_text + ") passed before a verdict"},
                                      api::Denial::infrastructure, request_ ? &*request_ : nullptr);
       write(report);
-      api::hook_abandon();  // an inspection under way dies with the hook
+      api::abandon_inspection();  // an inspection under way dies with the hook
       std::_Exit(api::hook_exit_code(report));  // fail closed now: nothing of the late run may matter
     });
   }

@@ -1,11 +1,16 @@
 // signy entry point: parses the command line, runs the selected command, and maps the error's
 // category to the exit code documented in README.md ("Exit codes"). Every message printed here
 // is signy's own (no library's wording) with control bytes escaped (escape_control).
+#include <pthread.h>
+#include <signal.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <thread>
 
 #include "cli/cli.hpp"
+#include "signy/api/intoto.hpp"
 #include "signy/util/log.hpp"
 #include "signy/util/text.hpp"
 
@@ -149,9 +154,37 @@ Error filesystem_error(const std::filesystem::filesystem_error& e) {
   std::string path = e.path1().string();
   return Error{Errc::io_error, path.empty() ? what : path + ": " + what};
 }
+
+// SIGINT, SIGTERM, SIGHUP: an in-toto inspection under way is killed, with everything it started,
+// before signy dies of the signal. Its command leads a session of its own, which a terminal's
+// Ctrl-C or a CI runner's SIGTERM to signy's process group does not reach, and its wall-clock
+// limit dies with signy's supervisor. The signals are blocked in every thread (this runs before
+// any is started) and taken by one that waits for them; one that is ignored stays ignored.
+void end_inspections_on_termination() {
+  static sigset_t set;
+  sigemptyset(&set);
+  for (int sig : {SIGINT, SIGTERM, SIGHUP}) {
+    struct sigaction now {};
+    if (::sigaction(sig, nullptr, &now) == 0 && now.sa_handler != SIG_IGN) sigaddset(&set, sig);
+  }
+  if (::pthread_sigmask(SIG_BLOCK, &set, nullptr) != 0) return;
+  std::thread([] {
+    int sig = 0;
+    if (::sigwait(&set, &sig) != 0) return;
+    api::abandon_inspection();
+    ::signal(sig, SIG_DFL);  // then die of it, as without this thread (the shell sees 128+N)
+    sigset_t one;
+    sigemptyset(&one);
+    sigaddset(&one, sig);
+    ::pthread_sigmask(SIG_UNBLOCK, &one, nullptr);
+    ::raise(sig);
+    std::_Exit(128 + sig);
+  }).detach();
+}
 }  // namespace
 
 int main(int argc, char** argv) {
+  end_inspections_on_termination();
   cli::GlobalOptions global;
   cli::Action run;
   g_json_output = json_requested(argc, argv);

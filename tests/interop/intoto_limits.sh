@@ -85,3 +85,24 @@ if left=$(pgrep -af "sleep 97.4242"); then
 fi
 rm -rf "$TMPDIR"/*  # the private directory of the killed run: nobody was left to remove it
 ok "signy killed during an inspection: the inspection dies with it"
+
+# SIGTERM or SIGINT to signy during an inspection (a CI runner's timeout, Ctrl-C): the inspection
+# and what it started in a session of its own are killed, then signy dies of the signal.
+layout '["sh", "-c", "setsid sleep 97.4343 </dev/null >/dev/null 2>&1 & sleep 97.4343"]'
+for sig in TERM INT; do
+  (cd chain && exec "$SIGNY" intoto verify -l root.layout -k ../owner.pub --inspection-timeout 60 2>/dev/null) &
+  verifier=$!
+  # sh, its sleep and the sleep in a session of its own
+  for _ in $(seq 200); do (( $(pgrep -fc "sleep 97.4343") >= 3 )) && break; sleep 0.05; done
+  (( $(pgrep -fc "sleep 97.4343") >= 3 )) || die "SIG$sig: the inspection did not start: $(pgrep -af "sleep 97.4343")"
+  kill -$sig $verifier
+  rc=0
+  wait $verifier || rc=$?
+  [[ $rc == $((128 + $(kill -l $sig))) ]] || die "SIG$sig: signy exited $rc, not of the signal"
+  if left=$(pgrep -af "sleep 97.4343"); then
+    pkill -KILL -f "sleep 97.4343"
+    die "SIG$sig: the inspection outlived signy: $left"
+  fi
+  rm -rf "$TMPDIR"/*
+done
+ok "SIGTERM or SIGINT during an inspection: it is killed with what it started, and signy dies of the signal"

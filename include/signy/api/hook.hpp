@@ -69,9 +69,4 @@ cjson::Json hook_verdict(const Report& report);
 // configuration, 3 not signed, 4 infrastructure (network, I/O, deadline, internal).
 int hook_exit_code(const Report& report) noexcept;
 
-// For the deadline's watchdog, before the process exits in the middle of run_hook: kills the
-// in-toto inspection under way, if any, with every process it started (sys::kill_running), so that
-// nothing of the abandoned verification outlives the hook.
-void hook_abandon() noexcept;
-
 }  // namespace signy::api

@@ -47,6 +47,11 @@ Result<intoto::VerifySummary> verify_intoto(const Context& ctx, const InTotoChec
 // The directory goes away with the last copy of the returned function.
 intoto::InspectionRunner inspection_runner(const std::filesystem::path& artifacts, const sys::Limits& limits);
 
+// For a process about to end while a verification runs on another thread (the hook's deadline, a
+// SIGTERM): kills the inspection under way, if any, with every process it started
+// (sys::kill_running), so that nothing of the abandoned verification outlives signy.
+void abandon_inspection() noexcept;
+
 // in-toto-verify's --layout-keys FILE... [--key-types TYPE...]: each file (a regular file, at most
 // 1 MiB) loaded by crypto::sslib_load_public with the type at its position, or detected when
 // `types` is empty (the reference would take every key as rsa); key ID -> key. A count mismatch

@@ -64,3 +64,25 @@ TEST_CASE("a helper that hangs is killed with its whole process group") {
   if (!gone) ::kill(child, SIGKILL);
   CHECK(gone);
 }
+
+TEST_CASE("a helper starts with no signal blocked and SIGPIPE at its default, whatever signy's threads hold") {
+  // signy's CLI blocks SIGINT, SIGTERM and SIGHUP in every thread (a thread waits for them) and
+  // ignores SIGPIPE: a helper inheriting either could not be interrupted, or not die of a pipe.
+  sigset_t block, old;
+  sigemptyset(&block);
+  sigaddset(&block, SIGTERM);
+  sigaddset(&block, SIGINT);
+  REQUIRE(::pthread_sigmask(SIG_BLOCK, &block, &old) == 0);
+  struct sigaction ignore {}, was {};
+  ignore.sa_handler = SIG_IGN;
+  REQUIRE(::sigaction(SIGPIPE, &ignore, &was) == 0);
+  auto r = sys::run({"grep", "-E", "^Sig(Blk|Ign)", "/proc/self/status"}, "", std::chrono::seconds(5), 4096);
+  ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  ::sigaction(SIGPIPE, &was, nullptr);
+  REQUIRE(r);
+  REQUIRE(r->exit_code == 0);
+  CHECK(r->output.find("SigBlk:\t0000000000000000\n") != std::string::npos);
+  // SIGPIPE is signal 13: bit 12 of SigIgn.
+  const auto ign = r->output.substr(r->output.find("SigIgn:\t") + 8, 16);
+  CHECK((std::stoull(ign, nullptr, 16) & (1ull << (SIGPIPE - 1))) == 0);
+}
