@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <system_error>
 #include <thread>
 
 #include "cli/cli.hpp"
@@ -155,31 +156,41 @@ Error filesystem_error(const std::filesystem::filesystem_error& e) {
   return Error{Errc::io_error, path.empty() ? what : path + ": " + what};
 }
 
-// SIGINT, SIGTERM, SIGHUP: an in-toto inspection under way is killed, with everything it started,
-// before signy dies of the signal. Its command leads a session of its own, which a terminal's
+// SIGINT, SIGTERM, SIGHUP, SIGQUIT: an in-toto inspection under way is killed, with everything
+// it started, before signy dies of the signal. Its command leads a session of its own, which a terminal's
 // Ctrl-C or a CI runner's SIGTERM to signy's process group does not reach, and its wall-clock
 // limit dies with signy's supervisor. The signals are blocked in every thread (this runs before
 // any is started) and taken by one that waits for them; one that is ignored stays ignored.
+sigset_t termination_signals;
+
+// The thread that waits for them: the inspection is killed (and its supervisor held), then signy
+// dies of the signal as it would have without this thread (the shell sees 128+N).
+void waiter() {
+  int sig = 0;
+  if (::sigwait(&termination_signals, &sig) != 0) return;
+  api::abandon_inspection();
+  ::signal(sig, SIG_DFL);
+  sigset_t one;
+  sigemptyset(&one);
+  sigaddset(&one, sig);
+  ::pthread_sigmask(SIG_UNBLOCK, &one, nullptr);
+  ::raise(sig);
+  std::_Exit(128 + sig);
+}
+
 void end_inspections_on_termination() {
-  static sigset_t set;
+  sigset_t& set = termination_signals;
   sigemptyset(&set);
-  for (int sig : {SIGINT, SIGTERM, SIGHUP}) {
+  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT}) {
     struct sigaction now {};
     if (::sigaction(sig, nullptr, &now) == 0 && now.sa_handler != SIG_IGN) sigaddset(&set, sig);
   }
   if (::pthread_sigmask(SIG_BLOCK, &set, nullptr) != 0) return;
-  std::thread([] {
-    int sig = 0;
-    if (::sigwait(&set, &sig) != 0) return;
-    api::abandon_inspection();
-    ::signal(sig, SIG_DFL);  // then die of it, as without this thread (the shell sees 128+N)
-    sigset_t one;
-    sigemptyset(&one);
-    sigaddset(&one, sig);
-    ::pthread_sigmask(SIG_UNBLOCK, &one, nullptr);
-    ::raise(sig);
-    std::_Exit(128 + sig);
-  }).detach();
+  try {
+    std::thread(waiter).detach();
+  } catch (const std::system_error&) {  // no thread to be had: the signals act as they did
+    ::pthread_sigmask(SIG_UNBLOCK, &set, nullptr);
+  }
 }
 }  // namespace
 

@@ -456,7 +456,10 @@ Result<BoundedResult> run_bounded(const std::vector<std::string>& argv, const Li
   struct rusage usage {};
   auto trip = [&](Limit l) {
     if (result.tripped == Limit::none) result.tripped = l;
-    if (!leader_done) tree.kill_all();  // once reaped, its pid names nothing of ours
+    if (!leader_done) {
+      std::lock_guard lock(running_mutex);  // not while kill_running signals
+      tree.kill_all();  // once reaped, its pid names nothing of ours
+    }
   };
   while (out.read.fd >= 0 || err.read.fd >= 0 || !leader_done) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
@@ -482,7 +485,10 @@ Result<BoundedResult> run_bounded(const std::vector<std::string>& argv, const Li
     }
     if (!leader_done) {
       auto members = tree.members();
-      tree.reap_orphans(members);
+      {
+        std::lock_guard lock(running_mutex);  // kill_running signals no pid freed meanwhile
+        tree.reap_orphans(members);
+      }
       std::uint64_t live = 0, resident = 0;
       bool fd_ceiling = false;
       for (const auto& m : members) {
@@ -507,7 +513,10 @@ Result<BoundedResult> run_bounded(const std::vector<std::string>& argv, const Li
       siginfo_t info{};
       if (::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == pid) {
         leader_done = true;
-        tree.kill_all();
+        {
+          std::lock_guard lock(running_mutex);
+          tree.kill_all();
+        }
         published.end();
         status = detail::reap(pid, &usage);
       }
@@ -515,7 +524,10 @@ Result<BoundedResult> run_bounded(const std::vector<std::string>& argv, const Li
   }
   // Every descendant is killed and every orphan reaped before the leader is reaped.
   if (!leader_done) {
-    tree.kill_all();
+    {
+      std::lock_guard lock(running_mutex);
+      tree.kill_all();
+    }
     published.end();
     status = detail::reap(pid, &usage);
   }
@@ -536,12 +548,15 @@ Result<BoundedResult> run_bounded(const std::vector<std::string>& argv, const Li
   return result;
 }
 
-void kill_running() noexcept {
+void kill_running(AfterKill after) noexcept {
+  std::unique_lock lock(running_mutex);
   try {
-    std::lock_guard lock(running_mutex);
     if (running) running->kill_now(std::chrono::milliseconds(100));
   } catch (...) {  // reading /proc allocates: nothing more can be done on the way out
   }
+  // hold: the supervisor stays where it is (it reaps, reports and starts nothing more) until the
+  // process ends, which the caller is about to do.
+  if (after == AfterKill::hold) (void)lock.release();
 }
 
 namespace {

@@ -76,18 +76,20 @@ import json, sys
 m, started = sys.argv[1], sys.argv[2]
 json.dump({"_type": "layout", "expires": "2100-01-01T00:00:00Z", "readme": "", "keys": {}, "steps": [],
            "inspect": [{"_type": "inspection", "name": "hang", "expected_materials": [], "expected_products": [],
-                        "run": ["sh", "-c", f"echo >{started}; setsid sleep {m} </dev/null >/dev/null 2>&1 & sleep {m}"]}]},
+                        "run": ["sh", "-c", f"setsid sh -c 'echo >{started}; exec sleep {m}' </dev/null >/dev/null 2>&1 & "
+                                            f"sleep {m}"]}]},
           open("hang.json", "w"))
 PY
-mkdir -p nolinks
+mkdir -p nolinks tmp
 "$SIGNY" -d t layout sign hang.json $gun --out hang.layout >/dev/null 2>&1 || die "layout sign"
 "$SIGNY" -d t sign --thick b.tgz $gun:hang --in-toto --layout hang.layout --links nolinks >/dev/null 2>err || die "sign --in-toto: $(cat err)"
-hook --deadline 4s <<<"$(req install $gun:hang b.tgz)"
+TMPDIR=$PWD/tmp hook --deadline 4s <<<"$(req install $gun:hang b.tgz)"
 denied 4 infrastructure network
-[[ -e hang.started ]] || die "the inspection had not started by the deadline: nothing was tested"
-sleep 0.5
+[[ -e hang.started ]] || die "the inspection's child in a session of its own had not started by the deadline: nothing was tested"
+for _ in $(seq 40); do pgrep -f "sleep $marker" >/dev/null || break; sleep 0.05; done
 if left=$(pgrep -af "sleep $marker"); then
   pkill -KILL -f "sleep $marker"
   die "the inspection outlived the hook: $left"
 fi
+rm -rf tmp  # the abandoned run's private copy (threat-model.md): in the test's own TMPDIR
 ok "a deadline that passes during an in-toto inspection kills the inspection and what it started before the hook exits"

@@ -99,6 +99,7 @@ for sig in TERM INT; do
   rc=0
   wait $verifier || rc=$?
   [[ $rc == $((128 + $(kill -l $sig))) ]] || die "SIG$sig: signy exited $rc, not of the signal"
+  for _ in $(seq 40); do pgrep -f "sleep 97.4343" >/dev/null || break; sleep 0.05; done
   if left=$(pgrep -af "sleep 97.4343"); then
     pkill -KILL -f "sleep 97.4343"
     die "SIG$sig: the inspection outlived signy: $left"

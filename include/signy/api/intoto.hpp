@@ -49,7 +49,8 @@ intoto::InspectionRunner inspection_runner(const std::filesystem::path& artifact
 
 // For a process about to end while a verification runs on another thread (the hook's deadline, a
 // SIGTERM): kills the inspection under way, if any, with every process it started
-// (sys::kill_running), so that nothing of the abandoned verification outlives signy.
+// (sys::kill_running), so that nothing of the abandoned verification outlives signy. The run is
+// then held where it is, reporting nothing more: only for a caller about to exit.
 void abandon_inspection() noexcept;
 
 // in-toto-verify's --layout-keys FILE... [--key-types TYPE...]: each file (a regular file, at most

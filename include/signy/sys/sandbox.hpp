@@ -78,8 +78,11 @@ Result<BoundedResult> run_bounded(const std::vector<std::string>& argv, const Li
 // again for what forked meanwhile for at most 100 ms, without waiting for the run to return and
 // without reaping (the supervisor does, or whoever inherits them once the caller exits). Without
 // it the command would outlive signy, with no supervisor left to enforce the wall-clock limit.
-// Nothing when no run is under way.
-void kill_running() noexcept;
+// Nothing when no run is under way. AfterKill::hold (for a caller about to exit) then keeps the
+// run's supervisor blocked for good, so that it reports, reaps and starts nothing more; release
+// lets the run return (the command died of SIGKILL).
+enum class AfterKill { release, hold };
+void kill_running(AfterKill after = AfterKill::hold) noexcept;
 
 // A private temporary directory (mode 0700, under $TMPDIR or /tmp) removed with its contents when
 // the object goes away; removal never follows a symbolic link and restores write permission on
