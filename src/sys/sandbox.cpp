@@ -17,8 +17,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
-#include <sstream>
 #include <mutex>
+#include <sstream>
 #include <thread>
 
 #include "sys/pipes.hpp"
@@ -171,21 +171,8 @@ class Tree {
   // SIGKILL to every process of the tree, the command included (not reaped: the caller does),
   // reaping the orphans we inherit, until none but the command's zombie remains.
   void kill_all() const {
-    for (int round = 0; round < 1000; ++round) {
-      bool pending = false;
-      for (const auto& p : members()) {
-        if (!p.zombie) {
-          ::kill(p.pid, SIGKILL);
-          pending = true;
-        } else if (p.pid != leader_) {
-          // A zombie of ours is reaped; one whose parent is still being killed waits a round.
-          if (p.ppid == self_) ::waitpid(p.pid, nullptr, WNOHANG);
-          pending = true;
-        }
-      }
-      if (!pending) return;
+    for (int round = 0; round < 1000 && kill_round(true); ++round)
       std::this_thread::sleep_for(std::chrono::microseconds(500));
-    }
   }
 
   // For kill_running, on another thread than the supervisor's: SIGKILL to the tree, looking again
@@ -193,16 +180,24 @@ class Tree {
   // whoever inherits them when the process exits), so no pid is freed under the supervisor's feet.
   void kill_now(std::chrono::milliseconds budget) const {
     const auto until = Clock::now() + budget;
-    do {
-      bool pending = false;
-      for (const auto& p : members())
-        if (!p.zombie) {
-          ::kill(p.pid, SIGKILL);
-          pending = true;
-        }
-      if (!pending) return;
-      std::this_thread::sleep_for(std::chrono::microseconds(500));
-    } while (Clock::now() < until);
+    while (kill_round(false) && Clock::now() < until) std::this_thread::sleep_for(std::chrono::microseconds(500));
+  }
+
+  // One look: SIGKILL to every live member; with `reap`, zombies of ours but the command's are
+  // reaped. True while something is left to wait for (a live process, or with `reap` a zombie
+  // other than the command's: one whose parent is still being killed waits a round).
+  bool kill_round(bool reap) const {
+    bool pending = false;
+    for (const auto& p : members()) {
+      if (!p.zombie) {
+        ::kill(p.pid, SIGKILL);
+        pending = true;
+      } else if (reap && p.pid != leader_) {
+        if (p.ppid == self_) ::waitpid(p.pid, nullptr, WNOHANG);
+        pending = true;
+      }
+    }
+    return pending;
   }
 
   // Orphans that ended during the run: reaped now so that they are not counted.
