@@ -71,16 +71,19 @@ stopped "endless output" "output limit (64 KiB) reached" 10 "signy-marker-yes" -
 
 # signy killed during an inspection (SIGKILL: no handler runs): the command dies with it rather
 # than run on with no supervisor (PR_SET_PDEATHSIG).
-layout '["sleep", "97.4242"]'
+# The sleeps' durations are this run's own markers: two runs of this script at once never see,
+# or kill, each other's processes.
+m1="97.$$1" m2="97.$$2"
+layout "[\"sleep\", \"$m1\"]"
 (cd chain && exec "$SIGNY" intoto verify -l root.layout -k ../owner.pub --inspection-timeout 60 2>/dev/null) &
 verifier=$!
-for _ in $(seq 200); do pgrep -f "sleep 97.4242" >/dev/null && break; sleep 0.05; done
-pgrep -f "sleep 97.4242" >/dev/null || die "the inspection did not start"
+for _ in $(seq 200); do pgrep -f "sleep $m1\$" >/dev/null && break; sleep 0.05; done
+pgrep -f "sleep $m1\$" >/dev/null || die "the inspection did not start"
 kill -KILL $verifier
 wait $verifier 2>/dev/null || true
-for _ in $(seq 40); do pgrep -f "sleep 97.4242" >/dev/null || break; sleep 0.05; done
-if left=$(pgrep -af "sleep 97.4242"); then
-  pkill -KILL -f "sleep 97.4242"
+for _ in $(seq 40); do pgrep -f "sleep $m1\$" >/dev/null || break; sleep 0.05; done
+if left=$(pgrep -af "sleep $m1\$"); then
+  pkill -KILL -f "sleep $m1\$"
   die "the inspection outlived signy: $left"
 fi
 rm -rf "$TMPDIR"/*  # the private directory of the killed run: nobody was left to remove it
@@ -88,20 +91,20 @@ ok "signy killed during an inspection: the inspection dies with it"
 
 # SIGTERM or SIGINT to signy during an inspection (a CI runner's timeout, Ctrl-C): the inspection
 # and what it started in a session of its own are killed, then signy dies of the signal.
-layout '["sh", "-c", "setsid sleep 97.4343 </dev/null >/dev/null 2>&1 & sleep 97.4343"]'
+layout "[\"sh\", \"-c\", \"setsid sleep $m2 </dev/null >/dev/null 2>&1 & sleep $m2\"]"
 for sig in TERM INT; do
   (cd chain && exec "$SIGNY" intoto verify -l root.layout -k ../owner.pub --inspection-timeout 60 2>/dev/null) &
   verifier=$!
   # sh, its sleep and the sleep in a session of its own
-  for _ in $(seq 200); do (( $(pgrep -fc "sleep 97.4343") >= 3 )) && break; sleep 0.05; done
-  (( $(pgrep -fc "sleep 97.4343") >= 3 )) || die "SIG$sig: the inspection did not start: $(pgrep -af "sleep 97.4343")"
+  for _ in $(seq 200); do (( $(pgrep -fc "sleep $m2\$") >= 3 )) && break; sleep 0.05; done
+  (( $(pgrep -fc "sleep $m2\$") >= 3 )) || die "SIG$sig: the inspection did not start: $(pgrep -af "sleep $m2\$")"
   kill -$sig $verifier
   rc=0
   wait $verifier || rc=$?
   [[ $rc == $((128 + $(kill -l $sig))) ]] || die "SIG$sig: signy exited $rc, not of the signal"
-  for _ in $(seq 40); do pgrep -f "sleep 97.4343" >/dev/null || break; sleep 0.05; done
-  if left=$(pgrep -af "sleep 97.4343"); then
-    pkill -KILL -f "sleep 97.4343"
+  for _ in $(seq 40); do pgrep -f "sleep $m2\$" >/dev/null || break; sleep 0.05; done
+  if left=$(pgrep -af "sleep $m2\$"); then
+    pkill -KILL -f "sleep $m2\$"
     die "SIG$sig: the inspection outlived signy: $left"
   fi
   rm -rf "$TMPDIR"/*
