@@ -1,5 +1,6 @@
 // The verifier pipeline (in-toto 1.3.1 verifylib.in_toto_verify): the reference's verdicts on the
 // chains scripts/gen-intoto-chains.sh made (fixtures/intoto/chains/), then each stage's bad paths.
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
@@ -398,6 +399,58 @@ TEST_CASE("links: loaded by <step>.<keyid[:8]>.link, absent skipped, a loader er
   CHECK(e.code == Errc::too_large);
   CHECK(e.message == "in-toto: links: reading 'build." + b.k8() + ".link': too large");
   CHECK(verify(mb, {{owner.id(), owner.pub}}, broken, opts_at()).error().code == Errc::too_large);
+}
+
+TEST_CASE("links: read in order one at a time though parsed on two threads, the first failure in that order reported") {
+  auto owner = gen(), a = gen();
+  std::vector<Step> steps;
+  for (int i = 0; i < 8; ++i) steps.push_back(step("s" + std::to_string(i), {&a}));
+  auto mb = layout_of(steps, {&a}, owner);
+  // s0's file is big (its parse is the slowest) and s0 and s5 are both malformed at their ends.
+  ArtifactMap many;
+  for (int i = 0; i < 20000; ++i) many["src/f" + std::to_string(i)] = H("a");
+  Files f;
+  for (int i = 0; i < 8; ++i) f.files["s" + std::to_string(i) + "." + a.k8() + ".link"] = link_file("s" + std::to_string(i), a, {}, {});
+  std::string big = link_file("s0", a, many, {});
+  f.files["s0." + a.k8() + ".link"] = big.substr(0, big.size() - 1);  // cut before its last '}'
+  f.files["s5." + a.k8() + ".link"] = "{";
+  std::atomic<int> inside{0}, most{0};
+  auto inner = f.loader();
+  LinkLoader counting = [&](std::string_view rel) -> Result<std::optional<std::string>> {
+    most = std::max(most.load(), ++inside);
+    auto r = inner(rel);
+    --inside;
+    return r;
+  };
+  for (int round = 0; round < 5; ++round) {
+    f.asked.clear();
+    auto e = load_links_for_layout(mb.signed_, counting, "", {}).error();
+    CHECK(e.code == Errc::malformed_json);
+    CHECK(e.message.starts_with("in-toto: links: 's0." + a.k8() + ".link': "));
+    // In order; past s0 only what the other worker read while s0 was being parsed.
+    REQUIRE_FALSE(f.asked.empty());
+    for (std::size_t i = 0; i < f.asked.size(); ++i) CHECK(f.asked[i] == "s" + std::to_string(i) + "." + a.k8() + ".link");
+  }
+  CHECK(most == 1);  // never two loader calls at once
+
+  // A read error after a file that fails to parse: the parse error, first in order, is reported.
+  LinkLoader broken = [&](std::string_view rel) -> Result<std::optional<std::string>> {
+    if (rel.starts_with("s1.")) return fail(Errc::too_large, "too large");
+    return inner(rel);
+  };
+  auto e = load_links_for_layout(mb.signed_, broken, "", {}).error();
+  CHECK(e.code == Errc::malformed_json);
+  // Every file good but s5's: all read, s5's error reported.
+  f.files["s0." + a.k8() + ".link"] = big;
+  f.asked.clear();
+  e = load_links_for_layout(mb.signed_, counting, "", {}).error();
+  CHECK(e.message.starts_with("in-toto: links: 's5." + a.k8() + ".link': "));
+  CHECK(f.asked.size() >= 6);
+  f.files["s5." + a.k8() + ".link"] = link_file("s5", a, {}, {});
+  auto chain = load_links_for_layout(mb.signed_, counting, "", {});
+  REQUIRE(chain);
+  CHECK(chain->size() == 8);
+  CHECK(chain->at("s0")[0].keyid == a.id());
 }
 
 TEST_CASE("link signatures: invalid or unknown-key files are dropped, distinct keys counted") {
