@@ -232,40 +232,65 @@ std::string shown(std::string_view s) {
   return "'" + escape_control(cut) + "'";
 }
 
-// The artifact queue: the item's own path strings in sorted order (the link outlives the check:
-// no path is copied, and each is still a std::string for the artifact maps' lookups). A rule's
-// consumed paths leave together: one pass, no tree node freed per artifact.
+// The artifact queue: the item's own artifacts in sorted order, as pointers to the map's entries
+// (the link outlives the check: no path is copied, each is still a std::string for the artifact
+// maps' lookups, and its hashes are at hand). A rule's consumed artifacts leave together, in one
+// pass with no tree node freed per artifact: those met in the queue by their position, the others
+// (a MATCH's rebuilt source path) by name.
 class Queue {
  public:
+  using Entry = const ArtifactMap::value_type*;
   explicit Queue(const ArtifactMap& artifacts) {
-    paths_.reserve(artifacts.size());
-    for (const auto& [path, hashes] : artifacts) paths_.push_back(&path);  // sorted already
+    entries_.reserve(artifacts.size());
+    for (const auto& e : artifacts) entries_.push_back(&e);  // sorted already
   }
-  auto begin() const { return paths_.begin(); }
-  auto end() const { return paths_.end(); }
+  std::size_t size() const { return entries_.size(); }
+  Entry operator[](std::size_t i) const { return entries_[i]; }
   bool contains(std::string_view path) const {
     auto it = lower_bound(path);
-    return it != paths_.end() && **it == path;
+    return it != entries_.end() && (*it)->first == path;
   }
-  // By name: a MATCH consumes the artifact its rebuilt source path names, which may be another
-  // queued path than the one matched, or one consumed already.
-  void erase(const std::vector<const std::string*>& consumed) {
-    if (consumed.empty()) return;
-    std::vector<bool> gone(paths_.size());
-    for (const std::string* c : consumed)
-      if (auto it = lower_bound(*c); it != paths_.end() && **it == *c) gone[static_cast<std::size_t>(it - paths_.begin())] = true;
+  // at: positions in the queue; by_name: paths, which may be queued or consumed already.
+  void erase(const std::vector<std::size_t>& at, const std::vector<const std::string*>& by_name) {
+    if (at.empty() && by_name.empty()) return;
+    std::vector<bool> gone(entries_.size());
+    for (std::size_t i : at) gone[i] = true;
+    for (const std::string* c : by_name)
+      if (auto it = lower_bound(*c); it != entries_.end() && (*it)->first == *c)
+        gone[static_cast<std::size_t>(it - entries_.begin())] = true;
     std::size_t out = 0;
-    for (std::size_t i = 0; i < paths_.size(); ++i)
-      if (!gone[i]) paths_[out++] = paths_[i];
-    paths_.resize(out);
+    for (std::size_t i = 0; i < entries_.size(); ++i)
+      if (!gone[i]) entries_[out++] = entries_[i];
+    entries_.resize(out);
   }
 
  private:
-  std::vector<const std::string*>::const_iterator lower_bound(std::string_view path) const {
-    return std::lower_bound(paths_.begin(), paths_.end(), path,
-                            [](const std::string* a, std::string_view b) { return *a < b; });
+  std::vector<Entry>::const_iterator lower_bound(std::string_view path) const {
+    return std::lower_bound(entries_.begin(), entries_.end(), path, [](Entry a, std::string_view b) { return a->first < b; });
   }
-  std::vector<const std::string*> paths_;
+  std::vector<Entry> entries_;
+};
+
+// Lookups of increasing keys in one map: each starts where the one before ended and walks a few
+// entries forward before it searches the tree. A MATCH with no prefixes looks the queue's paths up
+// in the dest map in sorted order, and both maps usually hold the same paths: most lookups are one
+// step instead of a dozen string comparisons down the tree.
+class ForwardFinder {
+ public:
+  explicit ForwardFinder(const ArtifactMap& map) : map_(map), hint_(map.begin()) {}
+  ArtifactMap::const_iterator find(const std::string& key) {
+    // Every entry before hint_ is below the last key; if this key is not below that one, below it too.
+    if (last_ && key < *last_) hint_ = map_.begin();
+    last_ = &key;
+    for (int step = 0; step < 4 && hint_ != map_.end() && hint_->first < key; ++step) ++hint_;
+    if (hint_ != map_.end() && hint_->first < key) hint_ = map_.lower_bound(key);
+    return hint_ != map_.end() && hint_->first == key ? hint_ : map_.end();
+  }
+
+ private:
+  const ArtifactMap& map_;
+  ArtifactMap::const_iterator hint_;
+  const std::string* last_ = nullptr;
 };
 
 }  // namespace
@@ -288,7 +313,8 @@ Status verify_item_rules(std::string_view source_name, ArtifactKind source_type,
   for (const auto& rule : rules) {
     const std::string where = item + " rule " + shown(rule_text(rule.words));
     const Glob glob(rule.pattern);
-    std::vector<const std::string*> consumed;
+    std::vector<std::size_t> consumed;            // positions in the queue
+    std::vector<const std::string*> consumed_by_name;  // a MATCH's rebuilt source paths met elsewhere
     switch (rule.type) {
       case RuleType::match: {
         // verifylib.verify_match_rule
@@ -303,54 +329,63 @@ Status verify_item_rules(std::string_view source_name, ArtifactKind source_type,
           for (auto& c : norm_prefix)
             if (c == '\\') c = '/';
         }
-        for (const std::string* pp : queue) {
-          const std::string& path = *pp;
+        ForwardFinder in_dest(dest_artifacts);
+        for (std::size_t i = 0; i < queue.size(); ++i) {
+          const std::string& path = queue[i]->first;
           std::string_view rest = path;
           if (!rule.source_prefix.empty()) {
             if (!rest.starts_with(norm_prefix)) continue;
             rest.remove_prefix(norm_prefix.size());
           }
           if (!glob(rest)) continue;
-          const std::string full_source =
-              rule.source_prefix.empty() ? std::string(rest) : join(rule.source_prefix, rest);
-          const std::string full_dest =
-              rule.dest_prefix.empty() ? std::string(rest) : join(rule.dest_prefix, rest);
-          const auto s = artifacts.find(full_source);
-          if (s == artifacts.end())  // the reference's KeyError
-            return fail(Errc::rule_failed, where + ": artifact " + shown(path) + " maps to " +
-                                               shown(full_source) + ", which is not an artifact of this item");
-          const auto d = dest_artifacts.find(full_dest);
+          // With no source prefix the source path is the queued path itself: its entry is at hand.
+          Queue::Entry s = queue[i];
+          if (!rule.source_prefix.empty()) {
+            const std::string full_source = join(rule.source_prefix, rest);
+            const auto it = artifacts.find(full_source);
+            if (it == artifacts.end())  // the reference's KeyError
+              return fail(Errc::rule_failed, where + ": artifact " + shown(path) + " maps to " +
+                                                 shown(full_source) + ", which is not an artifact of this item");
+            s = &*it;
+          }
+          const auto d = !rule.dest_prefix.empty()   ? dest_artifacts.find(join(rule.dest_prefix, rest))
+                         : rule.source_prefix.empty() ? in_dest.find(path)
+                                                      : dest_artifacts.find(std::string(rest));
           if (d == dest_artifacts.end() || d->second != s->second) continue;
-          consumed.push_back(&s->first);
+          if (s == queue[i]) consumed.push_back(i);
+          else consumed_by_name.push_back(&s->first);
         }
         break;
       }
       case RuleType::create:
-        for (const std::string* path : queue)
-          if (glob(*path) && products.contains(*path) && !materials.contains(*path)) consumed.push_back(path);
+        for (std::size_t i = 0; i < queue.size(); ++i)
+          if (const auto& path = queue[i]->first; glob(path) && products.contains(path) && !materials.contains(path))
+            consumed.push_back(i);
         break;
       case RuleType::delete_:
-        for (const std::string* path : queue)
-          if (glob(*path) && materials.contains(*path) && !products.contains(*path)) consumed.push_back(path);
+        for (std::size_t i = 0; i < queue.size(); ++i)
+          if (const auto& path = queue[i]->first; glob(path) && materials.contains(path) && !products.contains(path))
+            consumed.push_back(i);
         break;
       case RuleType::modify:
-        for (const std::string* path : queue) {
-          if (!glob(*path)) continue;
-          const auto m = materials.find(*path);
-          const auto p = products.find(*path);
-          if (m != materials.end() && p != products.end() && m->second != p->second) consumed.push_back(path);
+        for (std::size_t i = 0; i < queue.size(); ++i) {
+          const auto& path = queue[i]->first;
+          if (!glob(path)) continue;
+          const auto m = materials.find(path);
+          const auto p = products.find(path);
+          if (m != materials.end() && p != products.end() && m->second != p->second) consumed.push_back(i);
         }
         break;
       case RuleType::allow:
-        for (const std::string* path : queue)
-          if (glob(*path)) consumed.push_back(path);
+        for (std::size_t i = 0; i < queue.size(); ++i)
+          if (glob(queue[i]->first)) consumed.push_back(i);
         break;
       case RuleType::disallow: {
         std::size_t count = 0;
         const std::string* first = nullptr;
-        for (const std::string* path : queue)
-          if (glob(*path)) {
-            if (!first) first = path;
+        for (std::size_t i = 0; i < queue.size(); ++i)
+          if (glob(queue[i]->first)) {
+            if (!first) first = &queue[i]->first;
             ++count;
           }
         if (first)
@@ -364,7 +399,7 @@ Status verify_item_rules(std::string_view source_name, ArtifactKind source_type,
                                              " is not in the queue (absent or consumed by an earlier rule)");
         break;
     }
-    queue.erase(consumed);
+    queue.erase(consumed, consumed_by_name);
   }
   return {};  // the implicit final ALLOW
 }

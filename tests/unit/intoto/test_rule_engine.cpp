@@ -134,6 +134,51 @@ TEST_CASE("rule engine: MATCH with and without prefixes") {
   CHECK(run("pkg", M, {"MATCH * WITH PRODUCTS FROM nostep"}, l));
 }
 
+TEST_CASE("rule engine: MATCH over many artifacts consumes exactly the equal ones, whatever the gaps in the dest") {
+  // Lookups in the dest map walk forward from the one before (ForwardFinder): dest maps with long
+  // runs missing, extra entries, other hashes, and none at all, checked against a plain count.
+  for (unsigned seed : {1u, 2u, 3u, 4u, 5u}) {
+    std::uint64_t x = seed * 0x9e3779b97f4a7c15ull;
+    auto next = [&x] { x ^= x << 13; x ^= x >> 7; x ^= x << 17; return x; };
+    ArtifactMap src, dest;
+    std::size_t equal = 0;
+    for (int i = 0; i < 3000; ++i) {
+      const std::string path = "src/m" + std::to_string(i % 37) + "/f" + std::to_string(i);
+      src[path] = H("a1");
+      const auto r = next() % 100;
+      if (r < 60 || (seed == 5 && r < 99)) {
+        dest[path] = H("a1");
+        ++equal;
+      } else if (r < 70) {
+        dest[path] = H("a2");  // differs
+      }  // else: missing (runs of them too: below)
+      if (next() % 50 == 0) dest[path + "x"] = H("a1");  // an extra entry
+      if (seed == 3 && next() % 3 == 0)  // a run of extra entries between two of the item's paths
+        for (int k = 0; k < 12; ++k) dest[path + "_" + std::to_string(k)] = H("a1");
+    }
+    if (seed == 4) {  // a long run missing from the dest
+      for (auto it = dest.begin(); it != dest.end();) it = it->first < "src/m2" ? dest.erase(it) : std::next(it);
+      equal = 0;
+      for (const auto& [p, h] : dest) equal += src.count(p) && src.at(p) == h;
+    }
+    Links l{{"a", mk({}, dest)}, {"b", mk(src, {})}};
+    auto r = run("b", M, {"MATCH * WITH PRODUCTS FROM a", "DISALLOW *"}, l);
+    if (equal == src.size()) {
+      CHECK(r);
+    } else {
+      REQUIRE_FALSE(r);
+      const std::string left = src.size() - equal > 1 ? " (and " + std::to_string(src.size() - equal - 1) + " more)" : "";
+      INFO("seed " << seed << ": " << r.error().message);
+      CHECK(r.error().message.ends_with(left));
+    }
+  }
+  // Empty dest: nothing consumed.
+  ArtifactMap src{{"a", H("a1")}, {"b", H("a1")}};
+  auto r = run("b", M, {"MATCH * WITH PRODUCTS FROM a", "DISALLOW *"}, Links{{"a", mk({}, {})}, {"b", mk(src, {})}});
+  REQUIRE_FALSE(r);
+  CHECK(r.error().message.ends_with("(and 1 more)"));
+}
+
 TEST_CASE("rule engine: a source prefix that leaves a leading '/'") {
   // "dist//foo" minus "dist/" is "/foo"; os.path.join("dist", "/foo") is "/foo".
   Links l{{"a", mk({}, {{"/foo", H("a1")}})}, {"b", mk({{"dist//foo", H("a1")}}, {})}};
