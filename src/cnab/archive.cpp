@@ -2,9 +2,6 @@
 // (image-spec image-layout.md, manifest.md, image-index.md, descriptor.md).
 #include "signy/cnab/archive.hpp"
 
-#include <archive.h>
-#include <archive_entry.h>
-
 #include <cstring>
 #include <memory>
 #include <unordered_set>
@@ -15,6 +12,7 @@
 #include "signy/oci/reference.hpp"
 #include "signy/util/encoding.hpp"
 #include "signy/util/text.hpp"
+#include "cnab/libarchive.hpp"
 
 namespace signy::cnab {
 namespace {
@@ -63,7 +61,7 @@ Result<std::string> normalise(std::string_view raw) {
 }
 
 struct ArchiveFree {
-  void operator()(struct archive* a) const { archive_read_free(a); }
+  void operator()(struct archive* a) const { lib::archive_read_free(a); }
 };
 
 struct Client {
@@ -95,27 +93,27 @@ class Pass {
   Pass(const ArchiveLimits& limits, ThickArchive& out) : limits_(limits), out_(out) {}
 
   Status run(crypto::ChunkSource& chunks) {
-    std::unique_ptr<struct archive, ArchiveFree> a(archive_read_new());
+    std::unique_ptr<struct archive, ArchiveFree> a(lib::archive_read_new());
     if (!a) return fail(Errc::internal, "libarchive: out of memory");
     a_ = a.get();
     // gzip and tar only (cnab-spec 104): the least of libarchive's parsers.
-    if (archive_read_support_filter_gzip(a_) != ARCHIVE_OK || archive_read_support_format_tar(a_) != ARCHIVE_OK)
+    if (lib::archive_read_support_filter_gzip(a_) != ARCHIVE_OK || lib::archive_read_support_format_tar(a_) != ARCHIVE_OK)
       return fail(Errc::internal, "libarchive: no gzip or tar support");
     // Entries after an end-of-archive marker are read too (as `tar -i` would): a second tar
     // hidden there is checked like the first, and its bundle.json is a duplicate.
-    if (archive_read_set_format_option(a_, "tar", "read_concatenated_archives", "1") != ARCHIVE_OK)
+    if (lib::archive_read_set_format_option(a_, "tar", "read_concatenated_archives", "1") != ARCHIVE_OK)
       return fail(Errc::internal, "libarchive: no read_concatenated_archives option");
     client_.chunks = &chunks;
-    if (archive_read_open(a_, &client_, nullptr, read_cb, nullptr) != ARCHIVE_OK) return corrupt("");
+    if (lib::archive_read_open(a_, &client_, nullptr, read_cb, nullptr) != ARCHIVE_OK) return corrupt("");
     bool seen_bundle = false;
     for (;;) {
       struct archive_entry* e = nullptr;
-      int r = archive_read_next_header(a_, &e);
+      int r = lib::archive_read_next_header(a_, &e);
       if (r == ARCHIVE_EOF) break;
       if (r != ARCHIVE_OK) return corrupt(last_name_);
-      if (archive_filter_code(a_, 0) != ARCHIVE_FILTER_GZIP)
+      if (lib::archive_filter_code(a_, 0) != ARCHIVE_FILTER_GZIP)
         return fail(Errc::invalid_bundle, "not a gzip-compressed tar archive (cnab-spec 104)");
-      const char* raw = archive_entry_pathname(e);
+      const char* raw = lib::archive_entry_pathname(e);
       if (!raw) return fail(Errc::unsafe_archive, "archive entry " + std::to_string(out_.entries + 1) + ": unreadable name");
       last_name_ = std::string_view(raw).substr(0, 256);
       if (std::strlen(raw) > kMaxEntryName)
@@ -129,12 +127,12 @@ class Pass {
         return tl::unexpected(unsafe(raw, "a second entry of this name"));
       SIGNY_TRY_VOID(check_type(e, raw));
       SIGNY_TRY_VOID(check_limits(raw));
-      if (archive_entry_filetype(e) == AE_IFDIR) {
+      if (lib::archive_entry_filetype(e) == AE_IFDIR) {
         if (name.starts_with(kBlobs) && name != "artifacts/layout/blobs/sha256")
           return tl::unexpected(unsafe(raw, "not a blob directory signy reads (blobs/sha256)"));
         continue;
       }
-      std::uint64_t size = archive_entry_size_is_set(e) ? static_cast<std::uint64_t>(archive_entry_size(e)) : 0;
+      std::uint64_t size = lib::archive_entry_size_is_set(e) ? static_cast<std::uint64_t>(lib::archive_entry_size(e)) : 0;
       if (size > limits_.max_uncompressed)
         return tl::unexpected(unsafe(raw, "larger than " + std::to_string(limits_.max_uncompressed) + " bytes"));
       EntrySink sink;
@@ -169,7 +167,7 @@ class Pass {
         out_.blobs.emplace("sha256:" + std::string(hex), std::move(b));
       }
     }
-    if (archive_filter_code(a_, 0) != ARCHIVE_FILTER_GZIP)
+    if (lib::archive_filter_code(a_, 0) != ARCHIVE_FILTER_GZIP)
       return fail(Errc::invalid_bundle, "not a gzip-compressed tar archive (cnab-spec 104)");
     if (!seen_bundle) return fail(Errc::invalid_bundle, "no bundle.json at the root of the archive (cnab-spec 104)");
     out_.uncompressed_bytes = uncompressed();
@@ -187,15 +185,15 @@ class Pass {
   }
 
   Status corrupt(std::string_view near) {
-    std::string why = archive_error_string(a_) ? archive_error_string(a_) : "unreadable";
+    std::string why = lib::archive_error_string(a_) ? lib::archive_error_string(a_) : "unreadable";
     std::string where = near.empty() ? "" : " (after entry " + show(near) + ")";
     return fail(Errc::invalid_bundle, "not a readable gzip-compressed tar archive" + where + ": " + escape_control(why));
   }
 
   // Regular files and directories only.
   Status check_type(struct archive_entry* e, const char* raw) {
-    if (archive_entry_hardlink(e)) return tl::unexpected(unsafe(raw, "a hard link (links are refused)"));
-    switch (archive_entry_filetype(e)) {
+    if (lib::archive_entry_hardlink(e)) return tl::unexpected(unsafe(raw, "a hard link (links are refused)"));
+    switch (lib::archive_entry_filetype(e)) {
       case AE_IFREG:
         break;
       case AE_IFDIR:
@@ -212,12 +210,12 @@ class Pass {
       default:
         return tl::unexpected(unsafe(raw, "not a regular file or a directory"));
     }
-    if (archive_entry_sparse_count(e) > 0) return tl::unexpected(unsafe(raw, "a sparse file"));
+    if (lib::archive_entry_sparse_count(e) > 0) return tl::unexpected(unsafe(raw, "a sparse file"));
     return {};
   }
 
   std::uint64_t uncompressed() const {
-    auto f = archive_filter_bytes(a_, 0);
+    auto f = lib::archive_filter_bytes(a_, 0);
     return std::max<std::uint64_t>(f > 0 ? static_cast<std::uint64_t>(f) : 0, data_bytes_);
   }
 
@@ -238,7 +236,7 @@ class Pass {
       const void* buf = nullptr;
       std::size_t len = 0;
       la_int64_t offset = 0;
-      int r = archive_read_data_block(a_, &buf, &len, &offset);
+      int r = lib::archive_read_data_block(a_, &buf, &len, &offset);
       if (r == ARCHIVE_EOF) break;
       if (r != ARCHIVE_OK) return corrupt(raw);
       if (offset < 0 || static_cast<std::uint64_t>(offset) != pos)
@@ -298,6 +296,7 @@ class Pass {
 }  // namespace
 
 Result<ThickArchive> read_thick_archive(const crypto::Reader& read, const ArchiveLimits& limits) {
+  SIGNY_TRY_VOID(lib::load_archive());
   ThickArchive out;
   Pass pass(limits, out);
   auto digests = SIGNY_TRY(crypto::digest_stream(read, [&](crypto::ChunkSource& chunks) { return pass.run(chunks); }));

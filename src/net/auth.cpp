@@ -1,7 +1,5 @@
 #include "signy/net/auth.hpp"
 
-#include <curl/curl.h>
-
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
@@ -19,10 +17,22 @@ constexpr std::size_t kMaxConfig = 1u << 20;
 constexpr std::size_t kMaxTokenBody = 64u << 10;
 constexpr std::size_t kMaxHelperOutput = 64u << 10;
 
+// A query value percent-encoded: every byte but RFC 3986's unreserved characters as %XX (upper
+// case), as curl_easy_escape writes it.
 std::string escape(std::string_view s) {
-  char* e = curl_easy_escape(nullptr, s.data(), static_cast<int>(s.size()));
-  std::string out = e ? e : "";
-  curl_free(e);
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(s.size());
+  for (unsigned char c : s) {
+    const bool unreserved = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+                            c == '.' || c == '_' || c == '~';
+    if (unreserved) out += static_cast<char>(c);
+    else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
   return out;
 }
 

@@ -1,7 +1,6 @@
 #include "signy/net/http.hpp"
 
 #include <arpa/inet.h>
-#include <curl/curl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 
@@ -17,10 +16,10 @@
 #include "signy/util/log.hpp"
 #include "signy/util/secret.hpp"
 #include "signy/version.hpp"
+#include "net/libcurl.hpp"
 
 namespace signy::net {
 namespace {
-std::once_flag g_curl_init;
 
 constexpr std::size_t kMaxHeaders = 64u << 10;
 
@@ -75,7 +74,7 @@ size_t write_cb(char* data, size_t size, size_t n, void* user) {
   std::size_t len = size * n;
   if (!s->started) {
     s->started = true;
-    curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &s->head->head.status);
+    lib::curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &s->head->head.status);
   }
   if (s->received + len > s->max) {
     s->overflow = true;
@@ -123,7 +122,7 @@ struct HttpClient::Impl {
   HttpOptions options;
   std::uint64_t connections = 0;
   ~Impl() {
-    if (curl) curl_easy_cleanup(curl);
+    if (curl) lib::curl_easy_cleanup(curl);
   }
 };
 
@@ -133,9 +132,9 @@ HttpClient& HttpClient::operator=(HttpClient&&) noexcept = default;
 HttpClient::~HttpClient() = default;
 
 Result<HttpClient> HttpClient::create(HttpOptions options) {
-  std::call_once(g_curl_init, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+  SIGNY_TRY_VOID(lib::load_curl());
   auto impl = std::make_unique<Impl>();
-  impl->curl = curl_easy_init();
+  impl->curl = lib::curl_easy_init();
   if (!impl->curl) return fail(Errc::internal, "cannot initialise libcurl");
   // libcurl opens the CA file itself: at least refuse a FIFO or a device it would block on.
   if (!options.ca_file.empty())
@@ -237,21 +236,21 @@ Result<ResponseHead> HttpClient::send(const Request& request, const BodySink& bo
   const auto& o = impl_->options;
   const std::string& url = request.url;
   // Every option afresh for each request (the connection stays open: curl_easy_reset keeps it).
-  curl_easy_reset(c);
+  lib::curl_easy_reset(c);
   HeadState head;
-  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, header_cb);
-  curl_easy_setopt(c, CURLOPT_HEADERDATA, &head);
+  lib::curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, header_cb);
+  lib::curl_easy_setopt(c, CURLOPT_HEADERDATA, &head);
   // The Authorization header for this request only; the line (holding the secret) is wiped after.
   struct Headers {
     curl_slist* list = nullptr;
     std::string line;
     ~Headers() {
-      if (list) curl_slist_free_all(list);
+      if (list) lib::curl_slist_free_all(list);
       secure_wipe(line.data(), line.size());
     }
   } headers;
   auto add = [&](const std::string& line) {
-    if (auto* l = curl_slist_append(headers.list, line.c_str())) headers.list = l;
+    if (auto* l = lib::curl_slist_append(headers.list, line.c_str())) headers.list = l;
   };
   for (const auto& h : request.headers) {
     if (h.name.find_first_of(":\r\n") != std::string::npos || h.value.find_first_of("\r\n") != std::string::npos)
@@ -285,7 +284,7 @@ Result<ResponseHead> HttpClient::send(const Request& request, const BodySink& bo
   struct Mime {
     curl_mime* mime = nullptr;
     ~Mime() {
-      if (mime) curl_mime_free(mime);
+      if (mime) lib::curl_mime_free(mime);
     }
   } form;
   // Each part is read from the caller's buffer as it is sent (curl_mime_data would copy it).
@@ -295,12 +294,12 @@ Result<ResponseHead> HttpClient::send(const Request& request, const BodySink& bo
   };
   std::vector<PartSource> parts;
   switch (request.method) {
-    case Method::get: curl_easy_setopt(c, CURLOPT_HTTPGET, 1L); break;
-    case Method::head: curl_easy_setopt(c, CURLOPT_NOBODY, 1L); break;
-    case Method::del: curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, "DELETE"); break;
+    case Method::get: lib::curl_easy_setopt(c, CURLOPT_HTTPGET, 1L); break;
+    case Method::head: lib::curl_easy_setopt(c, CURLOPT_NOBODY, 1L); break;
+    case Method::del: lib::curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, "DELETE"); break;
     case Method::post:
       if (!request.multipart.empty()) {
-        form.mime = curl_mime_init(c);
+        form.mime = lib::curl_mime_init(c);
         parts.reserve(request.multipart.size());
         auto read = [](char* buf, size_t size, size_t n, void* arg) -> size_t {
           auto* src = static_cast<PartSource*>(arg);
@@ -316,66 +315,66 @@ Result<ResponseHead> HttpClient::send(const Request& request, const BodySink& bo
           return CURL_SEEKFUNC_OK;
         };
         for (const auto& p : request.multipart) {
-          curl_mimepart* part = curl_mime_addpart(form.mime);
-          curl_mime_name(part, p.name.c_str());
-          curl_mime_filename(part, p.filename.c_str());
-          curl_mime_type(part, p.content_type.c_str());
+          curl_mimepart* part = lib::curl_mime_addpart(form.mime);
+          lib::curl_mime_name(part, p.name.c_str());
+          lib::curl_mime_filename(part, p.filename.c_str());
+          lib::curl_mime_type(part, p.content_type.c_str());
           parts.push_back(PartSource{p.data});
-          curl_mime_data_cb(part, static_cast<curl_off_t>(p.data.size()), read, seek, nullptr, &parts.back());
+          lib::curl_mime_data_cb(part, static_cast<curl_off_t>(p.data.size()), read, seek, nullptr, &parts.back());
         }
-        curl_easy_setopt(c, CURLOPT_MIMEPOST, form.mime);
+        lib::curl_easy_setopt(c, CURLOPT_MIMEPOST, form.mime);
       } else if (source) {
-        curl_easy_setopt(c, CURLOPT_POST, 1L);
-        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(source->size));
+        lib::curl_easy_setopt(c, CURLOPT_POST, 1L);
+        lib::curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(source->size));
       } else {
         // Bytes, or none (notary-server's key rotation: POST .../<role>.key): not copied.
-        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
-        curl_easy_setopt(c, CURLOPT_POSTFIELDS, request.body.empty() ? "" : request.body.data());
+        lib::curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
+        lib::curl_easy_setopt(c, CURLOPT_POSTFIELDS, request.body.empty() ? "" : request.body.data());
       }
       break;
     case Method::put:
     case Method::patch:
-      curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
-      curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(source ? source->size : 0));
-      if (request.method == Method::patch) curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, "PATCH");
+      lib::curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+      lib::curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(source ? source->size : 0));
+      if (request.method == Method::patch) lib::curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, "PATCH");
       break;
   }
   if (source && request.multipart.empty()) {
-    curl_easy_setopt(c, CURLOPT_READFUNCTION, read_cb);
-    curl_easy_setopt(c, CURLOPT_READDATA, &upload);
-    curl_easy_setopt(c, CURLOPT_SEEKFUNCTION, seek_cb);
-    curl_easy_setopt(c, CURLOPT_SEEKDATA, &upload);
+    lib::curl_easy_setopt(c, CURLOPT_READFUNCTION, read_cb);
+    lib::curl_easy_setopt(c, CURLOPT_READDATA, &upload);
+    lib::curl_easy_setopt(c, CURLOPT_SEEKFUNCTION, seek_cb);
+    lib::curl_easy_setopt(c, CURLOPT_SEEKDATA, &upload);
     add("Expect:");  // no 100-continue round trip
   } else if (request.method == Method::put || request.method == Method::patch) {
-    curl_easy_setopt(c, CURLOPT_READFUNCTION, read_cb);  // an empty body
-    curl_easy_setopt(c, CURLOPT_READDATA, &upload);
+    lib::curl_easy_setopt(c, CURLOPT_READFUNCTION, read_cb);  // an empty body
+    lib::curl_easy_setopt(c, CURLOPT_READDATA, &upload);
   }
-  curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers.list);
+  lib::curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers.list);
   Sink sink{c, &head, &body_sink, max_body, 0, false, false, std::nullopt};
-  curl_easy_setopt(c, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(c, CURLOPT_USERAGENT, "signy/" SIGNY_VERSION);
-  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, o.connect_timeout_seconds);
-  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, o.timeout_ms);
+  lib::curl_easy_setopt(c, CURLOPT_URL, url.c_str());
+  lib::curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+  lib::curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+  lib::curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  lib::curl_easy_setopt(c, CURLOPT_USERAGENT, "signy/" SIGNY_VERSION);
+  lib::curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, o.connect_timeout_seconds);
+  lib::curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, o.timeout_ms);
   // Slow retrieval: give up when fewer than 64 bytes/s arrive for 10 s (or the whole timeout).
-  curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 64L);
-  curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, std::clamp((o.timeout_ms + 999) / 1000, 1L, 10L));
-  curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
-  curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
-  if (!o.ca_file.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, o.ca_file.c_str());
+  lib::curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 64L);
+  lib::curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, std::clamp((o.timeout_ms + 999) / 1000, 1L, 10L));
+  lib::curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+  lib::curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+  if (!o.ca_file.empty()) lib::curl_easy_setopt(c, CURLOPT_CAINFO, o.ca_file.c_str());
   // A HEAD's Content-Length is the size of what a GET would send, not of this response.
-  if (request.method != Method::head) curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(max_body));
-  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, write_cb);
-  curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
+  if (request.method != Method::head) lib::curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(max_body));
+  lib::curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, write_cb);
+  lib::curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
   auto started = std::chrono::steady_clock::now();
-  CURLcode rc = curl_easy_perform(c);
+  CURLcode rc = lib::curl_easy_perform(c);
   auto waited = std::chrono::steady_clock::now() - started;
   long opened = 0;
-  if (curl_easy_getinfo(c, CURLINFO_NUM_CONNECTS, &opened) == CURLE_OK && opened > 0) impl_->connections += static_cast<std::uint64_t>(opened);
-  curl_easy_setopt(c, CURLOPT_HTTPHEADER, nullptr);
-  curl_easy_setopt(c, CURLOPT_MIMEPOST, nullptr);
+  if (lib::curl_easy_getinfo(c, CURLINFO_NUM_CONNECTS, &opened) == CURLE_OK && opened > 0) impl_->connections += static_cast<std::uint64_t>(opened);
+  lib::curl_easy_setopt(c, CURLOPT_HTTPHEADER, nullptr);
+  lib::curl_easy_setopt(c, CURLOPT_MIMEPOST, nullptr);
   if (sink.error) return tl::unexpected(*sink.error);
   if (upload.error) return tl::unexpected(upload.error->context(url));
   if (sink.overflow || rc == CURLE_FILESIZE_EXCEEDED)
@@ -386,23 +385,23 @@ Result<ResponseHead> HttpClient::send(const Request& request, const BodySink& bo
     // really waited, measured, and which limit it was.
     auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(waited).count();
     curl_off_t connect_us = 0;
-    curl_easy_getinfo(c, CURLINFO_CONNECT_TIME_T, &connect_us);
+    lib::curl_easy_getinfo(c, CURLINFO_CONNECT_TIME_T, &connect_us);
     std::string why = connect_us == 0              ? "could not connect"
                       : ms + 500 < o.timeout_ms    ? "fewer than 64 bytes/s: slow retrieval?"
                                                    : "the -t/--timeout limit: slow retrieval?";
     return fail(Errc::network, url + ": timed out after " + format_wait(ms) + " (" + why + ")");
   }
-  if (rc != CURLE_OK) return fail(Errc::network, url + ": " + curl_easy_strerror(rc));
-  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &head.head.status);
+  if (rc != CURLE_OK) return fail(Errc::network, url + ": " + lib::curl_easy_strerror(rc));
+  lib::curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &head.head.status);
   if (log::level() >= log::Level::debug) {
     // Where the time went: connection set-up (0 when reused), the request sent, the server's
     // answer (first byte: includes its processing) and the whole.
     curl_off_t connect = 0, pre = 0, first = 0, total = 0, up = 0;
-    curl_easy_getinfo(c, CURLINFO_APPCONNECT_TIME_T, &connect);
-    curl_easy_getinfo(c, CURLINFO_PRETRANSFER_TIME_T, &pre);
-    curl_easy_getinfo(c, CURLINFO_STARTTRANSFER_TIME_T, &first);
-    curl_easy_getinfo(c, CURLINFO_TOTAL_TIME_T, &total);
-    curl_easy_getinfo(c, CURLINFO_SIZE_UPLOAD_T, &up);
+    lib::curl_easy_getinfo(c, CURLINFO_APPCONNECT_TIME_T, &connect);
+    lib::curl_easy_getinfo(c, CURLINFO_PRETRANSFER_TIME_T, &pre);
+    lib::curl_easy_getinfo(c, CURLINFO_STARTTRANSFER_TIME_T, &first);
+    lib::curl_easy_getinfo(c, CURLINFO_TOTAL_TIME_T, &total);
+    lib::curl_easy_getinfo(c, CURLINFO_SIZE_UPLOAD_T, &up);
     auto ms = [](curl_off_t us) { return std::to_string(us / 1000) + "." + std::to_string(us / 100 % 10) + " ms"; };
     log::debug(url + ": HTTP " + std::to_string(head.head.status) + ", " + std::to_string(up) + " bytes sent, " +
                std::to_string(sink.received) + " received; TLS set-up " + ms(connect) + ", first byte after " +

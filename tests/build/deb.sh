@@ -15,7 +15,8 @@ field() { dpkg-deb -f "$deb" "$1"; }
   die "package name or version: $info"
 [[ $(field Architecture) == "$(dpkg --print-architecture)" ]] || die "architecture: $(field Architecture)"
 depends=$(field Depends)
-# What bin/signy and libsigny link: libc, OpenSSL 3, libcurl, libarchive, libsodium (bookworm names).
+# What bin/signy and libsigny link (libc, OpenSSL 3, libsodium) or load when first needed (libcurl,
+# libarchive: dpkg-shlibdeps cannot see those, CMakeLists.txt names them), in bookworm names.
 for p in libc6 libssl3 libcurl4 libarchive13 libsodium23; do
   [[ $depends == *"$p "* || $depends == *"$p," || $depends == *"$p" ]] || die "Depends lacks $p: $depends"
 done

@@ -224,3 +224,18 @@ TEST_CASE("auth client: credentials a Basic server accepted go with the next req
   auto other = c.auth->fetch(get("https://elsewhere.test/v2/"), "s", 10);
   CHECK(c.fake->requests().back().authorization.empty());
 }
+
+TEST_CASE("auth client: the token request's query values are percent-encoded as curl_easy_escape encoded them") {
+  // RFC 3986 unreserved characters as they are, every other byte as %XX in upper case (a space
+  // too: not '+').
+  ::unsetenv("SIGNY_AUTH");
+  TempDir d;
+  auto c = make("https://reg.test", (d.path() / "none.json").string());
+  net::Header challenge{"www-authenticate", "Bearer realm=\"" + kRealm + "\",service=\"my reg\xc3\xa9\",scope=\"repository:org/app-1_x.y~z:pull,push\""};
+  c.fake->on(Method::get, "https://reg.test/v2/org/app-1_x.y~z/manifests/x", {401, "", {challenge}})
+      .on(Method::get, "https://reg.test/v2/org/app-1_x.y~z/manifests/x", {200, "A", {}});
+  const std::string token_url = kRealm + "?service=my%20reg%C3%A9&scope=repository%3Aorg%2Fapp-1_x.y~z%3Apull%2Cpush";
+  c.fake->on(Method::get, token_url, {200, R"({"token":"t"})", {}});
+  CHECK(c.auth->fetch(get("https://reg.test/v2/org/app-1_x.y~z/manifests/x"), "repository:org/app-1_x.y~z:pull", 10).value().body == "A");
+  CHECK(c.fake->count(Method::get, token_url) == 1);
+}
