@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <exception>
+#include <mutex>
 #include <system_error>
 #include <thread>
 #include <vector>
@@ -10,11 +12,20 @@ namespace signy {
 
 void parallel_for(std::size_t n, unsigned threads, const std::function<bool(std::size_t)>& body) {
   std::atomic<std::size_t> next{0};
+  std::mutex failed_mutex;
+  std::exception_ptr failed;  // the first exception a call threw: rethrown to the caller
   auto work = [&] {
     for (;;) {
       const std::size_t i = next.fetch_add(1, std::memory_order_relaxed);
       if (i >= n) return;
-      if (!body(i)) {
+      bool go_on = false;
+      try {
+        go_on = body(i);
+      } catch (...) {
+        std::lock_guard lock(failed_mutex);
+        if (!failed) failed = std::current_exception();
+      }
+      if (!go_on) {
         next.store(n, std::memory_order_relaxed);
         return;
       }
@@ -32,6 +43,7 @@ void parallel_for(std::size_t n, unsigned threads, const std::function<bool(std:
   }
   work();
   for (auto& t : pool) t.join();
+  if (failed) std::rethrow_exception(failed);
 }
 
 }  // namespace signy

@@ -1,8 +1,11 @@
 // util::parallel_for: each index once, on the threads asked for, stopping early when told.
 #include <catch2/catch.hpp>
 #include <atomic>
+#include <chrono>
 #include <mutex>
 #include <set>
+#include <stdexcept>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -56,4 +59,38 @@ TEST_CASE("parallel_for: false stops the indices not yet taken") {
   });
   CHECK(calls.load() >= 11);
   CHECK(calls.load() < kMany);
+}
+
+TEST_CASE("parallel_for: an exception thrown on any thread reaches the caller, after every thread returned") {
+  // Thrown on the other thread (not the caller's): before, std::terminate.
+  const auto caller = std::this_thread::get_id();
+  std::atomic<int> running{0};
+  std::atomic<bool> thrown{false};
+  try {
+    parallel_for(1000, 2, [&](std::size_t) {
+      ++running;
+      struct Leave {
+        std::atomic<int>& r;
+        ~Leave() { --r; }
+      } leave{running};
+      if (std::this_thread::get_id() != caller && !thrown.exchange(true)) throw std::runtime_error("from a worker");
+      std::this_thread::sleep_for(std::chrono::microseconds(50));
+      return true;
+    });
+    // One thread only (no second thread could be started): nothing thrown, nothing to check.
+    CHECK_FALSE(thrown.load());
+  } catch (const std::runtime_error& e) {
+    CHECK(std::string(e.what()) == "from a worker");
+    CHECK(running.load() == 0);  // no call still under way when the caller sees it
+  }
+  // Thrown on the caller's thread: the same, and the indices not taken are skipped.
+  std::atomic<std::size_t> calls{0};
+  CHECK_THROWS_AS(parallel_for(100000, 2,
+                               [&](std::size_t i) {
+                                 calls.fetch_add(1);
+                                 if (i == 5) throw std::length_error("five");
+                                 return true;
+                               }),
+                  std::length_error);
+  CHECK(calls.load() < 100000);
 }
