@@ -201,9 +201,12 @@ Result<std::string> hash_file(int base, int dir, const std::string& key, std::ve
     if (n == 0) break;
     h.update(std::span<const std::uint8_t>(buf.data(), static_cast<std::size_t>(n)));
     total += static_cast<std::uint64_t>(n);
-    // A read of a regular file stops short only at its end: past the size fstat gave, a short
-    // read is the end, and the read that would return 0 (half the reads of small files) is saved.
-    if (static_cast<std::size_t>(n) < buf.size() && total >= static_cast<std::uint64_t>(st.st_size)) break;
+    // A read of a regular file stops short only at its end: a short read that brings the bytes
+    // to exactly the size fstat gave is the end, and the read that would return 0 (half the reads
+    // of small files) is saved. Size 0 (procfs, some FUSE files report it whatever they hold) or
+    // any other count: read on to the 0, as the reference does.
+    if (static_cast<std::size_t>(n) < buf.size() && st.st_size > 0 && total == static_cast<std::uint64_t>(st.st_size))
+      break;
   }
   auto d = h.finish();
   return hex_encode(d);

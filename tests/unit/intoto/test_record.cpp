@@ -9,8 +9,12 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <span>
 
+#include "signy/crypto/digest.hpp"
 #include "signy/intoto/record.hpp"
+#include "signy/util/encoding.hpp"
 #include "testsupport.hpp"
 
 using namespace signy;
@@ -224,4 +228,26 @@ TEST_CASE("record: as a non-root user, directories it cannot list or search are 
   fs::permissions(b / "none", fs::perms::owner_all);
   fs::permissions(b / "xonly", fs::perms::owner_all);
   fs::permissions(b / "ronly", fs::perms::owner_all);
+}
+
+TEST_CASE("record: files of every size around the 64 KiB read hash whole, as sha256sum hashes them") {
+  // The last read of a file ends its hash early only when it is short and brings the bytes to
+  // exactly the size fstat gave; sizes at and around the buffer's edges, and across several reads.
+  TempDir t;
+  const auto& b = t.path();
+  std::map<std::string, std::string> content;
+  for (std::size_t size : {std::size_t{0}, std::size_t{1}, std::size_t{65535}, std::size_t{65536}, std::size_t{65537},
+                           std::size_t{131072}, std::size_t{200000}}) {
+    std::string s(size, '\0');
+    for (std::size_t i = 0; i < size; ++i) s[i] = static_cast<char>('a' + (i * 7 + i / 3) % 26);
+    content["f" + std::to_string(size)] = s;
+    write(b / ("f" + std::to_string(size)), s);
+  }
+  auto m = intoto::record_artifacts(b, {2, 1000}).value();
+  REQUIRE(m.size() == content.size());
+  for (const auto& [name, s] : content) {
+    const auto d = crypto::sha256(std::span(reinterpret_cast<const std::uint8_t*>(s.data()), s.size()));
+    INFO(name);
+    CHECK(sha(m, name) == hex_encode(d));
+  }
 }
