@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <mutex>
 #include <optional>
+#include <set>
 
 #include "signy/crypto/threshold.hpp"
 #include "signy/intoto/rule_engine.hpp"
@@ -259,11 +260,16 @@ Result<std::size_t> verify_link_signature_thresholds(const Layout& layout, Chain
   // Every link with a layout key has its signature checked up front, on two threads (canonical
   // bytes and a hash of the whole link: ~4 ms for 10,000 artifacts); the loop below takes the
   // results in the reference's order, so what it reports is unchanged.
+  // (A step name met again, which only a Layout built in code can have, finds its files already
+  // filtered by the pass before: its checks are made in the loop.)
   using LayoutKeyRef = decltype(&layout.keys.begin()->second);
   std::vector<std::pair<const FunctionaryLink*, LayoutKeyRef>> to_check;
-  for (const auto& step : layout.steps)
+  std::set<std::string_view> seen;
+  for (const auto& step : layout.steps) {
+    if (!seen.insert(step.name).second) continue;
     for (const auto& f : chain[step.name])
       if (const auto key = layout.keys.find(f.keyid); key != layout.keys.end()) to_check.emplace_back(&f, &key->second);
+  }
   std::vector<Status> checked(to_check.size());
   parallel_for(to_check.size(), 2, [&](std::size_t i) {
     const auto& [f, key] = to_check[i];
@@ -272,7 +278,9 @@ Result<std::size_t> verify_link_signature_thresholds(const Layout& layout, Chain
   });
   std::size_t next_check = 0;
   std::size_t kept_total = 0;
+  seen.clear();
   for (const auto& step : layout.steps) {
+    const bool first_time = seen.insert(step.name).second;
     auto& files = chain[step.name];
     std::vector<FunctionaryLink> kept;
     crypto::ThresholdKeys candidates;
@@ -283,7 +291,8 @@ Result<std::size_t> verify_link_signature_thresholds(const Layout& layout, Chain
       // The file was loaded for one of the step's pubkeys; without a layout key for it, skipped.
       const auto key = layout.keys.find(f.keyid);
       if (key == layout.keys.end()) continue;
-      const Status& ok = checked[next_check++];
+      const Status ok = first_time ? checked[next_check++]
+                                   : std::visit([&](const auto& m) { return verify_signature(m, key->second); }, f.metadata);
       if (!ok) {
         if (ok.error().code == Errc::bad_signature) continue;  // SignatureVerificationError: skipped
         // Anything else (undecodable signature, a key dict without "keyid") aborts, as in the reference.

@@ -451,6 +451,14 @@ TEST_CASE("links: read in order one at a time though parsed on two threads, the 
   REQUIRE(chain);
   CHECK(chain->size() == 8);
   CHECK(chain->at("s0")[0].keyid == a.id());
+
+  // A step short of its threshold is reported before a later file that does not parse, as the
+  // one-by-one loop stopped there.
+  mb.signed_.steps[1].threshold = 2;
+  f.files["s3." + a.k8() + ".link"] = "{";
+  e = load_links_for_layout(mb.signed_, counting, "", {}).error();
+  CHECK(e.code == Errc::link_missing);
+  CHECK(e.message == "in-toto: links: step 's1' requires 2 link file(s), found 1");
 }
 
 TEST_CASE("link signatures: invalid or unknown-key files are dropped, distinct keys counted") {
@@ -507,6 +515,26 @@ std::string signature_named(const std::string& file, const std::string& as_id) {
   return dump(mb).value();
 }
 }  // namespace
+
+TEST_CASE("link signatures: checked up front on two threads, a step name met twice (a Layout built in code) still sees its own") {
+  // The first pass over "build" drops the badly signed file; the second pass over the same name
+  // (only a Layout built in code can repeat one: parsing refuses it) must not take the up-front
+  // results of the files the first pass dropped.
+  auto owner = gen(), a = gen(), b = gen(), mallory = gen();
+  ArtifactMap prod{{"out", H("1")}};
+  Files f;
+  f.files["build." + a.k8() + ".link"] = link_file("build", mallory, {}, prod);  // signed by the wrong key
+  f.files["build." + b.k8() + ".link"] = link_file("build", b, {}, prod);
+  auto mb = layout_of({step("build", {&a, &b}), step("build", {&a, &b})}, {&a, &b}, owner);
+  auto chain = load_links_for_layout(mb.signed_, f.loader(), "", {});
+  REQUIRE(chain);
+  REQUIRE(chain->at("build").size() == 2);
+  auto kept = verify_link_signature_thresholds(mb.signed_, *chain);
+  REQUIRE(kept);
+  CHECK(*kept == 2);  // b's link, kept by each pass
+  REQUIRE(chain->at("build").size() == 1);
+  CHECK(chain->at("build")[0].keyid == b.id());
+}
 
 TEST_CASE("link signatures: two keys whose key dicts share one keyid member count once (the reference's count)") {
   // verifylib.verify_link_signature_thresholds counts distinct key dict "keyid" members: layout
