@@ -2,12 +2,13 @@
 // names in signy::net::lib. HttpClient::create loads it (lib::load_curl), so every call made
 // through a client finds it loaded.
 #pragma once
-// The calls go through the pointers below, not through curl.h's names, which its type-checking
-// macros would rewrite; lib::curl_easy_setopt checks instead that no int goes where libcurl reads
-// a long (the mistake those macros catch that matters on LP64).
+// The calls go through the pointers below, not through curl.h's names (its argument-count macros
+// for curl_easy_setopt and curl_easy_getinfo are undefined here). lib::curl_easy_setopt refuses at
+// compile time an int or an enum where libcurl reads a long through its `...`, a mistake that
+// matters on LP64 and that nothing else catches in C++ (curl.h's type checks are C only).
 #define CURL_DISABLE_TYPECHECK
 #include <curl/curl.h>
-#undef curl_easy_setopt  // curl.h's argument-count macros, defined with or without the type checks
+#undef curl_easy_setopt
 #undef curl_easy_getinfo
 
 #include <type_traits>
@@ -45,10 +46,10 @@ SIGNY_CURL_FUNCTIONS(SIGNY_CURL_FORWARD)
 #undef SIGNY_CURL_FORWARD
 
 // Variadic: an integer goes as a long (or curl_off_t, the same type on LP64) or libcurl reads
-// garbage, as curl.h's type checks would say.
+// garbage; an enum value (CURLUSESSL_ALL...) must be cast to long too.
 template <class T>
 inline CURLcode curl_easy_setopt(CURL* c, CURLoption option, T value) {
-  static_assert(!std::is_integral_v<T> || std::is_same_v<T, long> || std::is_same_v<T, curl_off_t>,
+  static_assert(!std::is_enum_v<T> && (!std::is_integral_v<T> || std::is_same_v<T, long> || std::is_same_v<T, curl_off_t>),
                 "libcurl reads an integer option as a long");
   return curl().curl_easy_setopt(c, option, value);
 }

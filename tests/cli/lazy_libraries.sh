@@ -7,6 +7,7 @@ source "$(dirname "$0")/../interop/lib.sh"
 export SIGNY_ROOT_PASSPHRASE=root-pass-1 SIGNY_TARGETS_PASSPHRASE=targets-pass-1 SIGNY_SNAPSHOT_PASSPHRASE=snap-pass-1
 # ldd captured first (grep -q closing the pipe would fail ldd under pipefail).
 libs=$(ldd "$SIGNY" 2>/dev/null || true)
+[[ $libs == *libc.so* ]] || die "ldd lists no libc for $SIGNY: $libs"
 [[ $libs != *libcurl* && $libs != *libarchive* ]] || die "signy links libcurl or libarchive: $libs"
 ok "signy links neither libcurl nor libarchive"
 

@@ -32,3 +32,44 @@ TEST_CASE("shared library: a missing library or function is an internal error na
   CHECK(st.error().message == "libc.so.6 has no function signy_no_such_function");
   CHECK(fn == nullptr);
 }
+
+namespace {
+struct LibcFns {
+  std::size_t (*strlen)(const char*) = nullptr;
+};
+struct MissingFns {
+  void (*f)() = nullptr;
+};
+}  // namespace
+
+TEST_CASE("shared library: a table of functions is loaded and bound once, every later call sees the same outcome") {
+  int binds = 0;
+  auto bind = [&binds](const sys::SharedLibrary& lib, LibcFns& fns) -> Status {
+    ++binds;
+    return lib.bind(fns.strlen, "strlen");
+  };
+  const auto& a = sys::LibraryFunctions<LibcFns>::load("libc.so.6", bind);
+  const auto& b = sys::LibraryFunctions<LibcFns>::load("libc.so.6", bind);
+  CHECK(&a == &b);
+  CHECK(binds == 1);
+  // Another call site (another lambda type) gets the same table: the library is not loaded again.
+  const auto& c = sys::LibraryFunctions<LibcFns>::load("libc.so.6", [&binds](const sys::SharedLibrary&, LibcFns&) -> Status {
+    ++binds;
+    return {};
+  });
+  CHECK(&c == &a);
+  CHECK(binds == 1);
+  REQUIRE(a.status());
+  CHECK(a.fns().strlen("in-toto") == 7);
+
+  int tries = 0;
+  auto none = [&tries](const sys::SharedLibrary&, MissingFns&) -> Status {
+    ++tries;
+    return {};
+  };
+  const auto& m = sys::LibraryFunctions<MissingFns>::load("libsigny-no-such-library.so.0", none);
+  REQUIRE_FALSE(m.status());
+  CHECK(m.status().error().message.starts_with("libsigny-no-such-library.so.0 cannot be loaded: "));
+  CHECK(tries == 0);  // no library, nothing bound
+  CHECK_FALSE(sys::LibraryFunctions<MissingFns>::load("libsigny-no-such-library.so.0", none).status());
+}
