@@ -16,6 +16,7 @@
 # Goal: (a) <= 0.3x (b) in wall time.
 # Usage: bench/intoto.sh [build dir] [runs] [files]
 set -euo pipefail
+export LC_ALL=C  # EPOCHREALTIME and awk: a decimal point, whatever the user's locale
 cd "$(dirname "$0")/.."
 signy=$PWD/${1:-build}/signy
 runs=${2:-5}
